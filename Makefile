@@ -1,0 +1,48 @@
+# GeoCRM: the two commands are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+GEOCRM := $(BIN)/geocrm
+DEMO_CUSTOMERS ?= 2000
+DEMO_SEED ?= 42
+
+.PHONY: demo test install system-deps lint format db-stop clean
+
+## demo: install everything, start PostGIS, load Helsinki, generate demo CRM data, serve
+demo: install
+	$(GEOCRM) db start
+	$(GEOCRM) db migrate
+	$(GEOCRM) load-osm
+	$(GEOCRM) demo-data --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED)
+	$(GEOCRM) serve
+
+## test: install the same, then run the whole test suite against a real PostGIS
+test: install
+	$(BIN)/ruff check geocrm tests benchmarks
+	$(BIN)/ruff format --check geocrm tests benchmarks
+	$(BIN)/pytest
+
+install: system-deps $(VENV)/.installed
+
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+lint:
+	$(BIN)/ruff check geocrm tests benchmarks
+
+format:
+	$(BIN)/ruff format geocrm tests benchmarks
+	$(BIN)/ruff check --fix geocrm tests benchmarks
+
+db-stop:
+	$(GEOCRM) db stop
+
+clean: db-stop
+	rm -rf .geocrm data/generated

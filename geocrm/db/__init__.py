@@ -1,0 +1,91 @@
+"""Database access: where the database is, the engine, and the SQL files of ``spatial_sql/``.
+
+Only this package reads ``spatial_sql/``. Queries are files named by their path below
+``spatial_sql/queries`` and run with bound parameters (``:name`` placeholders).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.sql.elements import TextClause
+
+from geocrm.errors import DatabaseUnavailable
+from geocrm.settings import PROJECT_ROOT, DatabaseSettings, database_settings
+
+SQL_ROOT = PROJECT_ROOT / "spatial_sql"
+
+
+def resolve_url(settings: DatabaseSettings | None = None, *, start: bool = True) -> str:
+    """The libpq URL of GeoCRM's database: ``DATABASE_URL``, else the embedded cluster.
+
+    With ``start`` the embedded cluster is initialised and started when needed, so any
+    command works on a fresh machine without a separate ``geocrm db start``.
+    """
+    settings = settings or database_settings()
+    if settings.database_url:
+        return settings.database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    from geocrm.db.embedded import EmbeddedCluster
+
+    cluster = EmbeddedCluster(settings)
+    if start:
+        cluster.start()
+    return cluster.url()
+
+
+def _sqlalchemy_url(url: str) -> str:
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, *, statement_timeout_ms: int | None = None) -> Engine:
+    """An engine on ``url`` (psycopg 3) with a statement timeout on every connection."""
+    timeout = statement_timeout_ms or database_settings().statement_timeout_ms
+    engine = create_engine(_sqlalchemy_url(url), pool_pre_ping=True, pool_size=5)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # pragma: no cover - trivial
+        with dbapi_conn.cursor() as cur:
+            cur.execute(f"SET statement_timeout = {int(timeout)}")
+        dbapi_conn.commit()
+
+    return engine
+
+
+@cache
+def get_engine() -> Engine:
+    """The process-wide engine on GeoCRM's database."""
+    return make_engine(resolve_url())
+
+
+def sql_file(relative: str) -> str:
+    """The text of ``spatial_sql/<relative>``."""
+    path = SQL_ROOT / relative
+    if not path.suffix:
+        path = path.with_suffix(".sql")
+    return path.read_text()
+
+
+@cache
+def query(name: str) -> TextClause:
+    """A named query from ``spatial_sql/queries/<name>.sql`` ready for bound parameters."""
+    return text(sql_file(f"queries/{name}.sql"))
+
+
+def raw_connection(engine: Engine) -> psycopg.Connection:
+    """A plain psycopg connection on the engine's database, for COPY and multi-statement SQL."""
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        return psycopg.connect(url)
+    except psycopg.OperationalError as exc:
+        raise DatabaseUnavailable(f"Cannot connect to the database: {exc}") from exc
+
+
+def sql_paths(folder: str) -> list[Path]:
+    """The ``.sql`` files of a ``spatial_sql`` folder, in name order."""
+    return sorted((SQL_ROOT / folder).glob("*.sql"))

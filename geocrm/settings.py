@@ -1,0 +1,76 @@
+"""Settings per concern, read from the environment (``GEOCRM_`` prefix, ``DATABASE_URL``).
+
+Every setting has a sane default so that ``make demo`` needs none; values are validated
+when read, with messages that say what to set.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Root of the source checkout: ``spatial_sql/``, ``tiles/``, ``frontend/`` and ``data/``
+#: live here. GeoCRM runs from a checkout (``pip install -e .``), as the README shows.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class DatabaseSettings(BaseSettings):
+    """Where the database is: ``DATABASE_URL``, or GeoCRM's own embedded cluster."""
+
+    model_config = SettingsConfigDict(env_prefix="GEOCRM_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias="DATABASE_URL",
+        description="postgresql://user:pass@host:port/db of an existing PostGIS server. "
+        "When unset, GeoCRM starts and owns an embedded cluster under GEOCRM_HOME.",
+    )
+    home: Path = Field(
+        default=PROJECT_ROOT / ".geocrm",
+        description="Directory holding the embedded cluster (pgdata/) and its state.",
+    )
+    db_name: str = Field(default="geocrm", description="Database name in the embedded cluster.")
+    pg_bin_dir: Path | None = Field(
+        default=None, description="Directory of initdb/pg_ctl; found automatically if unset."
+    )
+    pg_os_user: str = Field(
+        default="postgres",
+        description="Unprivileged system user that runs the embedded server when GeoCRM "
+        "is started as root (PostgreSQL refuses to run as root).",
+    )
+    statement_timeout_ms: int = Field(default=30_000, ge=100)
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+            raise ValueError(
+                "DATABASE_URL must look like postgresql://user:password@host:5432/dbname"
+            )
+        return value
+
+
+class ApiSettings(BaseSettings):
+    """How the HTTP service listens and pages its answers."""
+
+    model_config = SettingsConfigDict(env_prefix="GEOCRM_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    page_size_default: int = Field(default=100, ge=1)
+    page_size_max: int = Field(default=5000, ge=1)
+
+
+@lru_cache
+def database_settings() -> DatabaseSettings:
+    """The database settings of this process (read once)."""
+    return DatabaseSettings()
+
+
+@lru_cache
+def api_settings() -> ApiSettings:
+    """The API settings of this process (read once)."""
+    return ApiSettings()
