@@ -10,6 +10,7 @@ CREATE TABLE ref.datasets (
     counts       jsonb NOT NULL DEFAULT '{}'::jsonb,
     extent       geometry(Polygon, 4326)
 );
+CREATE INDEX datasets_extent_gist ON ref.datasets USING gist (extent);
 COMMENT ON TABLE ref.datasets IS 'One row per loaded OSM extract: its file, checksum, load time and the census of what it holds.';
 
 CREATE TABLE ref.buildings (

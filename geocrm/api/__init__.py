@@ -1,0 +1,1 @@
+"""The HTTP front door (FastAPI): thin routes over the domain modules."""

@@ -1,0 +1,47 @@
+"""Typed dependencies of the routes: the engine, a bbox, paging."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy import Engine
+
+from geocrm.geometry import BBox
+from geocrm.settings import api_settings
+
+
+def get_engine(request: Request) -> Engine:
+    """The app's engine (set by ``create_app``), else the process-wide one."""
+    engine = getattr(request.app.state, "engine", None)
+    if engine is None:
+        from geocrm.db import get_engine as process_engine
+
+        engine = request.app.state.engine = process_engine()
+    return engine
+
+
+def bbox_param(
+    bbox: Annotated[
+        str | None,
+        Query(
+            description="min_lon,min_lat,max_lon,max_lat in WGS84 degrees",
+            examples=["24.93,60.16,24.96,60.175"],
+        ),
+    ] = None,
+) -> BBox | None:
+    return BBox.parse(bbox) if bbox is not None else None
+
+
+def limit_param(
+    limit: Annotated[int | None, Query(ge=1, description="page size")] = None,
+) -> int:
+    settings = api_settings()
+    if limit is None:
+        return settings.page_size_default
+    return min(limit, settings.page_size_max)
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+BBoxDep = Annotated[BBox | None, Depends(bbox_param)]
+LimitDep = Annotated[int, Depends(limit_param)]

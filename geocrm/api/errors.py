@@ -1,0 +1,36 @@
+"""The one place where GeoCRM's errors become HTTP responses."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from geocrm.errors import GeoCrmError
+
+
+def _error_body(code: str, detail: str, **extra) -> dict:
+    return {"error": code, "detail": detail, **extra}
+
+
+async def _geocrm_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, GeoCrmError)
+    code = type(exc).__name__
+    return JSONResponse(_error_body(code, str(exc)), status_code=exc.http_status)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        f"{'.'.join(str(p) for p in err['loc'] if p != 'query')}: {err['msg']}"
+        for err in exc.errors()
+    ]
+    return JSONResponse(
+        _error_body("InvalidInput", "; ".join(problems), problems=problems), status_code=422
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map ``GeoCrmError`` subclasses (by their ``http_status``) and request validation."""
+    app.add_exception_handler(GeoCrmError, _geocrm_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

@@ -1,0 +1,95 @@
+"""SQLAlchemy 2 / GeoAlchemy2 models of the CRM entities.
+
+The schema itself is owned by the migrations in ``spatial_sql/migrations``; these models
+mirror it for ORM use (single-row reads and edits). A test checks they stay in step.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from geoalchemy2 import Geometry
+from sqlalchemy import BigInteger, ForeignKey, Numeric, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Rep(Base):
+    __tablename__ = "reps"
+    __table_args__ = {"schema": "crm"}
+
+    rep_id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(unique=True)
+    name: Mapped[str]
+    email: Mapped[str | None]
+    region: Mapped[str]
+    home_base = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
+    home_address: Mapped[str | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    source: Mapped[str] = mapped_column(default="import")
+
+
+class Store(Base):
+    __tablename__ = "stores"
+    __table_args__ = {"schema": "crm"}
+
+    store_id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(unique=True)
+    name: Mapped[str]
+    region: Mapped[str]
+    size_m2: Mapped[float]
+    attractiveness: Mapped[float] = mapped_column(default=1.0)
+    opened_on: Mapped[date | None]
+    address: Mapped[str | None]
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
+    source: Mapped[str] = mapped_column(default="import")
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = {"schema": "crm"}
+
+    customer_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    external_id: Mapped[str] = mapped_column(unique=True)
+    name: Mapped[str]
+    kind: Mapped[str] = mapped_column(String)  # person | business
+    address: Mapped[str | None]
+    postcode: Mapped[str | None]
+    city: Mapped[str | None]
+    segment: Mapped[str | None]
+    stage: Mapped[str] = mapped_column(default="prospect")
+    annual_revenue: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=0)
+    lifetime_value: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=0)
+    satisfaction: Mapped[float | None]
+    churn_risk: Mapped[float | None]
+    assigned_rep_id: Mapped[int | None] = mapped_column(ForeignKey("crm.reps.rep_id"))
+    relationship_start: Mapped[date | None]
+    region: Mapped[str]
+    territory_id: Mapped[int | None] = mapped_column(BigInteger)
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=True)
+    geocode_match_level: Mapped[str | None]
+    geocode_confidence: Mapped[float | None]
+    geocoded_address: Mapped[str | None]
+    geocoded_at: Mapped[datetime | None]
+    source: Mapped[str] = mapped_column(default="import")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Interaction(Base):
+    __tablename__ = "interactions"
+    __table_args__ = {"schema": "crm"}
+
+    interaction_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("crm.customers.customer_id"))
+    type: Mapped[str]
+    channel: Mapped[str]
+    occurred_at: Mapped[datetime]
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    rep_id: Mapped[int | None] = mapped_column(ForeignKey("crm.reps.rep_id"))
+    score: Mapped[float | None]
+    source: Mapped[str] = mapped_column(default="import")
