@@ -343,17 +343,21 @@ def build_demo_frames(
     )
     score_col = np.where(itype == 4, survey_score, np.nan)
     with_rep = np.isin(itype, [3]) | ((itype == 1) & is_business[owner])
-    interactions = pd.DataFrame(
-        {
-            "customer_index": owner,
-            "type": np.array(INTERACTION_TYPES)[itype],
-            "channel": channel,
-            "occurred_at": occurred,
-            "amount": amount,
-            "rep_index": np.where(with_rep, rep_idx[owner], -1),
-            "score": score_col,
-        }
-    ).sort_values(["customer_index", "occurred_at", "type"], kind="stable")
+    interactions = (
+        pd.DataFrame(
+            {
+                "customer_index": owner,
+                "type": np.array(INTERACTION_TYPES)[itype],
+                "channel": channel,
+                "occurred_at": occurred,
+                "amount": amount,
+                "rep_index": np.where(with_rep, rep_idx[owner], -1),
+                "score": score_col,
+            }
+        )
+        .sort_values(["customer_index", "occurred_at", "type"], kind="stable")
+        .reset_index(drop=True)
+    )
 
     # derived signals: satisfaction falls with complaints; churn rises with silence too
     complaints = counts[:, 2]

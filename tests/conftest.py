@@ -8,6 +8,7 @@ their own, ``geocrm_test``, dropped and re-created for each run. Set
 from __future__ import annotations
 
 import os
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -61,8 +62,9 @@ def city(engine):
 def demo(engine, city, tmp_path_factory):
     """A small demo CRM on the loaded city."""
     out = tmp_path_factory.mktemp("demo") / "customers.csv"
-    return generate_demo_data(engine, customers=DEMO_CUSTOMERS, seed=DEMO_SEED, out=out,
-                              progress=False)
+    return generate_demo_data(
+        engine, customers=DEMO_CUSTOMERS, seed=DEMO_SEED, out=out, progress=False
+    )
 
 
 @pytest.fixture(scope="session")
@@ -81,4 +83,3 @@ def use_database(monkeypatch, database_url):
     yield database_url
     settings.database_settings.cache_clear()
     db.get_engine.cache_clear()
-

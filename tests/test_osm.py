@@ -72,18 +72,25 @@ def test_buildings_not_loaded_are_exactly_the_clipped_ones(city, file_count, eng
     assert loaded <= file_count.ids["buildings"]
     missing_ways = {i for t, i in missing if t == "way"}
     assert missing_ways <= file_count.clipped_ways
-    complete_ways = {i for t, i in file_count.ids["buildings"] if t == "way"} - file_count.clipped_ways
+    complete_ways = {
+        i for t, i in file_count.ids["buildings"] if t == "way"
+    } - file_count.clipped_ways
     assert complete_ways <= {i for t, i in loaded if t == "way"}
 
 
 def test_landmarks_load_with_their_class_and_swedish_street_names(city, engine):
     with engine.connect() as conn:
-        torni = conn.execute(text(
-            "SELECT building, building_class FROM ref.buildings WHERE name = 'Hotelli Torni'")).one()
-        sv = conn.execute(text(
-            "SELECT DISTINCT street_sv FROM ref.addresses WHERE street = 'Aleksanterinkatu'")).all()
-        classes = dict(conn.execute(text(
-            "SELECT building_class, count(*) FROM ref.buildings GROUP BY 1")).all())
+        torni = conn.execute(
+            text("SELECT building, building_class FROM ref.buildings WHERE name = 'Hotelli Torni'")
+        ).one()
+        sv = conn.execute(
+            text("SELECT DISTINCT street_sv FROM ref.addresses WHERE street = 'Aleksanterinkatu'")
+        ).all()
+        classes = dict(
+            conn.execute(
+                text("SELECT building_class, count(*) FROM ref.buildings GROUP BY 1")
+            ).all()
+        )
     assert torni == ("tower", "commercial")  # tourism=hotel on an untyped tower
     assert sv == [("Alexandersgatan",)]
     assert classes["residential"] > 100 and classes["public"] > 20
@@ -96,6 +103,7 @@ def test_street_networks_are_osmnx_compatible_graphs(city, engine):
     assert drive.number_of_nodes() == city.counts["drive_nodes"]
     nodes, edges = ox.convert.graph_to_gdfs(walk)
     assert len(nodes) == city.counts["walk_nodes"] and len(edges) == walk.number_of_edges()
+
     # walking is two-way; a path across the centre exists and has a plausible length
     def nearest(lon, lat):
         return ((nodes.x - lon) ** 2 + (nodes.y - lat) ** 2).idxmin()
@@ -133,8 +141,10 @@ def test_a_failed_reload_leaves_the_previous_city_intact(city, engine, monkeypat
         load_osm(engine, force=True, progress=False)
     assert len(_db_ids(engine, "buildings")) == city.counts["buildings"]
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM ref.addresses")).scalar() == \
-            city.counts["addresses"]
+        assert (
+            conn.execute(text("SELECT count(*) FROM ref.addresses")).scalar()
+            == city.counts["addresses"]
+        )
 
 
 def test_bad_files_get_clear_errors(engine, tmp_path):
@@ -146,5 +156,5 @@ def test_bad_files_get_clear_errors(engine, tmp_path):
         load_osm(engine, junk, progress=False)
     wrong = tmp_path / "city.geojson"
     wrong.write_text("{}")
-    with pytest.raises(InvalidInput, match="not an .osm.pbf"):
+    with pytest.raises(InvalidInput, match=r"not an \.osm\.pbf"):
         load_osm(engine, wrong, progress=False)

@@ -247,6 +247,8 @@ class EmbeddedCluster:
             ).fetchone()
             if not exists:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        with psycopg.connect(self.url(name), autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         return self.url(name)
 
     # -- internals -------------------------------------------------------------------

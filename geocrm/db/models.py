@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from geoalchemy2 import Geometry
 from sqlalchemy import BigInteger, ForeignKey, Numeric, String
@@ -20,7 +21,7 @@ class Base(DeclarativeBase):
 
 class Rep(Base):
     __tablename__ = "reps"
-    __table_args__ = {"schema": "crm"}
+    __table_args__: ClassVar[dict] = {"schema": "crm"}
 
     rep_id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str] = mapped_column(unique=True)
@@ -35,7 +36,7 @@ class Rep(Base):
 
 class Store(Base):
     __tablename__ = "stores"
-    __table_args__ = {"schema": "crm"}
+    __table_args__: ClassVar[dict] = {"schema": "crm"}
 
     store_id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str] = mapped_column(unique=True)
@@ -51,7 +52,7 @@ class Store(Base):
 
 class Customer(Base):
     __tablename__ = "customers"
-    __table_args__ = {"schema": "crm"}
+    __table_args__: ClassVar[dict] = {"schema": "crm"}
 
     customer_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     external_id: Mapped[str] = mapped_column(unique=True)
@@ -82,7 +83,7 @@ class Customer(Base):
 
 class Interaction(Base):
     __tablename__ = "interactions"
-    __table_args__ = {"schema": "crm"}
+    __table_args__: ClassVar[dict] = {"schema": "crm"}
 
     interaction_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     customer_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("crm.customers.customer_id"))

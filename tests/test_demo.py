@@ -1,0 +1,175 @@
+"""The demo CRM: deterministic, at real addresses, shaped like a real customer base."""
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from geocrm.db import query
+from geocrm.demo import NOISE_KINDS, build_demo_frames, generate_demo_data, top_share
+from tests.conftest import DEMO_CUSTOMERS, DEMO_SEED
+
+
+@pytest.fixture(scope="module")
+def pool(engine, city):
+    with engine.connect() as conn:
+        dataset_id = conn.execute(text("SELECT dataset_id FROM ref.datasets")).scalar_one()
+        return pd.read_sql(query("demo/address_pool"), conn, params={"dataset_id": dataset_id})
+
+
+def _customers_digest(engine) -> str:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT c.external_id, c.name, c.kind, c.address, c.segment, c.stage, "
+                "c.annual_revenue, c.lifetime_value, c.satisfaction, c.churn_risk, r.external_id, "
+                "c.relationship_start, ST_AsText(c.geom), "
+                "(SELECT count(*) FROM crm.interactions i WHERE i.customer_id = c.customer_id) "
+                "FROM crm.customers c LEFT JOIN crm.reps r ON r.rep_id = c.assigned_rep_id "
+                "WHERE c.source = 'demo' ORDER BY c.external_id"
+            )
+        ).all()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def test_same_seed_same_crm_other_seed_other_crm(pool):
+    a = build_demo_frames(pool, 500, seed=1, region="helsinki")
+    b = build_demo_frames(pool, 500, seed=1, region="helsinki")
+    c = build_demo_frames(pool, 500, seed=2, region="helsinki")
+    for key in ("reps", "stores", "customers", "interactions"):
+        pd.testing.assert_frame_equal(a[key], b[key])
+    assert not a["customers"]["name"].equals(c["customers"]["name"])
+
+
+def test_regenerating_in_the_database_is_deterministic(engine, demo, tmp_path):
+    before = _customers_digest(engine)
+    again = generate_demo_data(
+        engine,
+        customers=DEMO_CUSTOMERS,
+        seed=DEMO_SEED,
+        force=True,
+        out=tmp_path / "again.csv",
+        progress=False,
+    )
+    assert again.customers == DEMO_CUSTOMERS
+    assert _customers_digest(engine) == before
+    assert (tmp_path / "again.csv").read_bytes() == demo.import_file.read_bytes()
+
+
+def test_customers_sit_at_real_addresses_in_the_right_buildings(engine, demo):
+    with engine.connect() as conn:
+        off_address = conn.execute(
+            text(
+                "SELECT count(*) FROM crm.customers c WHERE c.source = 'demo' AND NOT EXISTS ("
+                "  SELECT 1 FROM ref.addresses a WHERE c.address LIKE a.street || ' ' || "
+                "  a.housenumber || '%' AND ST_DWithin(a.geom::geography, c.geom::geography, 1))"
+            )
+        ).scalar()
+        persons_outside_homes = conn.execute(
+            text(
+                "SELECT count(*) FROM crm.customers c WHERE c.source = 'demo' AND kind = 'person' "
+                "AND NOT EXISTS (SELECT 1 FROM ref.buildings b "
+                "WHERE b.building_class = 'residential'"
+                " AND ST_DWithin(b.footprint::geography, c.geom::geography, 25))"
+            )
+        ).scalar()
+        kinds = dict(
+            conn.execute(
+                text("SELECT kind, count(*) FROM crm.customers WHERE source = 'demo' GROUP BY 1")
+            ).all()
+        )
+    assert off_address == 0
+    assert persons_outside_homes == 0
+    assert kinds["business"] > 0.1 * DEMO_CUSTOMERS and kinds["person"] > 0.6 * DEMO_CUSTOMERS
+
+
+def test_the_base_has_an_80_20_shape_and_coherent_signals(engine, demo):
+    with engine.connect() as conn:
+        df = pd.read_sql(
+            text(
+                "SELECT c.stage, c.annual_revenue::float8 AS revenue, c.satisfaction, "
+                "c.churn_risk, "
+                "c.lifetime_value::float8 AS ltv, c.relationship_start, "
+                "count(i.*) FILTER (WHERE i.type = 'complaint') AS complaints, "
+                "count(i.*) FILTER (WHERE i.type = 'order') AS orders, "
+                "max(i.occurred_at) AS last_seen "
+                "FROM crm.customers c LEFT JOIN crm.interactions i USING (customer_id) "
+                "WHERE c.source = 'demo' GROUP BY c.customer_id"
+            ),
+            conn,
+        )
+        span = conn.execute(
+            text("SELECT max(occurred_at) - min(occurred_at) FROM crm.interactions")
+        ).scalar()
+    assert 0.7 <= top_share(df["revenue"].to_numpy()) <= 0.9
+    assert set(df["stage"]) == {
+        "prospect",
+        "customer",
+        "client",
+        "supporter",
+        "advocate",
+        "partner",
+    }
+    prospects = df[df["stage"] == "prospect"]
+    assert (prospects["revenue"] == 0).all() and prospects["relationship_start"].isna().all()
+    assert (prospects["orders"] == 0).all()
+    # complaints lower satisfaction and raise churn risk
+    assert np.corrcoef(df["complaints"], df["satisfaction"])[0, 1] < -0.3
+    assert (
+        df[df["complaints"] >= 2]["churn_risk"].mean()
+        > df[df["complaints"] == 0]["churn_risk"].mean()
+    )
+    # some customers destroy value
+    assert (df["ltv"] < 0).any()
+    assert 300 <= span.days <= 366
+
+
+def test_import_file_is_typed_like_people_type(engine, demo):
+    typed = pd.read_csv(demo.import_file)
+    truth = pd.read_csv(demo.truth_file)
+    assert len(typed) == len(truth) == DEMO_CUSTOMERS
+    assert list(typed.columns[:4]) == ["external_id", "name", "kind", "address"]
+    assert set(truth["noise"]) == set(NOISE_KINDS)
+    lower = truth[truth["noise"] == "lower_case"]
+    assert (lower["typed_address"] == lower["typed_address"].str.lower()).all()
+    swedish = truth[truth["noise"] == "swedish_name"]
+    assert swedish["typed_address"].str.contains("gatan|vägen|Helsingfors").mean() > 0.8
+    with engine.connect() as conn:
+        streets = set(conn.execute(text("SELECT DISTINCT street FROM ref.addresses")).scalars())
+    fake = truth[truth["noise"] == "nonexistent"]["typed_address"].str.rsplit(" ", n=1).str[0]
+    assert fake.size > 0 and not set(fake) & streets
+
+
+def test_rerun_with_same_settings_is_skipped_and_other_rows_survive(engine, demo, tmp_path):
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO crm.customers (external_id, name, kind, region, source) "
+                "VALUES ('USER-1', 'Kept Customer Oy', 'business', 'helsinki', "
+                "'import')"
+            )
+        )
+    try:
+        skipped = generate_demo_data(
+            engine, customers=DEMO_CUSTOMERS, seed=DEMO_SEED, out=demo.import_file, progress=False
+        )
+        assert skipped.unchanged
+        generate_demo_data(engine, customers=50, seed=3, out=tmp_path / "small.csv", progress=False)
+        with engine.connect() as conn:
+            counts = dict(
+                conn.execute(text("SELECT source, count(*) FROM crm.customers GROUP BY 1")).all()
+            )
+        assert counts == {"demo": 50, "import": 1}
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM crm.customers WHERE external_id = 'USER-1'"))
+        generate_demo_data(
+            engine,
+            customers=DEMO_CUSTOMERS,
+            seed=DEMO_SEED,
+            out=demo.import_file,
+            force=True,
+            progress=False,
+        )
