@@ -217,6 +217,7 @@ def build_demo_frames(
     as_of = settings["as_of"]
     lon, lat = pool["lon"].to_numpy(), pool["lat"].to_numpy()
     cls = pool["building_class"].to_numpy()
+    address_texts = np.array([_address_text(pool, i) for i in range(len(pool))], dtype=object)
     residential = np.flatnonzero(cls == "residential")
     business_sites = np.flatnonzero(np.isin(cls, ["office", "retail", "commercial", "public"]))
     anywhere = np.arange(len(pool))
@@ -237,7 +238,7 @@ def build_demo_frames(
             "region": region,
             "lon": lon[rep_sites],
             "lat": lat[rep_sites],
-            "home_address": [_address_text(pool, i) for i in rep_sites],
+            "home_address": address_texts[rep_sites],
         }
     )
 
@@ -261,7 +262,7 @@ def build_demo_frames(
                 as_of - timedelta(days=int(d))
                 for d in rng.integers(365, 20 * 365, len(store_sites))
             ],
-            "address": [_address_text(pool, i) for i in store_sites],
+            "address": address_texts[store_sites],
             "lon": lon[store_sites],
             "lat": lat[store_sites],
         }
@@ -409,7 +410,7 @@ def build_demo_frames(
             "noise": np.array(NOISE_KINDS)[noise],
         }
     )
-    customers["address"] = [_address_text(pool, i) for i in site]
+    customers["address"] = address_texts[site]
     typed = []
     for row in customers.itertuples(index=False):
         if row.noise == "nonexistent":
@@ -486,14 +487,15 @@ def write_import_files(customers: pd.DataFrame, reps: pd.DataFrame, out: Path) -
     return truth_file
 
 
-def _copy_frame(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+def _copy_frame(conn: Connection, table: str, frame: pd.DataFrame, chunk: int = 100_000) -> None:
+    """COPY a frame into ``table`` as CSV, in chunks (empty fields become NULL)."""
     cols = ", ".join(frame.columns)
     with (
         conn.connection.driver_connection.cursor() as cur,
-        cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy,
+        cur.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT csv)") as copy,
     ):
-        for row in frame.itertuples(index=False, name=None):
-            copy.write_row([None if (isinstance(v, float) and np.isnan(v)) else v for v in row])
+        for start in range(0, len(frame), chunk):
+            copy.write(frame.iloc[start : start + chunk].to_csv(header=False, index=False))
 
 
 def _point(lon: pd.Series, lat: pd.Series) -> list[str]:
