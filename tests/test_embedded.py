@@ -8,13 +8,14 @@ import pytest
 
 from geocrm.db.embedded import EmbeddedCluster, _check_postgis
 from geocrm.errors import SetupError
-from geocrm.settings import PROJECT_ROOT, DatabaseSettings
+from geocrm.settings import DatabaseSettings
 
 
 @pytest.fixture
 def scratch_cluster():
-    """A second, throw-away cluster inside the project (reachable by the server's user)."""
-    home = PROJECT_ROOT / ".geocrm" / f"test-cluster-{uuid.uuid4().hex[:8]}"
+    """A second, throw-away cluster beside the default one (reachable by the server's user)."""
+    default_home = EmbeddedCluster(DatabaseSettings(database_url=None)).home
+    home = default_home / f"test-cluster-{uuid.uuid4().hex[:8]}"
     cluster = EmbeddedCluster(DatabaseSettings(database_url=None, home=home))
     yield cluster
     cluster.stop()
@@ -56,6 +57,25 @@ def test_unreachable_data_directory_is_a_clear_error(tmp_path):
     os.chmod(private, 0o700)
     with pytest.raises(SetupError, match="Set GEOCRM_HOME"):
         cluster.start()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root hands the cluster to another user")
+def test_a_checkout_the_server_user_cannot_reach_gets_a_home_it_can(tmp_path):
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    os.chmod(private, 0o700)
+    # a default home (not set by the user) inside a directory only root can enter
+    settings = DatabaseSettings.model_construct(
+        _fields_set=set(),
+        **{
+            **DatabaseSettings().model_dump(),
+            "database_url": None,
+            "home": private / "checkout" / ".geocrm",
+        },
+    )
+    home = EmbeddedCluster(settings).home
+    assert str(home).startswith("/var/lib/geocrm/clusters/")
+    assert EmbeddedCluster(settings).home == home  # stable per checkout
 
 
 def test_missing_postgis_names_the_package_to_install(tmp_path):

@@ -10,6 +10,7 @@ created if missing) that owns the data directory.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pwd
@@ -102,19 +103,41 @@ def _server_user(settings: DatabaseSettings) -> pwd.struct_passwd | None:
 
 
 def _check_reachable(path: Path, user: pwd.struct_passwd) -> None:
-    """Every parent of the data directory must be traversable by the server's OS user."""
+    """Every parent of the data directory must be enterable by the server's OS user."""
+    blocked = _unreachable_parent(path, user)
+    if blocked is not None:
+        raise SetupError(
+            f"The embedded PostgreSQL runs as user '{user.pw_name}' (it refuses to run "
+            f"as root), and that user cannot enter {blocked}. Set GEOCRM_HOME to a "
+            "directory it can reach, e.g. GEOCRM_HOME=/var/lib/geocrm."
+        )
+
+
+def _unreachable_parent(path: Path, user: pwd.struct_passwd) -> Path | None:
+    """The first directory above ``path`` that ``user`` cannot enter, if any."""
     for parent in [path, *path.parents]:
         if not parent.exists():
             continue
         st = parent.stat()
-        if st.st_uid == user.pw_uid:
-            continue
-        if not st.st_mode & 0o001:
-            raise SetupError(
-                f"The embedded PostgreSQL runs as user '{user.pw_name}' (it refuses to run "
-                f"as root), and that user cannot enter {parent}. Set GEOCRM_HOME to a "
-                "directory it can reach, e.g. GEOCRM_HOME=/var/lib/geocrm."
-            )
+        if st.st_uid != user.pw_uid and not st.st_mode & 0o001:
+            return parent
+    return None
+
+
+def _home_for(settings: DatabaseSettings) -> Path:
+    """The cluster's home: ``GEOCRM_HOME``, or for a checkout the server user cannot reach
+    (say under /root) while we are root, a per-checkout folder in /var/lib/geocrm."""
+    home = settings.home.resolve()
+    if "home" in settings.model_fields_set or os.geteuid() != 0:
+        return home
+    try:
+        user = pwd.getpwnam(settings.pg_os_user)
+    except KeyError:
+        return home
+    if _unreachable_parent(home, user) is None:
+        return home
+    digest = hashlib.sha1(str(home).encode()).hexdigest()[:12]
+    return Path("/var/lib/geocrm/clusters") / digest
 
 
 def _run(cmd: list[str], user: pwd.struct_passwd | None, **kw) -> subprocess.CompletedProcess:
@@ -143,7 +166,7 @@ class EmbeddedCluster:
 
     def __init__(self, settings: DatabaseSettings):
         self.settings = settings
-        self.home = settings.home.resolve()
+        self.home = _home_for(settings)
         self.data_dir = self.home / "pgdata"
         self.state_file = self.home / "cluster.json"
         self.log_file = self.data_dir / "server.log"
