@@ -28,7 +28,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 from tqdm import tqdm
 
-from geocrm.db import query
+from geocrm.db import bulk_transaction, query
 from geocrm.errors import InvalidInput, NotFound
 from geocrm.settings import PROJECT_ROOT
 
@@ -578,7 +578,7 @@ def _load(
     engine: Engine, frames: dict[str, pd.DataFrame], dataset_id: int, seed: int, out: Path
 ) -> dict[str, int]:
     reps, stores, cust, inter = (frames[k] for k in ("reps", "stores", "customers", "interactions"))
-    with engine.begin() as conn:
+    with bulk_transaction(engine) as conn:
         conn.execute(query("demo/replace_demo_rows"))
         _copy_frame(
             conn,

@@ -26,7 +26,7 @@ import shapely
 from sqlalchemy import Connection, Engine, text
 from tqdm import tqdm
 
-from geocrm.db import query, sql_file
+from geocrm.db import bulk_transaction, query, sql_file
 from geocrm.errors import InvalidInput, NotFound
 
 #: OSM keys that make an object a point of interest (pyrosm's default POI filter).
@@ -286,7 +286,8 @@ class OsmLoadReport:
         else:
             head = f"loaded city '{self.dataset}' from {self.path} in {self.seconds:.1f} s"
         lines = [head, f"  {'kind':<12}{'in file':>9}{'loaded':>9}{'no geometry':>13}"]
-        for kind, c in self.census.items():
+        for kind in ("buildings", "pois", "addresses"):
+            c = self.census[kind]
             lines.append(
                 f"  {kind:<12}{c['in_file']:>9}{self.counts[kind]:>9}"
                 f"{c['in_file'] - self.counts[kind]:>13}"
@@ -404,7 +405,7 @@ def load_osm(
 
         steps = ["buildings", "pois", "streets", "addresses", "classes", "summary"]
         bar = tqdm(steps, desc="writing to PostGIS", unit=" step", disable=not progress)
-        with engine.begin() as conn:
+        with bulk_transaction(engine) as conn:
             driver = conn.connection.driver_connection
             driver.execute(sql_file("queries/osm/staging.sql"))
             dataset_id = conn.execute(

@@ -6,11 +6,13 @@ Only this package reads ``spatial_sql/``. Queries are files named by their path 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.sql.elements import TextClause
 
 from geocrm.errors import DatabaseUnavailable
@@ -61,6 +63,15 @@ def make_engine(url: str, *, statement_timeout_ms: int | None = None) -> Engine:
 def get_engine() -> Engine:
     """The process-wide engine on GeoCRM's database."""
     return make_engine(resolve_url())
+
+
+@contextmanager
+def bulk_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction for a bulk load: all or nothing, with no statement timeout
+    (the per-session timeout protects interactive queries, not million-row loads)."""
+    with engine.begin() as conn:
+        conn.execute(text("SET LOCAL statement_timeout = 0"))
+        yield conn
 
 
 def sql_file(relative: str) -> str:
