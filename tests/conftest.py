@@ -30,7 +30,10 @@ def _fresh_database_url(name: str) -> str:
         return url
     cluster = EmbeddedCluster(DatabaseSettings(database_url=None))
     cluster.start()
-    return cluster.create_database(name, drop_first=True)
+    # GEOCRM_TEST_DB_SUFFIX lets two test runs share the cluster without clashing
+    return cluster.create_database(
+        name + os.environ.get("GEOCRM_TEST_DB_SUFFIX", ""), drop_first=True
+    )
 
 
 @pytest.fixture(scope="session")
