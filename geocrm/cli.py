@@ -7,11 +7,12 @@ Each sub-command parses its arguments, calls one domain function and prints a su
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from geocrm.errors import GeoCrmError
+from geocrm.errors import GeoCrmError, InvalidInput
 
 
 def _engine():
@@ -102,6 +103,74 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- import, geocoding and the quality loop -------------------------------------------------
+def cmd_import(args: argparse.Namespace) -> int:
+    from geocrm import ingest
+
+    if args.what == "status":
+        print_json(ingest.job_status(_migrated_engine(), args.target))
+        return 0
+    report = ingest.import_customers(
+        _migrated_engine(),
+        Path(args.target),
+        column_map=ingest.parse_column_map(args.map),
+        file_format=args.format,
+    )
+    print(report.render())
+    return 0 if report.rows == 0 or report.rejected < report.rows else 2
+
+
+def cmd_geocode(args: argparse.Namespace) -> int:
+    from geocrm.geocode import Geocoder, geocode_csv
+
+    engine = _migrated_engine()
+    summary = geocode_csv(
+        args.input,
+        args.out,
+        Geocoder.from_database(engine),
+        id_column=args.id_column,
+        address_column=args.address_column,
+        postcode_column=args.postcode_column,
+    )
+    print(", ".join(f"{k}: {v}" for k, v in summary.items()) + f" -> {args.out}")
+    return 0
+
+
+def cmd_customers(args: argparse.Namespace) -> int:
+    from geocrm import customers
+
+    engine = _migrated_engine()
+    if args.action == "geocoding-issues":
+        issues = customers.geocoding_issues(
+            engine, max_confidence=args.max_confidence, limit=args.limit
+        )
+        if args.json:
+            print_json(issues)
+        else:
+            for row in issues:
+                print(
+                    f"{row['external_id']:<16} {row['match_level'] or 'not geocoded':<13}"
+                    f"{row['confidence'] if row['confidence'] is not None else '-':<6} "
+                    f"{row['address'] or ''}"
+                )
+            print(
+                f"{len(issues)} customer(s) need a look; place one by hand with "
+                "`geocrm customers pin EXTERNAL_ID --lat LAT --lon LON`"
+            )
+    elif args.action == "pin":
+        if args.external_id is None or args.lat is None or args.lon is None:
+            raise InvalidInput("pin needs EXTERNAL_ID, --lat and --lon")
+        print_json(customers.pin_customer(engine, args.external_id, lon=args.lon, lat=args.lat))
+    elif args.action == "regeocode":
+        print_json(customers.regeocode(engine, everything=args.all, progress=True))
+    return 0
+
+
+def print_json(payload: object) -> None:
+    """Machine-readable output."""
+    print(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
+
+
 # -- serve ---------------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
@@ -161,6 +230,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--force", action="store_true", help="regenerate even if unchanged")
     demo.set_defaults(func=cmd_demo_data)
+
+    imp = sub.add_parser(
+        "import",
+        help="import customers (CSV, GeoPackage, GeoParquet, GeoJSON) or show an import's status",
+    )
+    imp.add_argument("what", choices=["customers", "status"])
+    imp.add_argument("target", help="the file to import, or the import id for `status`")
+    imp.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="SOURCE=TARGET",
+        help="read customer field TARGET from column SOURCE (repeatable)",
+    )
+    imp.add_argument(
+        "--format",
+        choices=["csv", "gpkg", "parquet", "geojson"],
+        help="the file format, when its extension does not say",
+    )
+    imp.set_defaults(func=cmd_import)
+
+    geo = sub.add_parser("geocode", help="geocode a CSV of addresses offline")
+    geo.add_argument("input", type=Path)
+    geo.add_argument("--out", type=Path, required=True)
+    geo.add_argument("--id-column", default="id")
+    geo.add_argument("--address-column", default="address")
+    geo.add_argument("--postcode-column", default=None)
+    geo.set_defaults(func=cmd_geocode)
+
+    cust = sub.add_parser("customers", help="geocoding quality: issues, manual pins, re-geocode")
+    cust.add_argument("action", choices=["geocoding-issues", "pin", "regeocode"])
+    cust.add_argument("external_id", nargs="?", help="for pin: the customer's external id")
+    cust.add_argument("--lat", type=float)
+    cust.add_argument("--lon", type=float)
+    cust.add_argument("--max-confidence", type=float, default=0.8)
+    cust.add_argument("--limit", type=int, default=1000)
+    cust.add_argument(
+        "--all",
+        action="store_true",
+        help="regeocode: every address-placed customer, not only unplaced ones",
+    )
+    cust.add_argument("--json", action="store_true")
+    cust.set_defaults(func=cmd_customers)
 
     serve = sub.add_parser("serve", help="serve the API and app")
     serve.add_argument("--host", default=None, help="default GEOCRM_HOST or 127.0.0.1")

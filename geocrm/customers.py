@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from geocrm.db import query
-from geocrm.geometry import BBox
+from geocrm.db import bulk_transaction, query
+from geocrm.errors import InvalidInput, NotFound
+from geocrm.geometry import BBox, Point
 
 
 @dataclass(frozen=True)
@@ -44,3 +45,53 @@ def customer_page(
     more = len(features) > limit
     features = features[:limit]
     return CustomerPage(features, matched, features[-1]["id"] if more else None)
+
+
+def geocoding_issues(
+    engine: Engine, *, max_confidence: float = 0.8, limit: int = 1000
+) -> list[dict[str, Any]]:
+    """Customers not placed, placed roughly, or below ``max_confidence`` (worst first)."""
+    if not 0 <= max_confidence <= 1:
+        raise InvalidInput("max_confidence must be within 0..1")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            query("customers/geocoding_issues"), {"max_confidence": max_confidence, "limit": limit}
+        ).mappings()
+        return [dict(r) for r in rows]
+
+
+def pin_customer(engine: Engine, external_id: str, *, lon: float, lat: float) -> dict[str, Any]:
+    """Place a customer by hand (``match_level = manual``; re-geocoding never moves it)."""
+    point = Point(lon=lon, lat=lat)
+    with engine.begin() as conn:
+        row = (
+            conn.execute(
+                query("customers/pin"),
+                {"external_id": external_id, "lon": point.lon, "lat": point.lat},
+            )
+            .mappings()
+            .first()
+        )
+    if row is None:
+        raise NotFound(f"No customer with external id {external_id!r}")
+    return dict(row)
+
+
+def regeocode(
+    engine: Engine, *, everything: bool = False, progress: bool = False
+) -> dict[str, int]:
+    """Geocode customers again from their address: those not yet placed (or whose address
+    changed), or with ``everything`` all address-placed ones. Manual pins never move."""
+    from geocrm.geocode import Geocoder
+    from geocrm.ingest import write_geocodes
+
+    with bulk_transaction(engine) as conn:
+        todo = conn.execute(query("customers/to_regeocode"), {"everything": everything}).all()
+        if not todo:
+            return {"geocoded": 0, "placed": 0, "not_placed": 0}
+        results = Geocoder.from_database(engine).geocode_many(
+            [r.address for r in todo], postcodes=[r.postcode for r in todo], progress=progress
+        )
+        write_geocodes(conn, [r.customer_id for r in todo], results)
+    placed = sum(r.match_level != "none" for r in results)
+    return {"geocoded": len(results), "placed": placed, "not_placed": len(results) - placed}

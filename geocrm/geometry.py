@@ -61,3 +61,20 @@ class BBox:
             "max_lon": self.max_lon,
             "max_lat": self.max_lat,
         }
+
+
+@dataclass(frozen=True)
+class Point:
+    """A WGS84 point (lon/lat degrees), validated on construction."""
+
+    lon: float
+    lat: float
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.lon) and math.isfinite(self.lat)):
+            raise InvalidInput("lon and lat must be finite numbers")
+        if not -90 <= self.lat <= 90:
+            hint = " (did you swap lon and lat?)" if -90 <= self.lon <= 90 else ""
+            raise InvalidInput(f"lat {self.lat} is outside -90..90{hint}")
+        if not -180 <= self.lon <= 180:
+            raise InvalidInput(f"lon {self.lon} is outside -180..180")

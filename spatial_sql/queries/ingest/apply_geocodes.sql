@@ -1,0 +1,11 @@
+-- Write geocoder results (staged in geocode_results) onto the customers.
+UPDATE crm.customers c
+SET geom = CASE WHEN g.lon IS NOT NULL THEN ST_SetSRID(ST_MakePoint(g.lon, g.lat), 4326) END,
+    geocode_match_level = g.match_level,
+    geocode_confidence = g.confidence,
+    geocoded_address = g.matched_address,
+    geocoded_at = now(),
+    updated_at = now()
+FROM geocode_results g
+WHERE c.customer_id = g.customer_id
+  AND coalesce(c.geocode_match_level, '') <> 'manual'
