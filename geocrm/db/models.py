@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from geoalchemy2 import Geometry
 from sqlalchemy import BigInteger, ForeignKey, Numeric, String
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -77,8 +78,35 @@ class Customer(Base):
     geocoded_address: Mapped[str | None]
     geocoded_at: Mapped[datetime | None]
     source: Mapped[str] = mapped_column(default="import")
+    last_import_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("crm.import_jobs.import_id")
+    )
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class ImportJob(Base):
+    __tablename__ = "import_jobs"
+    __table_args__: ClassVar[dict] = {"schema": "crm"}
+
+    import_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source_name: Mapped[str]
+    file_format: Mapped[str]
+    column_map = mapped_column(JSONB, nullable=False)
+    status: Mapped[str] = mapped_column(default="queued")
+    phase: Mapped[str | None]
+    backend_pid: Mapped[int | None]
+    rows_read: Mapped[int] = mapped_column(BigInteger, default=0)
+    inserted: Mapped[int | None] = mapped_column(BigInteger)
+    updated: Mapped[int | None] = mapped_column(BigInteger)
+    unchanged: Mapped[int | None] = mapped_column(BigInteger)
+    rejected: Mapped[int | None] = mapped_column(BigInteger)
+    geocoded: Mapped[int | None] = mapped_column(BigInteger)
+    not_geocoded: Mapped[int | None] = mapped_column(BigInteger)
+    rejects_file: Mapped[str | None]
+    error: Mapped[str | None]
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
 
 
 class Interaction(Base):
