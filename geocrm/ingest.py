@@ -166,7 +166,14 @@ Row = tuple[int, str | None, list[str | None]]
 
 def _read_csv(path: Path, column_map: dict[str, str]) -> tuple[dict[str, int], Iterator[Row]]:
     fh = path.open(newline="", encoding="utf-8-sig")
-    sample = fh.read(64 * 1024)
+    try:
+        sample = fh.read(64 * 1024)
+    except UnicodeDecodeError as exc:
+        fh.close()
+        raise InvalidInput(
+            f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start}). "
+            "Save it as UTF-8 (CSV UTF-8 in Excel) and import again."
+        ) from exc
     fh.seek(0)
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
@@ -280,10 +287,10 @@ def _read_ogr(path: Path, column_map: dict[str, str]) -> tuple[dict[str, int], I
     from pyogrio.raw import open_arrow
 
     def batches():
-        with open_arrow(path, batch_size=_BATCH) as (_meta, reader):
+        with open_arrow(path, batch_size=_BATCH, use_pyarrow=True) as (_meta, reader):
             yield from reader
 
-    with open_arrow(path, batch_size=1) as (meta, reader):
+    with open_arrow(path, batch_size=1, use_pyarrow=True) as (meta, reader):
         names = list(reader.schema.names)
         geometry = meta.get("geometry_name") or "wkb_geometry"
         crs = meta.get("crs")

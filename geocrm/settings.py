@@ -62,6 +62,8 @@ class ApiSettings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     page_size_default: int = Field(default=100, ge=1)
     page_size_max: int = Field(default=5000, ge=1)
+    upload_max_bytes: int = Field(default=2 * 1024**3, ge=1)
+    geocode_batch_max: int = Field(default=1000, ge=1)
 
 
 @lru_cache

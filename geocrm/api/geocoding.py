@@ -1,0 +1,72 @@
+"""``/api/geocode`` and the geocoding quality loop on customers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from geocrm import customers
+from geocrm.api.deps import EngineDep
+from geocrm.errors import InvalidInput
+from geocrm.settings import api_settings
+
+router = APIRouter(prefix="/api", tags=["geocoding"])
+
+
+class GeocodeRequest(BaseModel):
+    addresses: list[str] = Field(description="addresses as people type them", min_length=1)
+    postcodes: list[str | None] | None = Field(
+        default=None, description="optional postcode per address (same order)"
+    )
+
+
+class PinRequest(BaseModel):
+    lat: float
+    lon: float
+
+
+@router.post("/geocode", summary="Geocode a batch of addresses (offline, up to 1,000)")
+def geocode_batch(engine: EngineDep, body: GeocodeRequest) -> dict[str, Any]:
+    from geocrm.geocode import cached_geocoder
+
+    limit = api_settings().geocode_batch_max
+    if len(body.addresses) > limit:
+        raise InvalidInput(f"at most {limit} addresses per request, got {len(body.addresses)}")
+    if body.postcodes is not None and len(body.postcodes) != len(body.addresses):
+        raise InvalidInput("postcodes must have one entry per address")
+    results = cached_geocoder(engine).geocode_many(body.addresses, postcodes=body.postcodes)
+    return {
+        "results": [
+            {"address": a, **r.__dict__} for a, r in zip(body.addresses, results, strict=True)
+        ]
+    }
+
+
+@router.get(
+    "/customers/geocoding-issues",
+    summary="Customers not placed, placed roughly, or below a confidence threshold",
+)
+def geocoding_issues(
+    engine: EngineDep,
+    max_confidence: Annotated[float, Query(ge=0, le=1)] = 0.8,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
+) -> list[dict[str, Any]]:
+    return customers.geocoding_issues(engine, max_confidence=max_confidence, limit=limit)
+
+
+@router.put(
+    "/customers/{external_id}/location",
+    summary="Place a customer by hand (match_level=manual; never re-geocoded)",
+)
+def pin(engine: EngineDep, external_id: str, body: PinRequest) -> dict[str, Any]:
+    return customers.pin_customer(engine, external_id, lon=body.lon, lat=body.lat)
+
+
+@router.post(
+    "/customers/regeocode",
+    summary="Geocode again the customers not placed yet (or all with everything=true)",
+)
+def regeocode(engine: EngineDep, everything: bool = False) -> dict[str, int]:
+    return customers.regeocode(engine, everything=everything)
