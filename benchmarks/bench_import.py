@@ -49,6 +49,7 @@ def main() -> None:
             f"{args.rows / seconds:,.0f} rows/s; inserted {report.inserted:,}, updated "
             f"{report.updated:,}, unchanged {report.unchanged:,}, rejected {report.rejected:,}"
         )
+        print("  phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items()))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of the importing process: {peak_mb:.0f} MB (file: {size_mb:.0f} MB)")
     engine.dispose()

@@ -82,14 +82,14 @@ def regeocode(
 ) -> dict[str, int]:
     """Geocode customers again from their address: those not yet placed (or whose address
     changed), or with ``everything`` all address-placed ones. Manual pins never move."""
-    from geocrm.geocode import Geocoder
+    from geocrm.geocode import cached_geocoder
     from geocrm.ingest import write_geocodes
 
     with bulk_transaction(engine) as conn:
         todo = conn.execute(query("customers/to_regeocode"), {"everything": everything}).all()
         if not todo:
             return {"geocoded": 0, "placed": 0, "not_placed": 0}
-        results = Geocoder.from_database(engine).geocode_many(
+        results = cached_geocoder(engine).geocode_many(
             [r.address for r in todo], postcodes=[r.postcode for r in todo], progress=progress
         )
         write_geocodes(conn, [r.customer_id for r in todo], results)

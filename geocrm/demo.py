@@ -10,7 +10,7 @@ It also writes the customer file a user would bring (``data/generated/``): addre
 the way people type them (lower case, missing diacritics, abbreviations, apartment
 suffixes, Swedish names, typos, and a few addresses that do not exist), plus a truth file
 with the real address and point of each row, for the geocoder's tests and benchmarks.
-Until import and geocoding exist, the customers are loaded directly at their true points.
+The customers then go through the real import and the geocoder, like a user's file.
 Everything depends only on the seed, the customer count and the loaded city.
 """
 
@@ -28,8 +28,9 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 from tqdm import tqdm
 
-from geocrm.db import bulk_transaction, query
+from geocrm.db import bulk_transaction, query, sql_file
 from geocrm.errors import InvalidInput, NotFound
+from geocrm.ingest import import_customers
 from geocrm.settings import PROJECT_ROOT
 
 SETTINGS_FILE = PROJECT_ROOT / "data" / "demo" / "settings.toml"
@@ -76,6 +77,8 @@ class DemoReport:
     import_file: Path
     truth_file: Path
     top20_revenue_share: float
+    geocoded: int = 0
+    not_placed: int = 0
     unchanged: bool = False
     seconds: float = 0.0
 
@@ -91,6 +94,8 @@ class DemoReport:
                 f"  {self.reps} reps, {self.stores} stores, {self.customers} customers, "
                 f"{self.interactions} interactions",
                 f"  top 20% of customers bring {self.top20_revenue_share:.0%} of revenue",
+                f"  customers imported from the file and geocoded: {self.geocoded} placed, "
+                f"{self.not_placed} not placed (addresses that do not exist)",
                 f"  import file (addresses as people type them): {self.import_file}",
                 f"  truth file (real address and point per row): {self.truth_file}",
             ]
@@ -545,7 +550,7 @@ def generate_demo_data(
             unchanged=True,
         )
 
-    bar = tqdm(total=4, desc="demo-data", unit=" step", disable=not progress)
+    bar = tqdm(total=5, desc="demo-data", unit=" step", disable=not progress)
     bar.set_postfix_str("address pool")
     with engine.connect() as conn:
         pool = pd.read_sql(query("demo/address_pool"), conn, params={"dataset_id": dataset_id})
@@ -556,28 +561,46 @@ def generate_demo_data(
     bar.set_postfix_str("writing files")
     truth_file = write_import_files(frames["customers"], frames["reps"], out)
     bar.update(1)
-    bar.set_postfix_str("loading PostGIS")
-    counts = _load(engine, frames, dataset_id, seed, out)
+    bar.set_postfix_str("reps and stores")
+    _load_reps_and_stores(engine, frames)
+    bar.update(1)
+    # customers arrive the way a user's file does: validated, upserted and geocoded
+    bar.set_postfix_str("importing customers")
+    imported = import_customers(engine, out, source="demo", progress=False)
+    interactions = _load_interactions(
+        engine, frames["interactions"], frames["customers"], frames["reps"]
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            query("demo/record_run"),
+            {
+                "dataset_id": dataset_id,
+                "customers": customers,
+                "seed": seed,
+                "import_file": str(out),
+            },
+        )
     bar.update(1)
     bar.close()
     return DemoReport(
         name,
         seed,
-        counts["reps"],
-        counts["stores"],
+        len(frames["reps"]),
+        len(frames["stores"]),
         customers,
-        counts["interactions"],
+        interactions,
         out,
         truth_file,
         top_share(frames["customers"]["annual_revenue"].to_numpy()),
+        geocoded=imported.geocoded,
+        not_placed=imported.not_geocoded,
         seconds=time.monotonic() - started,
     )
 
 
-def _load(
-    engine: Engine, frames: dict[str, pd.DataFrame], dataset_id: int, seed: int, out: Path
-) -> dict[str, int]:
-    reps, stores, cust, inter = (frames[k] for k in ("reps", "stores", "customers", "interactions"))
+def _load_reps_and_stores(engine: Engine, frames: dict[str, pd.DataFrame]) -> None:
+    """Replace the previous demo CRM and load the reps and stores (one transaction)."""
+    reps, stores = frames["reps"], frames["stores"]
     with bulk_transaction(engine) as conn:
         conn.execute(query("demo/replace_demo_rows"))
         _copy_frame(
@@ -616,71 +639,33 @@ def _load(
                 }
             ),
         )
-        rep_id_of = dict(conn.execute(query("demo/rep_ids")).all())
-        rep_ids = np.array([rep_id_of[e] for e in reps["external_id"]])
-        first_id = conn.execute(query("reserve_customer_ids"), {"n": len(cust)}).scalar_one()
-        customer_ids = np.arange(first_id, first_id + len(cust))
+
+
+def _load_interactions(
+    engine: Engine, interactions: pd.DataFrame, customers: pd.DataFrame, reps: pd.DataFrame
+) -> int:
+    """Load the contact history, keyed by the customers' and reps' external ids."""
+    rep_index = interactions["rep_index"].to_numpy()
+    rep_ext = np.where(
+        rep_index >= 0, reps["external_id"].to_numpy()[np.maximum(rep_index, 0)], None
+    )
+    with bulk_transaction(engine) as conn:
+        conn.connection.driver_connection.execute(sql_file("queries/demo/stage_interactions.sql"))
         _copy_frame(
             conn,
-            "crm.customers",
+            "stage_interactions",
             pd.DataFrame(
                 {
-                    "customer_id": customer_ids,
-                    **{
-                        c: cust[c]
-                        for c in (
-                            "external_id",
-                            "name",
-                            "kind",
-                            "address",
-                            "postcode",
-                            "city",
-                            "segment",
-                            "stage",
-                            "annual_revenue",
-                            "lifetime_value",
-                            "satisfaction",
-                            "churn_risk",
-                            "relationship_start",
-                            "region",
-                        )
-                    },
-                    "assigned_rep_id": rep_ids[cust["rep_index"].to_numpy()],
-                    "geom": _point(cust["lon"], cust["lat"]),
-                    "geocode_match_level": "address",
-                    "geocode_confidence": 1.0,
-                    "geocoded_address": cust["address"],
-                    "geocoded_at": datetime.now(UTC),
-                    "source": "demo",
+                    "customer_external_id": customers["external_id"].to_numpy()[
+                        interactions["customer_index"].to_numpy()
+                    ],
+                    "type": interactions["type"],
+                    "channel": interactions["channel"],
+                    "occurred_at": interactions["occurred_at"],
+                    "amount": interactions["amount"],
+                    "rep_external_id": rep_ext,
+                    "score": interactions["score"],
                 }
             ),
         )
-        rep_index = inter["rep_index"].to_numpy()
-        _copy_frame(
-            conn,
-            "crm.interactions",
-            pd.DataFrame(
-                {
-                    "customer_id": customer_ids[inter["customer_index"].to_numpy()],
-                    "type": inter["type"],
-                    "channel": inter["channel"],
-                    "occurred_at": inter["occurred_at"].dt.to_pydatetime(),
-                    "amount": inter["amount"],
-                    "rep_id": pd.Series(
-                        [int(rep_ids[i]) if i >= 0 else None for i in rep_index], dtype=object
-                    ),
-                    "score": inter["score"],
-                    "source": "demo",
-                }
-            ),
-        )
-        conn.execute(
-            query("demo/record_run"),
-            {
-                "dataset_id": dataset_id,
-                "customers": len(cust),
-                "seed": seed,
-                "import_file": str(out),
-            },
-        )
-    return {"reps": len(reps), "stores": len(stores), "interactions": len(inter)}
+        return conn.execute(query("demo/insert_interactions")).rowcount

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from sqlalchemy import Connection, Engine, text
 from tqdm import tqdm
 
 from geocrm.db import bulk_transaction, query, raw_connection, sql_file
-from geocrm.errors import InvalidInput, NotFound
+from geocrm.errors import GeoCrmError, InvalidInput, NotFound
 from geocrm.settings import PROJECT_ROOT
 
 #: The fields a customer file can carry, in staging order.
@@ -97,6 +98,7 @@ class ImportReport:
     geocoded: int
     not_geocoded: int
     rejects_file: Path | None
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def render(self) -> str:
         lines = [
@@ -108,6 +110,8 @@ class ImportReport:
         ]
         if self.rejects_file:
             lines.append(f"  rejects report (line and reason per row): {self.rejects_file}")
+        if self.seconds:
+            lines.append("  time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items()))
         return "\n".join(lines)
 
     def as_dict(self) -> dict:
@@ -345,6 +349,62 @@ def open_customer_file(
         raise InvalidInput(f"{path.name} cannot be read as {fmt}: {exc}") from exc
 
 
+# -- display addresses for given coordinates -------------------------------------------------
+class NearestAddress:
+    """Nearest known address of many points at once (vectorised shapely STRtree).
+
+    Distances use an equirectangular projection around the city's mean latitude: exact
+    enough at city scale, and it keeps the nearest address the metric nearest.
+    """
+
+    METRES_PER_DEGREE = 111_320.0
+
+    def __init__(self, conn: Connection, max_distance_m: float = 200.0):
+        rows = conn.execute(query("ingest/address_points")).all()
+        self.labels = np.array([r.label for r in rows], dtype=object)
+        lons = np.array([r.lon for r in rows], dtype=float)
+        lats = np.array([r.lat for r in rows], dtype=float)
+        self.scale = float(np.cos(np.radians(lats.mean()))) if rows else 1.0
+        self.tree = shapely.STRtree(shapely.points(lons * self.scale, lats)) if rows else None
+        self.max_distance = max_distance_m / self.METRES_PER_DEGREE
+
+    def lookup(self, lons: Sequence[str | None], lats: Sequence[str | None]) -> list[str | None]:
+        """Labels of the nearest addresses within the distance limit (None elsewhere)."""
+        out: list[str | None] = [None] * len(lons)
+        if self.tree is None:
+            return out
+        x = np.array([_to_float(v) for v in lons])
+        y = np.array([_to_float(v) for v in lats])
+        valid = np.flatnonzero(np.isfinite(x) & np.isfinite(y) & (np.abs(y) <= 90))
+        if valid.size == 0:
+            return out
+        points = shapely.points(x[valid] * self.scale, y[valid])
+        which, nearest = self.tree.query_nearest(
+            points, max_distance=self.max_distance, all_matches=False
+        )
+        for i, j in zip(valid[which], nearest, strict=True):
+            out[i] = self.labels[j]
+        return out
+
+
+def _to_float(value: str | None) -> float:
+    try:
+        return float(value.replace(",", ".")) if value else np.nan
+    except ValueError:
+        return np.nan
+
+
+def _batched(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    batch: list[Row] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 # -- jobs ---------------------------------------------------------------------------------------
 def create_job(
     engine: Engine, source_name: str, file_format: str, column_map: dict[str, str]
@@ -418,7 +478,14 @@ def import_customers(
     geocoder_factory : builds the geocoder (default: ``Geocoder.from_database``).
     """
     column_map = column_map or {}
-    fmt, columns, rows = open_customer_file(path, column_map, file_format)
+    try:
+        fmt, columns, rows = open_customer_file(path, column_map, file_format)
+    except GeoCrmError as exc:
+        if import_id is not None:  # a job the API already announced: record why it failed
+            failed = _Progress(engine, import_id)
+            failed.update(status="failed", error=str(exc), finished_at=_now())
+            failed.close()
+        raise
     source_name = source_name or Path(path).name
     if import_id is None:
         import_id = create_job(engine, source_name, fmt, column_map)
@@ -468,6 +535,14 @@ def _run_import(
     engine, import_id, source_name, columns, rows, source, tracker, progress, geocoder_factory
 ) -> ImportReport:
     order = [columns.get(f) for f in FIELDS]
+    seconds: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def lap(phase: str) -> None:
+        now = time.perf_counter()
+        seconds[phase] = now - clock[0]
+        clock[0] = now
+
     bar = tqdm(desc=f"importing {source_name}", unit=" rows", disable=not progress)
     with bulk_transaction(engine) as conn:
         driver = conn.connection.driver_connection
@@ -475,24 +550,37 @@ def _run_import(
         conn.execute(text("SELECT pg_advisory_xact_lock(727002)"))
         tracker.update(status="running", phase="reading", backend_pid=driver.info.backend_pid)
         driver.execute(sql_file("queries/ingest/staging.sql"))
+        nearest = NearestAddress(conn)
+        lon_at, lat_at = columns.get("lon"), columns.get("lat")
         count = 0
         with (
             driver.cursor() as cur,
             cur.copy(
-                "COPY stage_import (line, parse_problem, " + ", ".join(FIELDS) + ") FROM STDIN"
+                "COPY stage_import (line, parse_problem, "
+                + ", ".join(FIELDS)
+                + ", nearest_address) FROM STDIN"
             ) as copy,
         ):
-            for line, problem, fields in rows:
-                copy.write_row([line, problem, *(None if i is None else fields[i] for i in order)])
-                count += 1
-                if count % _BATCH == 0:
-                    bar.update(_BATCH)
-                    tracker.update(rows_read=count)
-        bar.update(count % _BATCH)
+            for batch in _batched(rows, _BATCH):
+                if lon_at is not None and lat_at is not None:
+                    labels = nearest.lookup(
+                        [r[2][lon_at] for r in batch], [r[2][lat_at] for r in batch]
+                    )
+                else:
+                    labels = [None] * len(batch)
+                for (line, problem, fields), label in zip(batch, labels, strict=True):
+                    copy.write_row(
+                        [line, problem, *(None if i is None else fields[i] for i in order), label]
+                    )
+                count += len(batch)
+                bar.update(len(batch))
+                tracker.update(rows_read=count)
         bar.close()
         tracker.update(rows_read=count, phase="validating")
+        lap("reading")
         driver.execute(sql_file("queries/ingest/validate.sql"))
         rejected = conn.execute(query("ingest/quarantine"), {"import_id": import_id}).rowcount
+        lap("validating")
         tracker.update(phase="merging")
         has = {f"has_{f}": f in columns for f in FIELDS}
         has["has_coordinates"] = "lat" in columns and "lon" in columns
@@ -509,10 +597,13 @@ def _run_import(
             .mappings()
             .one()
         )
+        lap("merging")
         tracker.update(phase="geocoding")
-        geocoded, not_geocoded = _geocode_new(conn, import_id, geocoder_factory, progress)
-        conn.execute(query("ingest/reverse_geocode"), {"import_id": import_id})
+        geocoded, not_geocoded = _geocode_new(conn, geocoder_factory, progress)
+        lap("geocoding")
         rejects_file = _write_rejects(conn, import_id) if rejected else None
+        tracker.update(phase="committing")
+    lap("committing")
     valid = count - rejected
     return ImportReport(
         import_id,
@@ -525,6 +616,7 @@ def _run_import(
         geocoded,
         not_geocoded,
         rejects_file,
+        seconds,
     )
 
 
@@ -533,17 +625,15 @@ def _region(conn: Connection) -> str:
     return name[1] if name else "default"
 
 
-def _geocode_new(
-    conn: Connection, import_id: int, geocoder_factory, progress: bool
-) -> tuple[int, int]:
-    """Geocode this import's customers that have only an address; (placed, not placed)."""
-    todo = conn.execute(query("ingest/to_geocode"), {"import_id": import_id}).all()
+def _geocode_new(conn: Connection, geocoder_factory, progress: bool) -> tuple[int, int]:
+    """Geocode the customers that have only an address; (placed, not placed)."""
+    todo = conn.execute(query("ingest/to_geocode")).all()
     if not todo:
         return 0, 0
     if geocoder_factory is None:
-        from geocrm.geocode import Geocoder
+        from geocrm.geocode import cached_geocoder
 
-        geocoder = Geocoder.from_database(conn.engine)
+        geocoder = cached_geocoder(conn.engine)
     else:
         geocoder = geocoder_factory(conn.engine)
     results = geocoder.geocode_many(

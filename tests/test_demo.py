@@ -58,31 +58,44 @@ def test_regenerating_in_the_database_is_deterministic(engine, demo, tmp_path):
     assert (tmp_path / "again.csv").read_bytes() == demo.import_file.read_bytes()
 
 
-def test_customers_sit_at_real_addresses_in_the_right_buildings(engine, demo):
+def test_generated_customers_live_at_real_addresses_in_the_right_buildings(pool):
+    frames = build_demo_frames(pool, 1000, seed=5, region="helsinki")
+    customers = frames["customers"]
+    classes = pool["building_class"].to_numpy()[customers["site"].to_numpy()]
+    persons = customers["kind"] == "person"
+    assert (classes[persons.to_numpy()] == "residential").all()
+    assert set(classes[~persons.to_numpy()]) <= {"office", "retail", "commercial", "public"}
+    real = set(zip(pool["street"], pool["housenumber"], strict=True))
+    assert set(zip(customers["street"], customers["housenumber"], strict=True)) <= real
+    assert 0.1 < (~persons).mean() < 0.3
+
+
+def test_demo_customers_came_through_import_and_geocoding(engine, demo):
+    truth = pd.read_csv(demo.truth_file).set_index("external_id")
     with engine.connect() as conn:
-        off_address = conn.execute(
-            text(
-                "SELECT count(*) FROM crm.customers c WHERE c.source = 'demo' AND NOT EXISTS ("
-                "  SELECT 1 FROM ref.addresses a WHERE c.address LIKE a.street || ' ' || "
-                "  a.housenumber || '%' AND ST_DWithin(a.geom::geography, c.geom::geography, 1))"
+        placed = (
+            pd.read_sql(
+                text(
+                    "SELECT external_id, geocode_match_level AS level, ST_X(geom) AS lon, "
+                    "ST_Y(geom) AS lat, last_import_id FROM crm.customers WHERE source = 'demo'"
+                ),
+                conn,
             )
-        ).scalar()
-        persons_outside_homes = conn.execute(
-            text(
-                "SELECT count(*) FROM crm.customers c WHERE c.source = 'demo' AND kind = 'person' "
-                "AND NOT EXISTS (SELECT 1 FROM ref.buildings b "
-                "WHERE b.building_class = 'residential'"
-                " AND ST_DWithin(b.footprint::geography, c.geom::geography, 25))"
+            .set_index("external_id")
+            .join(
+                truth[["noise", "lon", "lat"]].add_suffix("_t").rename(columns={"noise_t": "noise"})
             )
-        ).scalar()
-        kinds = dict(
-            conn.execute(
-                text("SELECT kind, count(*) FROM crm.customers WHERE source = 'demo' GROUP BY 1")
-            ).all()
         )
-    assert off_address == 0
-    assert persons_outside_homes == 0
-    assert kinds["business"] > 0.1 * DEMO_CUSTOMERS and kinds["person"] > 0.6 * DEMO_CUSTOMERS
+    assert placed["last_import_id"].notna().all()
+    fake = placed[placed["noise"] == "nonexistent"]
+    assert len(fake) > 0 and (fake["level"] == "none").all() and fake["lon"].isna().all()
+    real = placed[placed["noise"] != "nonexistent"]
+    metres = np.hypot(
+        (real["lon"] - real["lon_t"]) * 111_320 * np.cos(np.radians(60.17)),
+        (real["lat"] - real["lat_t"]) * 111_320,
+    )
+    assert (metres < 50).mean() >= 0.97
+    assert demo.geocoded == len(real[real["level"] != "none"])
 
 
 def test_the_base_has_an_80_20_shape_and_coherent_signals(engine, demo):

@@ -78,9 +78,7 @@ class Customer(Base):
     geocoded_address: Mapped[str | None]
     geocoded_at: Mapped[datetime | None]
     source: Mapped[str] = mapped_column(default="import")
-    last_import_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("crm.import_jobs.import_id")
-    )
+    last_import_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -35,9 +35,10 @@ CREATE TABLE crm.import_rejects (
 );
 COMMENT ON TABLE crm.import_rejects IS 'Quarantine: rows an import refused, with their source line, the reason and the row as it was.';
 
-ALTER TABLE crm.customers ADD COLUMN last_import_id bigint REFERENCES crm.import_jobs ON DELETE SET NULL;
-COMMENT ON COLUMN crm.customers.last_import_id IS 'The import that last inserted or changed this customer (drives incremental enrichment).';
-CREATE INDEX customers_last_import_idx ON crm.customers (last_import_id);
+-- No foreign key on purpose: a per-row FK check costs a third of a million-row import,
+-- and the job log may be pruned while customers stay.
+ALTER TABLE crm.customers ADD COLUMN last_import_id bigint;
+COMMENT ON COLUMN crm.customers.last_import_id IS 'The import that last inserted or changed this customer (drives incremental enrichment); see crm.import_jobs.';
 -- finding customers that still need geocoding stays cheap at millions of rows
 CREATE INDEX customers_needs_geocoding_idx ON crm.customers (customer_id)
     WHERE geom IS NULL AND geocode_match_level IS NULL;

@@ -24,7 +24,8 @@ WITH incoming AS (
            o.customer_id AS existing_id, o.geocode_match_level AS old_level, o.geom AS old_geom,
            o.address AS old_address, o.geocode_confidence AS old_confidence,
            o.geocoded_address AS old_geocoded_address, o.geocoded_at AS old_geocoded_at,
-           CASE WHEN n.lon IS NOT NULL THEN ST_SetSRID(ST_MakePoint(n.lon, n.lat), 4326) END AS given_geom
+           CASE WHEN n.lon IS NOT NULL THEN ST_SetSRID(ST_MakePoint(n.lon, n.lat), 4326) END AS given_geom,
+           n.nearest_address
     FROM stage_checked n
     LEFT JOIN crm.customers o ON o.external_id = n.external_id
     WHERE cardinality(n.problems) = 0
@@ -44,9 +45,8 @@ final AS (
            CASE r.location WHEN 'keep' THEN r.old_geom WHEN 'given' THEN r.given_geom END AS geom,
            CASE r.location WHEN 'keep' THEN r.old_level WHEN 'given' THEN 'provided' END AS level,
            CASE r.location WHEN 'keep' THEN r.old_confidence WHEN 'given' THEN 1 END AS confidence,
-           CASE WHEN r.location = 'keep' THEN r.old_geocoded_address
-                WHEN r.location = 'given' AND ST_Equals(r.given_geom, r.old_geom)
-                THEN r.old_geocoded_address END AS geocoded_address,
+           CASE r.location WHEN 'keep' THEN r.old_geocoded_address
+                           WHEN 'given' THEN r.nearest_address END AS geocoded_address,
            CASE r.location WHEN 'keep' THEN r.old_geocoded_at WHEN 'given' THEN now() END AS geocoded_at
     FROM resolved r
 ),
@@ -60,7 +60,8 @@ merged AS (
            lifetime_value, satisfaction, churn_risk, assigned_rep_id, relationship_start, region,
            geom, level, confidence, geocoded_address, geocoded_at, :source, :import_id
     FROM final
-    ORDER BY external_id
+    -- spatial order keeps GiST inserts cache-local (the biggest cost of a large import)
+    ORDER BY ST_GeoHash(geom, 6) NULLS LAST
     ON CONFLICT (external_id) DO UPDATE SET
         name = excluded.name, kind = excluded.kind, address = excluded.address,
         postcode = excluded.postcode, city = excluded.city, segment = excluded.segment,

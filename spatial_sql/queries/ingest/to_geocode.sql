@@ -1,6 +1,6 @@
--- Customers of this import that need a point from their address.
+-- Customers that need a point from their address: this import's new or re-addressed
+-- ones (and any left ungeocoded before). Served by the partial needs-geocoding index.
 SELECT customer_id, address, postcode, city
 FROM crm.customers
-WHERE last_import_id = :import_id AND geom IS NULL AND geocode_match_level IS NULL
-  AND address IS NOT NULL
+WHERE geom IS NULL AND geocode_match_level IS NULL AND address IS NOT NULL
 ORDER BY customer_id

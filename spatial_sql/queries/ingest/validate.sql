@@ -1,7 +1,20 @@
 -- Validate every staged row in one pass: typed values plus the list of problems a person
 -- can act on. A row with no problem is merged; the others go to the quarantine.
 CREATE TEMP TABLE stage_checked ON COMMIT DROP AS
-WITH cleaned AS (
+WITH city_bounds AS MATERIALIZED (
+    SELECT ST_XMin(extent) AS xmin, ST_XMax(extent) AS xmax,
+           ST_YMin(extent) AS ymin, ST_YMax(extent) AS ymax
+    FROM ref.datasets WHERE extent IS NOT NULL
+),
+-- ids that occur more than once (few), and the line where each first appears
+duplicated AS MATERIALIZED (
+    SELECT btrim(external_id) AS external_id, min(line) AS first_line
+    FROM stage_import
+    WHERE nullif(btrim(external_id), '') IS NOT NULL
+    GROUP BY 1
+    HAVING count(*) > 1
+),
+cleaned AS MATERIALIZED (
     SELECT s.line, s.parse_problem,
            nullif(btrim(s.external_id), '') AS external_id,
            nullif(btrim(s.name), '') AS name,
@@ -19,11 +32,12 @@ WITH cleaned AS (
            nullif(btrim(s.relationship_start), '') AS start_text,
            nullif(btrim(s.lat), '') AS lat_text,
            nullif(btrim(s.lon), '') AS lon_text,
+           s.nearest_address,
            regexp_match(btrim(s.relationship_start),
                         '^(\d{4})-(\d{1,2})-(\d{1,2})$|^(\d{1,2})\.(\d{1,2})\.(\d{4})$') AS date_parts
     FROM stage_import s
 ),
-typed AS (
+typed AS MATERIALIZED (
     SELECT c.*,
            CASE WHEN c.kind_text IS NULL THEN 'person'
                 WHEN c.kind_text IN ('person', 'business') THEN c.kind_text END AS kind,
@@ -44,8 +58,7 @@ typed AS (
                 THEN replace(c.lon_text, ',', '.')::float8 END AS lon,
            d.y, d.m, d.d,
            r.rep_id,
-           count(*) OVER (PARTITION BY c.external_id) AS id_count,
-           min(c.line) OVER (PARTITION BY c.external_id) AS id_first_line
+           dup.first_line AS id_first_line
     FROM cleaned c
     LEFT JOIN LATERAL (
         SELECT coalesce(c.date_parts[1], c.date_parts[6])::int AS y,
@@ -53,6 +66,7 @@ typed AS (
                coalesce(c.date_parts[3], c.date_parts[4])::int AS d
     ) d ON c.date_parts IS NOT NULL
     LEFT JOIN crm.reps r ON r.external_id = c.rep_text
+    LEFT JOIN duplicated dup ON dup.external_id = c.external_id
 ),
 checked AS (
     SELECT t.*,
@@ -61,19 +75,19 @@ checked AS (
                 THEN make_date(t.y, t.m, t.d) END AS relationship_start,
            -- a point in a loaded city whose coordinates were given the other way round
            (t.lat IS NOT NULL AND t.lon IS NOT NULL AND EXISTS (
-                SELECT 1 FROM ref.datasets ds
-                WHERE ST_Intersects(ds.extent, ST_SetSRID(ST_MakePoint(t.lat, t.lon), 4326))
-                  AND NOT ST_Intersects(ds.extent, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326))
+                SELECT 1 FROM city_bounds b
+                WHERE t.lat BETWEEN b.xmin AND b.xmax AND t.lon BETWEEN b.ymin AND b.ymax
+                  AND NOT (t.lon BETWEEN b.xmin AND b.xmax AND t.lat BETWEEN b.ymin AND b.ymax)
            )) AS looks_swapped
     FROM typed t
 )
 SELECT k.line, k.external_id, k.name, k.kind, k.address, k.postcode, k.city, k.segment,
        k.stage, k.annual_revenue, k.lifetime_value, k.satisfaction, k.churn_risk, k.rep_id,
-       k.relationship_start, k.lat, k.lon,
+       k.relationship_start, k.lat, k.lon, k.nearest_address,
        array_remove(ARRAY[
            k.parse_problem,
            CASE WHEN k.external_id IS NULL THEN 'external_id is empty' END,
-           CASE WHEN k.external_id IS NOT NULL AND k.id_count > 1 AND k.line > k.id_first_line
+           CASE WHEN k.line > k.id_first_line
                 THEN format('external_id %s already appears on line %s', k.external_id,
                             k.id_first_line) END,
            CASE WHEN k.name IS NULL THEN 'name is empty' END,

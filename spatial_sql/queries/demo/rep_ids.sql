@@ -1,2 +1,0 @@
--- Database ids of the demo reps, by external id.
-SELECT external_id, rep_id FROM crm.reps WHERE source = 'demo'
