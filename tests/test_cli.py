@@ -40,7 +40,7 @@ def test_geocode_a_csv_file_keeps_the_script_contract(use_database, city, tmp_pa
     with out.open() as fh:
         rows = list(csv.DictReader(fh))
     contract = ["id", "lat", "lon", "match_level", "confidence", "matched_address"]
-    assert list(rows[0])[0] == "id" and set(contract) <= set(rows[0])
+    assert next(iter(rows[0])) == "id" and set(contract) <= set(rows[0])
     assert [(r["id"], r["match_level"]) for r in rows] == [("A1", "address"), ("A2", "none")]
     assert rows[0]["matched_address"].startswith("Aleksanterinkatu 5")
     assert main(["geocode", str(source), "--out", str(out), "--address-column", "osoite"]) == 2
