@@ -17,13 +17,10 @@ from pathlib import Path
 import numpy as np
 from fastapi.testclient import TestClient
 
+from benchmarks.common import bench_engine
 from geocrm.api.app import create_app
-from geocrm.db import make_engine
-from geocrm.db.embedded import EmbeddedCluster
-from geocrm.db.migrate import migrate
 from geocrm.demo import generate_demo_data
 from geocrm.osm import load_osm
-from geocrm.settings import DatabaseSettings
 
 
 def _timed(label: str, func):
@@ -40,10 +37,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
 
-    cluster = EmbeddedCluster(DatabaseSettings(database_url=None))
-    cluster.start()
-    engine = make_engine(cluster.create_database("geocrm_bench", drop_first=True))
-    migrate(engine)
+    engine = bench_engine("geocrm_bench", with_city=False)
     _timed(
         "load-osm (central Helsinki, forced)", lambda: load_osm(engine, force=True, progress=False)
     )

@@ -28,13 +28,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from geocrm.db import make_engine, query
-from geocrm.db.embedded import EmbeddedCluster
-from geocrm.db.migrate import migrate
+from benchmarks.common import bench_engine
+from geocrm.db import query
 from geocrm.demo import NOISE_KINDS, build_demo_frames
 from geocrm.geocode import MATCH_LEVELS, Geocoder, GeocodeResult
-from geocrm.osm import load_osm
-from geocrm.settings import DatabaseSettings
 
 NORMALISED = ("clean", "lower_case", "no_diacritics", "abbreviation")
 
@@ -258,11 +255,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=5000)
     args = parser.parse_args()
 
-    cluster = EmbeddedCluster(DatabaseSettings(database_url=None))
-    cluster.start()
-    engine = make_engine(cluster.create_database("geocrm_bench_geo", drop_first=True))
-    migrate(engine)
-    load_osm(engine, force=True, progress=False)
+    engine = bench_engine("geocrm_bench_geo")
     city_figures(engine, args.rows, args.seed)
     engine.dispose()
     scaling(args.scales, args.queries, args.seed)

@@ -14,13 +14,10 @@ import argparse
 import resource
 import time
 
+from benchmarks.common import bench_engine
 from benchmarks.synthetic_customers import write_synthetic_customers
-from geocrm.db import make_engine
-from geocrm.db.embedded import EmbeddedCluster
-from geocrm.db.migrate import migrate
 from geocrm.ingest import import_customers
-from geocrm.osm import load_osm
-from geocrm.settings import PROJECT_ROOT, DatabaseSettings
+from geocrm.settings import PROJECT_ROOT
 
 
 def main() -> None:
@@ -34,11 +31,7 @@ def main() -> None:
         print(f"generated {path} in {time.perf_counter() - started:.1f} s")
     size_mb = path.stat().st_size / 1e6
 
-    cluster = EmbeddedCluster(DatabaseSettings(database_url=None))
-    cluster.start()
-    engine = make_engine(cluster.create_database("geocrm_bench_import", drop_first=True))
-    migrate(engine)
-    load_osm(engine, progress=False)
+    engine = bench_engine("geocrm_bench_import")
 
     for label in ("first import", "same file again"):
         started = time.perf_counter()

@@ -134,7 +134,6 @@ _NUMBER = re.compile(r"(\d+)([a-z])?(?:-(\d+)[a-z]?)?\.?")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # Abbreviated street types at the end of the street name, glued ("Aleksanterink."), after
 # a hyphen ("Aleksanterin-k.") or a space ("Aleksanterin k.").
-_ABBREVIATED = re.compile(r"(pst|kj|tr|k|t|g|v)\.$")
 _ABBREVIATIONS = {
     "k": "katu",
     "t": "tie",
@@ -144,8 +143,10 @@ _ABBREVIATIONS = {
     "pst": "puistikko",
     "tr": "tori",
 }
+_ABBREVIATION_ALTERNATIVES = "|".join(sorted(_ABBREVIATIONS, key=len, reverse=True))
+_ABBREVIATED = re.compile(rf"({_ABBREVIATION_ALTERNATIVES})\.$")
 # The same abbreviations typed without their dot, tried only when the exact key misses.
-_UNDOTTED = re.compile(r"(pst|kj|tr|k|t|g|v)$")
+_UNDOTTED = re.compile(rf"({_ABBREVIATION_ALTERNATIVES})$")
 # A stored street name that is not just a name ("Caisa, Vilhonkatu", "Pohjoisesplanadi 33").
 _DIRTY_STREET = re.compile(r"[\d,]")
 _PLAIN_NUMBER = re.compile(r"\s*(\d+)\s*([a-z])?\s*(?:-\s*(\d+)\s*[a-z]?)?\s*")

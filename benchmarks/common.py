@@ -1,0 +1,22 @@
+"""What every benchmark needs: a database of its own in the embedded cluster."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from geocrm.db import make_engine
+from geocrm.db.embedded import EmbeddedCluster
+from geocrm.db.migrate import migrate
+from geocrm.osm import load_osm
+from geocrm.settings import DatabaseSettings
+
+
+def bench_engine(name: str, *, with_city: bool = True) -> Engine:
+    """A fresh database ``name`` (dropped and re-created), migrated, with Helsinki loaded."""
+    cluster = EmbeddedCluster(DatabaseSettings(database_url=None))
+    cluster.start()
+    engine = make_engine(cluster.create_database(name, drop_first=True))
+    migrate(engine)
+    if with_city:
+        load_osm(engine, progress=False)
+    return engine
