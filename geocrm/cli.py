@@ -166,6 +166,13 @@ def cmd_customers(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_enrich(args: argparse.Namespace) -> int:
+    from geocrm.enrich import enrich
+
+    print(enrich(_migrated_engine(), args.dataset).render())
+    return 0
+
+
 def print_json(payload: object) -> None:
     """Machine-readable output."""
     print(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
@@ -273,6 +280,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cust.add_argument("--json", action="store_true")
     cust.set_defaults(func=cmd_customers)
+
+    enr = sub.add_parser(
+        "enrich",
+        help="join customers to buildings, trade areas, foot traffic and H3 cells (incremental)",
+    )
+    enr.add_argument("--dataset", help="the loaded city (default: the last loaded)")
+    enr.set_defaults(func=cmd_enrich)
 
     serve = sub.add_parser("serve", help="serve the API and app")
     serve.add_argument("--host", default=None, help="default GEOCRM_HOST or 127.0.0.1")

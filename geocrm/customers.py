@@ -95,3 +95,12 @@ def regeocode(
         write_geocodes(conn, [r.customer_id for r in todo], results)
     placed = sum(r.match_level != "none" for r in results)
     return {"geocoded": len(results), "placed": placed, "not_placed": len(results) - placed}
+
+
+def customer_feature(engine: Engine, customer_id: int) -> dict[str, Any]:
+    """One customer as a GeoJSON Feature with its enrichment and interaction summary."""
+    with engine.connect() as conn:
+        feature = conn.execute(query("customers/detail"), {"customer_id": customer_id}).scalar()
+    if feature is None:
+        raise NotFound(f"No customer with id {customer_id}")
+    return feature

@@ -29,8 +29,25 @@ from tqdm import tqdm
 from geocrm.db import bulk_transaction, query, sql_file
 from geocrm.errors import InvalidInput, NotFound
 
-#: OSM keys that make an object a point of interest (pyrosm's default POI filter).
+#: OSM keys that make an object a point of interest (pyrosm's default POI filter) ...
 POI_KEYS = ("amenity", "shop", "tourism")
+#: ... and transit stops, which foot traffic starts and ends at (category ``transit``).
+TRANSIT_TAGS = {
+    "public_transport": None,
+    "railway": {"station", "halt", "tram_stop", "subway_entrance"},
+    "highway": {"bus_stop"},
+}
+
+
+def is_transit(tags) -> bool:
+    """Whether OSM tags describe a public-transport stop or station."""
+    for key, values in TRANSIT_TAGS.items():
+        value = tags.get(key)
+        if value is not None and (values is None or value in values):
+            return True
+    return False
+
+
 #: pyrosm network types for GeoCRM's two networks.
 NETWORKS = {"walk": "walking", "drive": "driving"}
 
@@ -65,11 +82,15 @@ def _kinds(tags, *, is_node: bool) -> list[str]:
     found = []
     if "building" in tags and tags.get("building") != "no" and not is_node:
         found.append("buildings")  # a building node has no footprint
-    if any(k in tags for k in POI_KEYS):
+    if any(k in tags for k in POI_KEYS) or is_transit(tags):
         found.append("pois")
     if "addr:housenumber" in tags and ("addr:street" in tags or "addr:place" in tags):
         found.append("addresses")
     return found
+
+
+def _transit_kind(tags: dict) -> str:
+    return tags.get("railway") or tags.get("public_transport") or tags.get("highway") or "stop"
 
 
 def _tag_dict(tags) -> dict[str, str]:
@@ -135,12 +156,13 @@ class _CityReader:
                     wkb,
                 )
             elif kind == "pois":
-                key = next(k for k in POI_KEYS if k in tags)
-                row = (osm_type, osm_id, get("name"), key, tags[key], json.dumps(tags), wkb)
+                key = next((k for k in POI_KEYS if k in tags), None)
+                category, value = (key, tags[key]) if key else ("transit", _transit_kind(tags))
+                row = (osm_type, osm_id, get("name"), category, value, json.dumps(tags), wkb)
             else:
                 if osm_type != "node" and "building" in tags:
                     source = "building"
-                elif any(k in tags for k in POI_KEYS):
+                elif any(k in tags for k in POI_KEYS) or is_transit(tags):
                     source = "poi"
                 else:
                     source = "address_node" if osm_type == "node" else "building"
@@ -476,7 +498,8 @@ def load_osm(
 def street_graph(engine: Engine, dataset: str, network: str = "walk") -> nx.MultiDiGraph:
     """The stored walk or drive network as an OSMnx-compatible ``MultiDiGraph``.
 
-    Nodes carry ``x``/``y`` (lon/lat), edges ``osmid``, ``name``, ``highway``, ``length``
+    Nodes carry ``x``/``y`` (lon/lat), edges ``street_id`` (the ``ref.streets`` row; both
+    directions of a two-way street share it), ``osmid``, ``name``, ``highway``, ``length``
     (m) and ``geometry``; the walk network is two-way, the drive network honours ``oneway``.
     """
     if network not in NETWORKS:
@@ -498,6 +521,7 @@ def street_graph(engine: Engine, dataset: str, network: str = "walk") -> nx.Mult
     geoms = shapely.from_wkb(edges["wkb"].map(bytes).to_numpy())
     for row, geom in zip(edges.itertuples(index=False), geoms, strict=True):
         attrs = {
+            "street_id": row.street_id,
             "osmid": row.osm_id,
             "name": row.name_fi,
             "highway": row.highway,

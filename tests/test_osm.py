@@ -26,7 +26,12 @@ class _FileCount(osmium.SimpleHandler):
         tags = dict((t.k, t.v) for t in kind_tags)
         if with_buildings and "building" in tags and tags["building"] != "no":
             self.ids["buildings"].add((osm_type, osm_id))
-        if any(k in tags for k in POI_KEYS):
+        transit = (
+            "public_transport" in tags
+            or tags.get("railway") in ("station", "halt", "tram_stop", "subway_entrance")
+            or tags.get("highway") == "bus_stop"
+        )
+        if any(k in tags for k in POI_KEYS) or transit:
             self.ids["pois"].add((osm_type, osm_id))
         if "addr:housenumber" in tags and ("addr:street" in tags or "addr:place" in tags):
             self.ids["addresses"].add((osm_type, osm_id))

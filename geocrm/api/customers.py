@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from geocrm.api.deps import BBoxDep, EngineDep, LimitDep
-from geocrm.customers import customer_page
+from geocrm.customers import customer_feature, customer_page
 
 router = APIRouter(prefix="/api", tags=["customers"])
 
@@ -35,3 +35,11 @@ def list_customers(
         )
     body["links"] = links
     return body
+
+
+@router.get(
+    "/customers/{customer_id}",
+    summary="One customer with its enrichment (building, stores, trade areas, footfall)",
+)
+def get_customer(engine: EngineDep, customer_id: int) -> dict[str, Any]:
+    return customer_feature(engine, customer_id)

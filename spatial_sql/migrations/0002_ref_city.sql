@@ -49,7 +49,7 @@ CREATE TABLE ref.pois (
     UNIQUE (dataset_id, osm_type, osm_id)
 );
 CREATE INDEX pois_geom_gist ON ref.pois USING gist (geom);
-COMMENT ON COLUMN ref.pois.category IS 'OSM key that made it a POI: amenity, shop, tourism, office, leisure, ...; subcategory is its value.';
+COMMENT ON COLUMN ref.pois.category IS 'OSM key that made it a POI: amenity, shop, tourism, or transit (stops and stations); subcategory is its value.';
 COMMENT ON COLUMN ref.pois.geom IS 'The node, or a point on the surface of a way/relation.';
 
 CREATE TABLE ref.addresses (

@@ -1,0 +1,27 @@
+"""``/api/stores`` and ``/api/trade-areas``."""
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from geocrm.api.deps import EngineDep
+from geocrm.stores import store_features, trade_area_features
+
+router = APIRouter(prefix="/api", tags=["stores"])
+
+
+@router.get("/stores", summary="Stores as a GeoJSON FeatureCollection")
+def list_stores(engine: EngineDep) -> dict[str, Any]:
+    return store_features(engine)
+
+
+@router.get("/trade-areas", summary="Trade areas (isochrones, rings, Huff areas) as GeoJSON")
+def list_trade_areas(
+    engine: EngineDep,
+    store_id: Annotated[int | None, Query(ge=1)] = None,
+    mode: Annotated[Literal["walk", "drive"] | None, Query()] = None,
+    kind: Annotated[
+        Literal["isochrone", "ring", "huff_primary", "huff_secondary"] | None, Query()
+    ] = None,
+) -> dict[str, Any]:
+    return trade_area_features(engine, store_id=store_id, mode=mode, kind=kind)

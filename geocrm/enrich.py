@@ -1,0 +1,246 @@
+"""``geocrm enrich``: join every customer to what is around it, in PostGIS.
+
+Three layers, each recomputed only when its inputs changed (fingerprints in
+``crm.enrichment_state``):
+
+1. **reference** (per loaded city): H3 cells of buildings, POIs and street segments, and
+   the buildings' prospecting estimates (households, workplaces; see
+   ``spatial_sql/enrich/building_estimates.sql``).
+2. **network** (per city and set of stores): isochrones, rings, the Huff model and foot
+   traffic (``geocrm.network``). When it changes, every customer is enriched again.
+3. **customers**: those without a ``crm.customer_enrichment`` row — new, moved (a trigger
+   drops the row when a point moves) or all after a network change — get their H3 cell,
+   building (containing, else nearest within 30 m) and class, nearest store by network
+   time, Huff probability, trade areas and the footfall of the street in front, in chunks
+   of set-based SQL.
+
+Finally the hexagons of the cells in use and a polyfill of the city are materialised in
+``ref.h3_cells``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, Engine, text
+from tqdm import tqdm
+
+from geocrm import hexgrid
+from geocrm.db import bulk_transaction, sql_file
+from geocrm.errors import NotFound
+
+CHUNK = 100_000
+#: Polyfill resolutions of the city (res 11 only for small cities: it grows fast).
+POLYFILL_RES = tuple(range(5, 11))
+
+
+def _enrich_sql(name: str):
+    return text(sql_file(f"enrich/{name}.sql"))
+
+
+@dataclass
+class EnrichReport:
+    """What ``enrich`` did."""
+
+    dataset: str
+    reference_recomputed: bool = False
+    network_recomputed: bool = False
+    network_summary: dict = field(default_factory=dict)
+    customers_enriched: int = 0
+    cells_added: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def render(self) -> str:
+        lines = [f"enrichment of '{self.dataset}':"]
+        lines.append(
+            "  city layers (H3, building estimates): "
+            + ("recomputed" if self.reference_recomputed else "up to date")
+        )
+        if self.network_recomputed:
+            counts = ", ".join(
+                f"{k} {v}" for k, v in self.network_summary.items() if not k.endswith("seconds")
+            )
+            lines.append(f"  trade areas, Huff model, foot traffic: recomputed ({counts})")
+        else:
+            lines.append("  trade areas, Huff model, foot traffic: up to date")
+        lines.append(f"  customers enriched: {self.customers_enriched}")
+        lines.append(f"  hexagons added: {self.cells_added}")
+        lines.append("  time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items()))
+        return "\n".join(lines)
+
+
+def _dataset(conn: Connection, name: str | None):
+    row = conn.execute(_enrich_sql("dataset_state"), {"name": name}).first()
+    if row is None:
+        which = f" named {name!r}" if name else ""
+        raise NotFound(f"No loaded city{which}: run `geocrm load-osm` first.")
+    return row
+
+
+def _state(conn: Connection, layer: str) -> str | None:
+    return conn.execute(_enrich_sql("get_state"), {"layer": layer}).scalar()
+
+
+def _set_state(conn: Connection, layer: str, fingerprint: str, summary: dict) -> None:
+    conn.execute(
+        _enrich_sql("set_state"),
+        {"layer": layer, "fingerprint": fingerprint, "summary": json.dumps(summary, default=str)},
+    )
+
+
+def _staging(conn: Connection) -> None:
+    conn.connection.driver_connection.execute(sql_file("enrich/staging.sql"))
+
+
+def _copy(conn: Connection, table: str, columns: tuple[str, ...], rows) -> None:
+    with (
+        conn.connection.driver_connection.cursor() as cur,
+        cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+def enrich_reference(engine: Engine, dataset_id: int) -> None:
+    """H3 cells of the city's buildings, POIs and streets, and building estimates."""
+    with bulk_transaction(engine) as conn:
+        conn.execute(_enrich_sql("building_estimates"), {"dataset_id": dataset_id})
+        points = pd.read_sql(
+            _enrich_sql("reference_points"), conn, params={"dataset_id": dataset_id}
+        )
+        cells = hexgrid.latlng_to_cells(points["lat"].to_numpy(), points["lon"].to_numpy())
+        conn.connection.driver_connection.execute(
+            "CREATE TEMP TABLE reference_cells (kind text, id bigint, h3 bigint) ON COMMIT DROP"
+        )
+        _copy(
+            conn,
+            "reference_cells",
+            ("kind", "id", "h3"),
+            zip(points["kind"], points["id"].astype(int).tolist(), cells.tolist(), strict=True),
+        )
+        conn.execute(_enrich_sql("apply_reference_cells"))
+
+
+def _network_fingerprint(conn: Connection, loaded_at: str, settings: dict) -> str:
+    stores = conn.execute(_enrich_sql("network_inputs")).scalar_one()
+    raw = json.dumps([loaded_at, stores, settings], sort_keys=True)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def enrich_customers(engine: Engine, *, progress: bool = True) -> int:
+    """Enrich every placed customer that has no enrichment row; returns how many."""
+    with engine.connect() as conn:
+        todo = pd.read_sql(_enrich_sql("customers_to_enrich"), conn)
+    if todo.empty:
+        return 0
+    bar = tqdm(total=len(todo), desc="enriching customers", unit=" customers", disable=not progress)
+    for start in range(0, len(todo), CHUNK):
+        chunk = todo.iloc[start : start + CHUNK]
+        cells = hexgrid.latlng_to_cells(chunk["lat"].to_numpy(), chunk["lon"].to_numpy())
+        # each chunk commits: enrichment is derived data, a re-run resumes where it stopped
+        with bulk_transaction(engine) as conn:
+            conn.connection.driver_connection.execute(
+                "CREATE TEMP TABLE enrich_todo (customer_id bigint PRIMARY KEY, h3_11 bigint) "
+                "ON COMMIT DROP"
+            )
+            _copy(
+                conn,
+                "enrich_todo",
+                ("customer_id", "h3_11"),
+                zip(chunk["customer_id"].astype(int).tolist(), cells.tolist(), strict=True),
+            )
+            conn.execute(text("ANALYZE enrich_todo"))
+            conn.execute(_enrich_sql("enrich_customers"), {"huff_res": hexgrid.HUFF_RES})
+        bar.update(len(chunk))
+    bar.close()
+    return len(todo)
+
+
+def materialise_cells(engine: Engine, dataset: str) -> int:
+    """Hexagons for the cells in use (res 5-11) and a polyfill of the city; returns added."""
+    with engine.connect() as conn:
+        in_use = np.array([r[0] for r in conn.execute(_enrich_sql("cells_in_use"))], dtype=np.int64)
+        known = dict(conn.execute(_enrich_sql("known_cells")).all())
+        extent = _dataset(conn, dataset).extent
+    wanted: dict[int, bool] = {}
+    for res in hexgrid.RESOLUTIONS:
+        parents = in_use if res == hexgrid.FINEST else hexgrid.cell_to_parent(in_use, res)
+        wanted.update(dict.fromkeys(np.unique(parents).tolist(), False))
+    if extent is not None:
+        area = shapely.from_wkb(bytes(extent))
+        for res in POLYFILL_RES:
+            wanted.update(dict.fromkeys(hexgrid.polygon_to_cells(area, res), True))
+    new = [c for c, city in wanted.items() if c not in known or (city and not known[c])]
+    if not new:
+        return 0
+    shapes = hexgrid.cell_boundaries(new)
+    with bulk_transaction(engine) as conn:
+        conn.connection.driver_connection.execute(
+            "CREATE TEMP TABLE staged_cells (h3 bigint, res smallint, in_city boolean, "
+            "geom geometry) ON COMMIT DROP"
+        )
+        _copy(
+            conn,
+            "staged_cells",
+            ("h3", "res", "in_city", "geom"),
+            (
+                (c, (c >> 52) & 15, wanted[c], f"SRID=4326;{shape.wkt}")
+                for c, shape in zip(new, shapes, strict=True)
+            ),
+        )
+        conn.execute(_enrich_sql("upsert_cells"))
+    return len(new)
+
+
+def enrich(
+    engine: Engine,
+    dataset: str | None = None,
+    *,
+    progress: bool = True,
+    network_settings: dict | None = None,
+) -> EnrichReport:
+    """Run every enrichment stage that is out of date; see the module docstring."""
+    from geocrm import network
+
+    settings = network_settings or {}
+    with engine.connect() as conn:
+        city = _dataset(conn, dataset)
+        dataset_id, name, loaded_at = city.dataset_id, city.name, city.loaded_at.isoformat()
+        reference_done = _state(conn, "reference") == loaded_at
+        network_fp = _network_fingerprint(conn, loaded_at, settings)
+        network_done = _state(conn, "network") == network_fp
+    report = EnrichReport(name)
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        report.seconds[stage] = now - clock
+        clock = now
+
+    if not reference_done:
+        enrich_reference(engine, dataset_id)
+        with engine.begin() as conn:
+            _set_state(conn, "reference", loaded_at, {})
+        report.reference_recomputed = True
+        lap("city layers")
+    if not network_done:
+        summary = network.compute_network_layers(engine, name, progress=progress, **settings)
+        with bulk_transaction(engine) as conn:
+            conn.connection.driver_connection.execute(sql_file("enrich/trade_area_parts.sql"))
+            # every customer's store, trade areas and footfall may have changed
+            conn.execute(_enrich_sql("reset_customers"))
+            _set_state(conn, "network", network_fp, summary)
+        report.network_recomputed, report.network_summary = True, summary
+        lap("trade areas, Huff, foot traffic")
+    report.customers_enriched = enrich_customers(engine, progress=progress)
+    lap("customers")
+    report.cells_added = materialise_cells(engine, city.name)
+    lap("hexagons")
+    return report

@@ -1,0 +1,81 @@
+"""Every H3 convention of GeoCRM lives here (resolutions, ids, parents, hexagon shapes).
+
+H3 cell ids are stored as ``bigint`` (the 64-bit H3 index; always positive). Rows carry
+only their finest cell, ``h3_11`` (resolution 11, ~25 m across); coarser cells are derived
+with ``ref.h3_cell_to_parent(cell, res)`` in SQL (bit arithmetic on the index, no database
+extension needed) or ``cell_to_parent`` here. Hexagon polygons are materialised in
+``ref.h3_cells`` for the cells in use and for a polyfill of the loaded city.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import h3
+import numpy as np
+from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
+
+#: The resolutions of the hex cube (5: ~20 km across ... 11: ~50 m across).
+RESOLUTIONS = tuple(range(5, 12))
+#: The finest stored resolution: every customer, building, POI and street segment has it.
+FINEST = 11
+#: Resolution of the Huff model's grid (~150 m across: a city block).
+HUFF_RES = 10
+
+
+def latlng_to_cells(lats: Sequence[float], lons: Sequence[float], res: int = FINEST) -> np.ndarray:
+    """H3 ids (int64) of many points; NaN coordinates give 0 (no cell)."""
+    _check_res(res)
+    out = np.zeros(len(lats), dtype=np.int64)
+    for i, (lat, lon) in enumerate(zip(lats, lons, strict=True)):
+        if lat == lat and lon == lon:  # not NaN
+            out[i] = h3.str_to_int(h3.latlng_to_cell(lat, lon, res))
+    return out
+
+
+def cell_to_parent(cells: Iterable[int], res: int) -> np.ndarray:
+    """Parent ids at ``res`` of many cells (the same arithmetic as the SQL function)."""
+    _check_res(res)
+    arr = np.asarray(list(cells), dtype=np.int64)
+    cleared = arr & ~np.int64(15 << 52)
+    return cleared | np.int64(res << 52) | np.int64((1 << (3 * (15 - res))) - 1)
+
+
+def cell_boundaries(cells: Iterable[int]) -> list[Polygon]:
+    """Hexagon (or pentagon) polygons of cells, lon/lat."""
+    polygons = []
+    for cell in cells:
+        ring = h3.cell_to_boundary(h3.int_to_str(int(cell)))  # (lat, lon) pairs
+        polygons.append(Polygon([(lon, lat) for lat, lon in ring]))
+    return polygons
+
+
+def polygon_to_cells(area: BaseGeometry, res: int) -> list[int]:
+    """Cells whose centre lies inside a lon/lat polygon or multipolygon."""
+    _check_res(res)
+    cells: set[int] = set()
+    for part in getattr(area, "geoms", [area]):
+        if part.is_empty or part.geom_type != "Polygon":
+            continue
+        shape = h3.LatLngPoly(
+            [(y, x) for x, y in part.exterior.coords],
+            *[[(y, x) for x, y in ring.coords] for ring in part.interiors],
+        )
+        cells.update(h3.str_to_int(c) for c in h3.h3shape_to_cells(shape, res))
+    return sorted(cells)
+
+
+def cell_centroids(cells: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(lons, lats) of the cells' centres."""
+    lats, lons = (
+        zip(*(h3.cell_to_latlng(h3.int_to_str(int(c))) for c in cells), strict=True)
+        if len(cells)
+        else ((), ())
+    )
+    return np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+
+
+def _check_res(res: int) -> None:
+    if not 0 <= res <= 15:
+        raise ValueError(f"H3 resolution must be within 0..15, not {res}")
