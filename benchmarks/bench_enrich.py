@@ -1,0 +1,121 @@
+"""Enrichment benchmark: 1,000,000 customers spread over the city, end to end and per stage.
+
+Loads Helsinki and the demo CRM (its 5 stores) into a database of its own
+(``geocrm_bench_enrich``), imports the synthetic customers with coordinates
+(benchmarks/synthetic_customers.py), runs ``enrich`` (city layers, trade areas / Huff /
+foot traffic, customers, hexagons) and prints each stage. Then, in the same run, the
+building and trade-area joins are done again with GeoPandas ``sjoin`` on the same data
+(points within footprints, nearest footprint within 30 m for the rest, points within trade
+areas) and both timings are printed side by side.
+
+    python -m benchmarks.bench_enrich [--rows 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import text
+
+from benchmarks.common import bench_engine
+from benchmarks.synthetic_customers import write_synthetic_customers
+from geocrm.demo import generate_demo_data
+from geocrm.enrich import enrich
+from geocrm.ingest import import_customers
+from geocrm.settings import PROJECT_ROOT
+
+
+def _timed(func):
+    started = time.perf_counter()
+    result = func()
+    return result, time.perf_counter() - started
+
+
+def geopandas_joins(engine) -> dict[str, float]:
+    """The building and trade-area joins with GeoPandas, timed (reading not included)."""
+    with engine.connect() as conn:
+        customers = gpd.read_postgis(
+            text("SELECT customer_id, geom FROM crm.customers WHERE geom IS NOT NULL"),
+            conn,
+            geom_col="geom",
+        )
+        buildings = gpd.read_postgis(
+            text("SELECT building_id, footprint FROM ref.buildings"), conn, geom_col="footprint"
+        )
+        areas = gpd.read_postgis(
+            text("SELECT trade_area_id, geom FROM crm.trade_areas"), conn, geom_col="geom"
+        )
+    metric = customers.estimate_utm_crs()
+    figures = {}
+    started = time.perf_counter()
+    inside = gpd.sjoin(customers, buildings, predicate="within", how="inner")
+    rest = customers[~customers["customer_id"].isin(inside["customer_id"])]
+    gpd.sjoin_nearest(rest.to_crs(metric), buildings.to_crs(metric), max_distance=30, how="left")
+    figures["buildings (within + nearest 30 m)"] = time.perf_counter() - started
+    started = time.perf_counter()
+    gpd.sjoin(customers, areas, predicate="within", how="left")
+    figures["trade areas (within)"] = time.perf_counter() - started
+    return figures
+
+
+def sql_joins(engine) -> dict[str, float]:
+    """The same two joins in PostGIS, as enrich runs them (index probes), timed."""
+    figures = {}
+    with engine.connect() as conn:
+        conn.execute(text("SET statement_timeout = 0"))
+        started = time.perf_counter()
+        conn.execute(
+            text(
+                "SELECT count(b.building_id) FROM crm.customers c LEFT JOIN LATERAL ("
+                " SELECT n.building_id FROM (SELECT building_id, footprint FROM ref.buildings"
+                " ORDER BY footprint <-> c.geom LIMIT 1) n"
+                " WHERE ST_DWithin(n.footprint::geography, c.geom::geography, 30)) b ON true"
+                " WHERE c.geom IS NOT NULL"
+            )
+        ).scalar()
+        figures["buildings (within + nearest 30 m)"] = time.perf_counter() - started
+        started = time.perf_counter()
+        conn.execute(
+            text(
+                "SELECT count(*) FROM crm.customers c JOIN crm.trade_area_parts p"
+                " ON ST_Intersects(p.geom, c.geom)"
+            )
+        ).scalar()
+        figures["trade areas (within)"] = time.perf_counter() - started
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    path = PROJECT_ROOT / "benchmarks" / "output" / f"synthetic_{args.rows}.csv"
+    if not path.exists():
+        write_synthetic_customers(path, args.rows)
+
+    engine = bench_engine("geocrm_bench_enrich")
+    generate_demo_data(engine, customers=2000, seed=1, progress=False)
+    report, seconds = _timed(lambda: import_customers(engine, path, progress=False))
+    print(f"imported {report.inserted:,} synthetic customers in {seconds:.1f} s")
+
+    result, seconds = _timed(lambda: enrich(engine, progress=False))
+    print(
+        f"enrich, end to end: {seconds:.1f} s for {result.customers_enriched:,} customers "
+        f"({result.customers_enriched / seconds:,.0f} customers/s)"
+    )
+    for stage, stage_seconds in result.seconds.items():
+        print(f"  {stage}: {stage_seconds:.1f} s")
+    print(f"  network layers: {result.network_summary}")
+
+    ours, theirs = sql_joins(engine), geopandas_joins(engine)
+    table = pd.DataFrame({"PostGIS (s)": ours, "GeoPandas sjoin (s)": theirs}).round(2)
+    print(f"joins of the same {result.customers_enriched:,} points, side by side:")
+    print(table.to_string())
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
