@@ -668,11 +668,7 @@ def _write_rejects(conn: Connection, import_id: int) -> Path:
     with (
         out.open("wb") as fh,
         driver.cursor() as cur,
-        cur.copy(
-            "COPY (SELECT line, external_id, reason, raw::text AS row FROM crm.import_rejects "
-            "WHERE import_id = %s ORDER BY line) TO STDOUT (FORMAT csv, HEADER)",
-            (import_id,),
-        ) as copy,
+        cur.copy(sql_file("queries/ingest/rejects_report.sql"), {"import_id": import_id}) as copy,
     ):
         for chunk in copy:
             fh.write(chunk)
