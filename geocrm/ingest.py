@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from geocrm.db import bulk_transaction, query, raw_connection, sql_file
 from geocrm.errors import GeoCrmError, InvalidInput, NotFound
+from geocrm.geocode import cached_geocoder
 from geocrm.settings import PROJECT_ROOT
 
 #: The fields a customer file can carry, in staging order.
@@ -113,12 +114,6 @@ class ImportReport:
         if self.seconds:
             lines.append("  time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items()))
         return "\n".join(lines)
-
-    def as_dict(self) -> dict:
-        return {
-            **self.__dict__,
-            "rejects_file": str(self.rejects_file) if self.rejects_file else None,
-        }
 
 
 # -- column mapping ------------------------------------------------------------------------
@@ -461,7 +456,6 @@ def import_customers(
     file_format: str | None = None,
     source_name: str | None = None,
     progress: bool = True,
-    geocoder_factory: Callable[[Engine], object] | None = None,
 ) -> ImportReport:
     """Import a customer file; see the module docstring for the guarantees.
 
@@ -475,7 +469,6 @@ def import_customers(
     file_format : force a format instead of the file extension.
     source_name : the name to show for the file (the upload's name for API imports).
     progress : show a progress bar.
-    geocoder_factory : builds the geocoder (default: ``Geocoder.from_database``).
     """
     column_map = column_map or {}
     try:
@@ -500,7 +493,6 @@ def import_customers(
             source,
             tracker,
             progress,
-            geocoder_factory,
         )
     except BaseException as exc:
         tracker.update(
@@ -532,7 +524,7 @@ def _now():
 
 
 def _run_import(
-    engine, import_id, source_name, columns, rows, source, tracker, progress, geocoder_factory
+    engine, import_id, source_name, columns, rows, source, tracker, progress
 ) -> ImportReport:
     order = [columns.get(f) for f in FIELDS]
     seconds: dict[str, float] = {}
@@ -599,7 +591,7 @@ def _run_import(
         )
         lap("merging")
         tracker.update(phase="geocoding")
-        geocoded, not_geocoded = _geocode_new(conn, geocoder_factory, progress)
+        geocoded, not_geocoded = _geocode_new(conn, progress)
         lap("geocoding")
         rejects_file = _write_rejects(conn, import_id) if rejected else None
         tracker.update(phase="committing")
@@ -625,18 +617,12 @@ def _region(conn: Connection) -> str:
     return name[1] if name else "default"
 
 
-def _geocode_new(conn: Connection, geocoder_factory, progress: bool) -> tuple[int, int]:
+def _geocode_new(conn: Connection, progress: bool) -> tuple[int, int]:
     """Geocode the customers that have only an address; (placed, not placed)."""
     todo = conn.execute(query("ingest/to_geocode")).all()
     if not todo:
         return 0, 0
-    if geocoder_factory is None:
-        from geocrm.geocode import cached_geocoder
-
-        geocoder = cached_geocoder(conn.engine)
-    else:
-        geocoder = geocoder_factory(conn.engine)
-    results = geocoder.geocode_many(
+    results = cached_geocoder(conn.engine).geocode_many(
         [r.address for r in todo], postcodes=[r.postcode for r in todo], progress=progress
     )
     write_geocodes(conn, [r.customer_id for r in todo], results)
