@@ -15,6 +15,7 @@ demo: install
 	$(GEOCRM) db migrate
 	$(GEOCRM) load-osm
 	$(GEOCRM) demo-data --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED)
+	$(GEOCRM) enrich
 	$(GEOCRM) serve
 
 ## test: install the same, then run the whole test suite against a real PostGIS

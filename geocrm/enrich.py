@@ -175,7 +175,7 @@ def materialise_cells(engine: Engine, dataset: str) -> int:
     if extent is not None:
         area = shapely.from_wkb(bytes(extent))
         for res in POLYFILL_RES:
-            wanted.update(dict.fromkeys(hexgrid.polygon_to_cells(area, res), True))
+            wanted.update(dict.fromkeys(hexgrid.cover_cells(area, res), True))
     new = [c for c, city in wanted.items() if c not in known or (city and not known[c])]
     if not new:
         return 0

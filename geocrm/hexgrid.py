@@ -66,6 +66,16 @@ def polygon_to_cells(area: BaseGeometry, res: int) -> list[int]:
     return sorted(cells)
 
 
+def cover_cells(area: BaseGeometry, res: int) -> list[int]:
+    """Cells covering an area: those whose centre is inside, plus one ring around them,
+    so that places near the edge (whose cell centre falls just outside) have a cell too."""
+    inner = polygon_to_cells(area, res)
+    cells = set(inner)
+    for cell in inner:
+        cells.update(h3.str_to_int(c) for c in h3.grid_disk(h3.int_to_str(cell), 1))
+    return sorted(cells)
+
+
 def cell_centroids(cells: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     """(lons, lats) of the cells' centres."""
     lats, lons = (

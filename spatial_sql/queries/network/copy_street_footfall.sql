@@ -1,0 +1,1 @@
+COPY ref.street_footfall (street_id, flow, footfall_index, betweenness) FROM STDIN
