@@ -571,24 +571,17 @@ def _run_import(
         tracker.update(rows_read=count, phase="validating")
         lap("reading")
         driver.execute(sql_file("queries/ingest/validate.sql"))
+        driver.execute("ANALYZE stage_checked")
         rejected = conn.execute(query("ingest/quarantine"), {"import_id": import_id}).rowcount
         lap("validating")
         tracker.update(phase="merging")
         has = {f"has_{f}": f in columns for f in FIELDS}
         has["has_coordinates"] = "lat" in columns and "lon" in columns
-        merged = (
-            conn.execute(
-                query("ingest/merge"),
-                {
-                    **has,
-                    "import_id": import_id,
-                    "source": source,
-                    "region": _region(conn),
-                },
-            )
-            .mappings()
-            .one()
-        )
+        conn.execute(query("ingest/resolve"), {**has, "region": _region(conn)})
+        conn.execute(text("ANALYZE stage_final"))
+        written = {"import_id": import_id, "source": source}
+        updated = conn.execute(query("ingest/update_changed"), written).rowcount
+        inserted = conn.execute(query("ingest/insert_new"), written).rowcount
         lap("merging")
         tracker.update(phase="geocoding")
         geocoded, not_geocoded = _geocode_new(conn, progress)
@@ -601,9 +594,9 @@ def _run_import(
         import_id,
         source_name,
         count,
-        merged["inserted"],
-        merged["updated"],
-        valid - merged["inserted"] - merged["updated"],
+        inserted,
+        updated,
+        valid - inserted - updated,
         rejected,
         geocoded,
         not_geocoded,

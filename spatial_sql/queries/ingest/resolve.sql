@@ -1,8 +1,9 @@
--- Upsert the valid rows by external_id, in one statement. The final values are resolved
--- against the existing row first: a column the file does not have (its has_ flag false)
--- keeps its value; given coordinates win over a geocoded point but never over a manual
--- pin; a changed address clears a geocoded point so that it is geocoded again. Rows whose
--- final values equal the stored ones are not touched (a re-import changes nothing).
+-- Resolve the final values of every valid row against the existing customer (by
+-- external_id) into stage_final; insert_new.sql and update_changed.sql write them. A column
+-- the file does not have (its has_ flag false) keeps its value; given coordinates win over
+-- a geocoded point but never over a manual pin; a changed address clears a geocoded point
+-- so that it is geocoded again.
+CREATE TEMP TABLE stage_final ON COMMIT DROP AS
 WITH incoming AS (
     SELECT n.external_id, n.name,
            CASE WHEN :has_kind OR o.customer_id IS NULL THEN n.kind ELSE o.kind END AS kind,
@@ -49,42 +50,12 @@ final AS (
                            WHEN 'given' THEN r.nearest_address END AS geocoded_address,
            CASE r.location WHEN 'keep' THEN r.old_geocoded_at WHEN 'given' THEN now() END AS geocoded_at
     FROM resolved r
-),
-merged AS (
-    INSERT INTO crm.customers AS c (
-        external_id, name, kind, address, postcode, city, segment, stage, annual_revenue,
-        lifetime_value, satisfaction, churn_risk, assigned_rep_id, relationship_start, region,
-        geom, geocode_match_level, geocode_confidence, geocoded_address, geocoded_at, source,
-        last_import_id)
-    SELECT external_id, name, kind, address, postcode, city, segment, stage, annual_revenue,
-           lifetime_value, satisfaction, churn_risk, assigned_rep_id, relationship_start, region,
-           geom, level, confidence, geocoded_address, geocoded_at, :source, :import_id
-    FROM final
-    -- spatial order keeps GiST inserts cache-local (the biggest cost of a large import)
-    ORDER BY ST_GeoHash(geom, 6) NULLS LAST
-    ON CONFLICT (external_id) DO UPDATE SET
-        name = excluded.name, kind = excluded.kind, address = excluded.address,
-        postcode = excluded.postcode, city = excluded.city, segment = excluded.segment,
-        stage = excluded.stage, annual_revenue = excluded.annual_revenue,
-        lifetime_value = excluded.lifetime_value, satisfaction = excluded.satisfaction,
-        churn_risk = excluded.churn_risk, assigned_rep_id = excluded.assigned_rep_id,
-        relationship_start = excluded.relationship_start, geom = excluded.geom,
-        geocode_match_level = excluded.geocode_match_level,
-        geocode_confidence = excluded.geocode_confidence,
-        geocoded_address = excluded.geocoded_address, geocoded_at = excluded.geocoded_at,
-        last_import_id = excluded.last_import_id, updated_at = now()
-    WHERE (c.name, c.kind, c.address, c.postcode, c.city, c.segment, c.stage, c.annual_revenue,
-           c.lifetime_value, c.satisfaction, c.churn_risk, c.assigned_rep_id,
-           c.relationship_start, c.geocode_match_level)
-          IS DISTINCT FROM
-          (excluded.name, excluded.kind, excluded.address, excluded.postcode, excluded.city,
-           excluded.segment, excluded.stage, excluded.annual_revenue, excluded.lifetime_value,
-           excluded.satisfaction, excluded.churn_risk, excluded.assigned_rep_id,
-           excluded.relationship_start, excluded.geocode_match_level)
-       OR NOT ST_Equals(coalesce(c.geom, 'POINT EMPTY'::geometry),
-                        coalesce(excluded.geom, 'POINT EMPTY'::geometry))
-    RETURNING (xmax = 0) AS inserted
 )
-SELECT count(*) FILTER (WHERE inserted) AS inserted,
-       count(*) FILTER (WHERE NOT inserted) AS updated
-FROM merged
+-- in the customers table's own types, so that unchanged values compare equal
+SELECT external_id, existing_id, name, kind, address, postcode, city, segment, stage,
+       CAST(annual_revenue AS numeric(14, 2)) AS annual_revenue,
+       CAST(lifetime_value AS numeric(14, 2)) AS lifetime_value,
+       CAST(satisfaction AS real) AS satisfaction, CAST(churn_risk AS real) AS churn_risk,
+       assigned_rep_id, relationship_start, region, geom, level,
+       CAST(confidence AS real) AS confidence, geocoded_address, geocoded_at
+FROM final
