@@ -6,7 +6,8 @@ Loads Helsinki and the demo CRM (its 5 stores) into a database of its own
 foot traffic, customers, hexagons) and prints each stage. Then, in the same run, the
 building and trade-area joins are done again with GeoPandas ``sjoin`` on the same data
 (points within footprints, nearest footprint within 30 m for the rest, points within trade
-areas) and both timings are printed side by side.
+areas) and printed beside the time of the same two steps of ``enrich`` (their SQL files,
+summed over the chunks; the points' staging, shared by all steps, not included).
 
     python -m benchmarks.bench_enrich [--rows 1000000]
 """
@@ -61,33 +62,6 @@ def geopandas_joins(engine) -> dict[str, float]:
     return figures
 
 
-def sql_joins(engine) -> dict[str, float]:
-    """The same two joins in PostGIS, as enrich runs them (index probes), timed."""
-    figures = {}
-    with engine.connect() as conn:
-        conn.execute(text("SET statement_timeout = 0"))
-        started = time.perf_counter()
-        conn.execute(
-            text(
-                "SELECT count(b.building_id) FROM crm.customers c LEFT JOIN LATERAL ("
-                " SELECT n.building_id FROM (SELECT building_id, footprint FROM ref.buildings"
-                " ORDER BY footprint <-> c.geom LIMIT 1) n"
-                " WHERE ST_DWithin(n.footprint::geography, c.geom::geography, 30)) b ON true"
-                " WHERE c.geom IS NOT NULL"
-            )
-        ).scalar()
-        figures["buildings (within + nearest 30 m)"] = time.perf_counter() - started
-        started = time.perf_counter()
-        conn.execute(
-            text(
-                "SELECT count(*) FROM crm.customers c JOIN crm.trade_area_parts p"
-                " ON ST_Intersects(p.geom, c.geom)"
-            )
-        ).scalar()
-        figures["trade areas (within)"] = time.perf_counter() - started
-    return figures
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -110,7 +84,14 @@ def main() -> None:
         print(f"  {stage}: {stage_seconds:.1f} s")
     print(f"  network layers: {result.network_summary}")
 
-    ours, theirs = sql_joins(engine), geopandas_joins(engine)
+    for step, step_seconds in result.customer_steps.items():
+        print(f"    customers / {step}: {step_seconds:.1f} s")
+    steps = result.customer_steps
+    ours = {
+        "buildings (within + nearest 30 m)": steps["customer_buildings"],
+        "trade areas (within)": steps["customer_trade_areas"],
+    }
+    theirs = geopandas_joins(engine)
     table = pd.DataFrame({"PostGIS (s)": ours, "GeoPandas sjoin (s)": theirs}).round(2)
     print(f"joins of the same {result.customers_enriched:,} points, side by side:")
     print(table.to_string())

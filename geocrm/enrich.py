@@ -55,6 +55,7 @@ class EnrichReport:
     customers_enriched: int = 0
     cells_added: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    customer_steps: dict[str, float] = field(default_factory=dict)
 
     def render(self) -> str:
         lines = [f"enrichment of '{self.dataset}':"]
@@ -133,8 +134,22 @@ def _network_fingerprint(conn: Connection, loaded_at: str, settings: dict) -> st
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def enrich_customers(engine: Engine, *, progress: bool = True) -> int:
-    """Enrich every placed customer that has no enrichment row; returns how many."""
+#: The steps of a customers chunk (files in spatial_sql/enrich), in order.
+CUSTOMER_STEPS = (
+    "customer_points",
+    "customer_buildings",
+    "customer_trade_areas",
+    "customer_footfall",
+)
+
+
+def enrich_customers(
+    engine: Engine, *, progress: bool = True, step_seconds: dict[str, float] | None = None
+) -> int:
+    """Enrich every placed customer that has no enrichment row; returns how many.
+
+    ``step_seconds``, when given, receives the time spent in each step (summed over chunks).
+    """
     with engine.connect() as conn:
         todo = pd.read_sql(_enrich_sql("customers_to_enrich"), conn)
     if todo.empty:
@@ -155,8 +170,16 @@ def enrich_customers(engine: Engine, *, progress: bool = True) -> int:
                 ("customer_id", "h3_11"),
                 zip(chunk["customer_id"].astype(int).tolist(), cells.tolist(), strict=True),
             )
-            conn.execute(text("ANALYZE enrich_todo"))
-            conn.execute(_enrich_sql("enrich_customers"), {"huff_res": hexgrid.HUFF_RES})
+            driver = conn.connection.driver_connection
+            for step in (*CUSTOMER_STEPS, "enrich_customers"):
+                started = time.perf_counter()
+                if step == "enrich_customers":
+                    conn.execute(_enrich_sql(step), {"huff_res": hexgrid.HUFF_RES})
+                else:
+                    driver.execute(sql_file(f"enrich/{step}.sql"))
+                if step_seconds is not None:
+                    spent = time.perf_counter() - started
+                    step_seconds[step] = step_seconds.get(step, 0.0) + spent
         bar.update(len(chunk))
     bar.close()
     return len(todo)
@@ -239,7 +262,9 @@ def enrich(
             _set_state(conn, "network", network_fp, summary)
         report.network_recomputed, report.network_summary = True, summary
         lap("trade areas, Huff, foot traffic")
-    report.customers_enriched = enrich_customers(engine, progress=progress)
+    report.customers_enriched = enrich_customers(
+        engine, progress=progress, step_seconds=report.customer_steps
+    )
     lap("customers")
     report.cells_added = materialise_cells(engine, city.name)
     lap("hexagons")
