@@ -169,7 +169,13 @@ def cmd_customers(args: argparse.Namespace) -> int:
 def cmd_enrich(args: argparse.Namespace) -> int:
     from geocrm.enrich import enrich
 
-    print(enrich(_migrated_engine(), args.dataset).render())
+    settings = {
+        "walk_minutes": tuple(args.walk_minutes),
+        "drive_minutes": tuple(args.drive_minutes),
+        "ring_radii_m": tuple(args.rings),
+        "decay": args.huff_decay,
+    }
+    print(enrich(_migrated_engine(), args.dataset, network_settings=settings).render())
     return 0
 
 
@@ -286,6 +292,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="join customers to buildings, trade areas, foot traffic and H3 cells (incremental)",
     )
     enr.add_argument("--dataset", help="the loaded city (default: the last loaded)")
+    enr.add_argument(
+        "--walk-minutes",
+        type=float,
+        nargs="+",
+        default=[5, 10, 15],
+        help="walking isochrone bands (default 5 10 15)",
+    )
+    enr.add_argument(
+        "--drive-minutes",
+        type=float,
+        nargs="+",
+        default=[3, 5, 10],
+        help="driving isochrone bands (default 3 5 10)",
+    )
+    enr.add_argument(
+        "--rings",
+        type=float,
+        nargs="+",
+        default=[500, 1000, 2000],
+        help="ring radii in metres (default 500 1000 2000)",
+    )
+    enr.add_argument(
+        "--huff-decay",
+        type=float,
+        default=2.0,
+        help="distance-decay exponent of the Huff model (default 2)",
+    )
     enr.set_defaults(func=cmd_enrich)
 
     serve = sub.add_parser("serve", help="serve the API and app")

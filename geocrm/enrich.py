@@ -33,9 +33,16 @@ from tqdm import tqdm
 
 from geocrm import hexgrid
 from geocrm.db import bulk_transaction, sql_file
-from geocrm.errors import NotFound
+from geocrm.errors import InvalidInput, NotFound
 
 CHUNK = 100_000
+#: Default trade-area settings (``geocrm enrich`` flags override them).
+NETWORK_DEFAULTS = {
+    "walk_minutes": (5, 10, 15),
+    "drive_minutes": (3, 5, 10),
+    "ring_radii_m": (500, 1000, 2000),
+    "decay": 2.0,
+}
 #: Polyfill resolutions of the city (res 11 only for small cities: it grows fast).
 POLYFILL_RES = tuple(range(5, 11))
 
@@ -221,6 +228,22 @@ def materialise_cells(engine: Engine, dataset: str) -> int:
     return len(new)
 
 
+def network_settings_with_defaults(overrides: dict | None) -> dict:
+    """The trade-area settings, validated, in one canonical form (so equal settings give
+    equal fingerprints)."""
+    unknown = set(overrides or {}) - set(NETWORK_DEFAULTS)
+    if unknown:
+        raise InvalidInput(f"unknown network settings: {sorted(unknown)}")
+    merged = {**NETWORK_DEFAULTS, **(overrides or {})}
+    canonical: dict = {}
+    for key, value in merged.items():
+        numbers = [float(v) for v in (value if isinstance(value, list | tuple) else [value])]
+        if not numbers or any(not v > 0 for v in numbers):
+            raise InvalidInput(f"{key} must be positive numbers, got {value!r}")
+        canonical[key] = numbers[0] if key == "decay" else tuple(sorted(set(numbers)))
+    return canonical
+
+
 def enrich(
     engine: Engine,
     dataset: str | None = None,
@@ -231,7 +254,7 @@ def enrich(
     """Run every enrichment stage that is out of date; see the module docstring."""
     from geocrm import network
 
-    settings = network_settings or {}
+    settings = network_settings_with_defaults(network_settings)
     with engine.connect() as conn:
         city = _dataset(conn, dataset)
         dataset_id, name, loaded_at = city.dataset_id, city.name, city.loaded_at.isoformat()

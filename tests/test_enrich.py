@@ -185,3 +185,16 @@ def test_api_serves_enrichment_stores_and_trade_areas(client, engine, enriched):
     assert sorted(f["properties"]["minutes"] for f in walk["features"]) == [5, 10, 15]
     bad = client.get("/api/trade-areas", params={"mode": "bike"})
     assert bad.status_code == 422
+
+
+def test_trade_area_settings_are_validated_and_canonical():
+    from geocrm.enrich import network_settings_with_defaults
+    from geocrm.errors import InvalidInput
+
+    assert network_settings_with_defaults(
+        {"walk_minutes": [15, 5, 10.0]}
+    ) == network_settings_with_defaults(None)
+    with pytest.raises(InvalidInput, match="positive"):
+        network_settings_with_defaults({"drive_minutes": [0, 5]})
+    with pytest.raises(InvalidInput, match="unknown"):
+        network_settings_with_defaults({"bike_minutes": [5]})
