@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from geocrm.errors import GeoCrmError, InvalidInput
+from geocrm.errors import DatabaseUnavailable, GeoCrmError, InvalidInput, SetupError
 
 
 def _engine():
@@ -108,7 +108,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     from geocrm import ingest
 
     if args.what == "status":
-        print_json(ingest.job_status(_migrated_engine(), args.target))
+        if not args.target.isdigit():
+            raise InvalidInput(f"import status needs an import id (a number), not {args.target!r}")
+        print_json(ingest.job_status(_migrated_engine(), int(args.target)))
         return 0
     report = ingest.import_customers(
         _migrated_engine(),
@@ -278,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     cust.add_argument("--lat", type=float)
     cust.add_argument("--lon", type=float)
     cust.add_argument("--max-confidence", type=float, default=0.8)
-    cust.add_argument("--limit", type=int, default=1000)
+    cust.add_argument("--limit", type=_positive, default=1000)
     cust.add_argument(
         "--all",
         action="store_true",
@@ -328,6 +330,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _as_geocrm_error(exc: Exception) -> GeoCrmError | None:
+    """Settings and database failures, said the way GeoCRM says its own errors."""
+    import psycopg
+    from pydantic import ValidationError
+    from sqlalchemy.exc import DataError, OperationalError
+
+    if isinstance(exc, ValidationError):
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        return SetupError(f"invalid setting: {problems}")
+    if isinstance(exc, OperationalError | psycopg.OperationalError):
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        return DatabaseUnavailable(f"the database could not answer: {reason}")
+    if isinstance(exc, DataError):
+        return InvalidInput(str(exc.orig).strip().splitlines()[0])
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``geocrm`` console script."""
     args = build_parser().parse_args(argv)
@@ -337,6 +356,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GeoCrmError as exc:
         print(f"geocrm: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Exception as exc:
+        known = _as_geocrm_error(exc)
+        if known is None:
+            raise
+        print(f"geocrm: error: {known}", file=sys.stderr)
+        return known.exit_code
     except KeyboardInterrupt:
         print("geocrm: interrupted", file=sys.stderr)
         return 130

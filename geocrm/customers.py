@@ -86,6 +86,7 @@ def regeocode(
     from geocrm.ingest import write_geocodes
 
     with bulk_transaction(engine) as conn:
+        conn.execute(query("customers/lock_for_bulk_update"))
         todo = conn.execute(query("customers/to_regeocode"), {"everything": everything}).all()
         if not todo:
             return {"geocoded": 0, "placed": 0, "not_placed": 0}

@@ -520,8 +520,11 @@ def generate_demo_data(
     """Generate the demo CRM for a loaded city, write its import file and load it.
 
     Re-running with the same city, seed and size does nothing (unless ``force``); otherwise
-    the previous demo rows (``source = 'demo'``) are replaced in one transaction. Customer
-    rows of other sources are never touched.
+    the demo customers (``source = 'demo'``) are replaced and the demo reps and stores
+    upserted. The steps (reps and stores, the import, the interactions) each run in a
+    transaction of their own, and the run is recorded only at the end: an interrupted run
+    leaves a partial demo that the next run replaces. Customers of other sources are never
+    touched.
     """
     if customers < 1:
         raise InvalidInput("--customers must be at least 1")
@@ -599,19 +602,28 @@ def generate_demo_data(
 
 
 def _load_reps_and_stores(engine: Engine, frames: dict[str, pd.DataFrame]) -> None:
-    """Replace the previous demo CRM and load the reps and stores (one transaction)."""
+    """Remove the previous demo customers and upsert the demo reps and stores (one
+    transaction; reps and stores keep their ids, so nobody else's rep is unassigned)."""
     reps, stores = frames["reps"], frames["stores"]
+    rep_columns = ("external_id", "name", "email", "region", "home_address")
+    store_columns = (
+        "external_id",
+        "name",
+        "region",
+        "size_m2",
+        "attractiveness",
+        "opened_on",
+        "address",
+    )
     with bulk_transaction(engine) as conn:
         conn.execute(query("demo/replace_demo_rows"))
+        conn.connection.driver_connection.execute(sql_file("queries/demo/stage_reps_stores.sql"))
         _copy_frame(
             conn,
-            "crm.reps",
+            "stage_reps",
             pd.DataFrame(
                 {
-                    **{
-                        c: reps[c]
-                        for c in ("external_id", "name", "email", "region", "home_address")
-                    },
+                    **{c: reps[c] for c in rep_columns},
                     "home_base": _point(reps["lon"], reps["lat"]),
                     "source": "demo",
                 }
@@ -619,26 +631,17 @@ def _load_reps_and_stores(engine: Engine, frames: dict[str, pd.DataFrame]) -> No
         )
         _copy_frame(
             conn,
-            "crm.stores",
+            "stage_stores",
             pd.DataFrame(
                 {
-                    **{
-                        c: stores[c]
-                        for c in (
-                            "external_id",
-                            "name",
-                            "region",
-                            "size_m2",
-                            "attractiveness",
-                            "opened_on",
-                            "address",
-                        )
-                    },
+                    **{c: stores[c] for c in store_columns},
                     "geom": _point(stores["lon"], stores["lat"]),
                     "source": "demo",
                 }
             ),
         )
+        conn.execute(query("demo/upsert_reps"))
+        conn.execute(query("demo/upsert_stores"))
 
 
 def _load_interactions(

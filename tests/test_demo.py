@@ -159,9 +159,9 @@ def test_rerun_with_same_settings_is_skipped_and_other_rows_survive(engine, demo
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO crm.customers (external_id, name, kind, region, source) "
-                "VALUES ('USER-1', 'Kept Customer Oy', 'business', 'helsinki', "
-                "'import')"
+                "INSERT INTO crm.customers (external_id, name, kind, region, source, "
+                "assigned_rep_id) SELECT 'USER-1', 'Kept Customer Oy', 'business', "
+                "'helsinki', 'import', rep_id FROM crm.reps WHERE external_id = 'DEMO-REP-01'"
             )
         )
     try:
@@ -175,6 +175,14 @@ def test_rerun_with_same_settings_is_skipped_and_other_rows_survive(engine, demo
                 conn.execute(text("SELECT source, count(*) FROM crm.customers GROUP BY 1")).all()
             )
         assert counts == {"demo": 50, "import": 1}
+        with engine.connect() as conn:  # regenerating the demo keeps your customer's rep
+            rep = conn.execute(
+                text(
+                    "SELECT r.external_id FROM crm.customers c JOIN crm.reps r "
+                    "ON r.rep_id = c.assigned_rep_id WHERE c.external_id = 'USER-1'"
+                )
+            ).scalar()
+        assert rep == "DEMO-REP-01"
     finally:
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM crm.customers WHERE external_id = 'USER-1'"))

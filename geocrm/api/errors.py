@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 from geocrm.errors import GeoCrmError
 
@@ -30,7 +32,19 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
+    # the database is down, restarting, or a statement hit the statement timeout
+    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else ""
+    return JSONResponse(
+        _error_body("DatabaseUnavailable", f"the database could not answer: {reason}"),
+        status_code=503,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Map ``GeoCrmError`` subclasses (by their ``http_status``) and request validation."""
+    """Map ``GeoCrmError`` subclasses (by their ``http_status``), request validation, and
+    database failures (503)."""
     app.add_exception_handler(GeoCrmError, _geocrm_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(OperationalError, _database_error)
+    app.add_exception_handler(psycopg.OperationalError, _database_error)

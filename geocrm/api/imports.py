@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import re
-import shutil
+import uuid
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, UploadFile, status
@@ -16,6 +17,7 @@ from geocrm.errors import InvalidInput
 from geocrm.settings import api_settings
 
 router = APIRouter(prefix="/api/imports", tags=["imports"])
+logger = logging.getLogger("geocrm.imports")
 
 
 @router.post(
@@ -36,19 +38,23 @@ def create_import(
             f"{name}: unsupported file type; upload .csv, .gpkg, .parquet or .geojson"
         )
     column_map = ingest.parse_column_map(map or [])
-    import_id = ingest.create_job(engine, name, fmt, column_map)
+    limit = api_settings().upload_max_bytes
     uploads = ingest.IMPORT_DIR / "uploads"
     uploads.mkdir(parents=True, exist_ok=True)
-    path = uploads / f"{import_id}-{re.sub(r'[^A-Za-z0-9._-]', '_', name)}"
-    limit = api_settings().upload_max_bytes
+    path = uploads / f"{uuid.uuid4().hex}-{re.sub(r'[^A-Za-z0-9._-]', '_', name)}"
+    received = 0
     with path.open("wb") as out:
-        shutil.copyfileobj(file.file, out, length=1 << 20)
-    if path.stat().st_size > limit:
-        path.unlink()
-        raise InvalidInput(
-            f"{name} is larger than the upload limit of {limit:,} bytes "
-            "(GEOCRM_UPLOAD_MAX_BYTES); import it with `geocrm import customers`"
-        )
+        while chunk := file.file.read(1 << 20):
+            received += len(chunk)
+            if received > limit:  # stop reading as soon as the limit is passed
+                out.close()
+                path.unlink()
+                raise InvalidInput(
+                    f"{name} is larger than the upload limit of {limit:,} bytes "
+                    "(GEOCRM_UPLOAD_MAX_BYTES); import it with `geocrm import customers`"
+                )
+            out.write(chunk)
+    import_id = ingest.create_job(engine, name, fmt, column_map)
     background.add_task(_run, engine, path, column_map, import_id, name, fmt)
     return JSONResponse(
         {"import_id": import_id, "status": "queued", "status_url": f"/api/imports/{import_id}"},
@@ -56,9 +62,9 @@ def create_import(
     )
 
 
-def _run(engine, path, column_map, import_id, name, fmt) -> None:
-    # a failure is recorded on the job row, where the client reads it
-    with contextlib.suppress(Exception):
+def _run(engine, path: Path, column_map, import_id: int, name: str, fmt: str) -> None:
+    """Run an uploaded import; any failure is recorded on its job row, where clients read it."""
+    try:
         ingest.import_customers(
             engine,
             path,
@@ -68,6 +74,11 @@ def _run(engine, path, column_map, import_id, name, fmt) -> None:
             file_format=fmt,
             progress=False,
         )
+    except Exception as exc:
+        logger.exception("import #%s of %s failed", import_id, name)
+        ingest.fail_job(engine, import_id, exc)
+    finally:
+        path.unlink(missing_ok=True)
 
 
 @router.get("/{import_id}", summary="An import's status, progress and summary")

@@ -92,7 +92,7 @@ def raw_connection(engine: Engine) -> psycopg.Connection:
     """A plain psycopg connection on the engine's database, for COPY and multi-statement SQL."""
     url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     try:
-        return psycopg.connect(url)
+        return psycopg.connect(url, connect_timeout=10)
     except psycopg.OperationalError as exc:
         raise DatabaseUnavailable(f"Cannot connect to the database: {exc}") from exc
 

@@ -40,6 +40,7 @@ def migrate(engine: Engine) -> MigrationReport:
             )
             conn.commit()
             done = dict(conn.execute("SELECT version, checksum FROM public.geocrm_migrations"))
+            conn.commit()  # so that each migration below runs in a transaction of its own
             for path in sql_paths("migrations"):
                 body = path.read_text()
                 checksum = hashlib.sha256(body.encode()).hexdigest()

@@ -19,3 +19,5 @@ LEFT JOIN LATERAL (
                   WHEN h.mode = 'drive' THEN 1 ELSE 2 END, h.travel_minutes
     LIMIT 1
 ) s ON true
+-- a concurrent run may have enriched the same customer meanwhile: keep its row
+ON CONFLICT (customer_id) DO NOTHING

@@ -1,4 +1,4 @@
--- Delete the previous demo CRM (rows with source = 'demo') before a new one is written.
-WITH c AS (DELETE FROM crm.customers WHERE source = 'demo'),
-     s AS (DELETE FROM crm.stores WHERE source = 'demo')
-DELETE FROM crm.reps WHERE source = 'demo'
+-- Remove the previous demo customers (their interactions cascade) before a new demo CRM is
+-- written. Demo reps and stores are upserted by external id instead, so that customers of
+-- other sources assigned to a demo rep keep their rep.
+DELETE FROM crm.customers WHERE source = 'demo'

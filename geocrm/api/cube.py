@@ -1,0 +1,99 @@
+"""``/api/cube``: the OLAP hex cube — measures per H3 cell, filters, drill-down, roll-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import PlainTextResponse
+
+from geocrm.api.deps import EngineDep
+from geocrm.cube import (
+    MEASURES,
+    cell_children,
+    cell_detail,
+    cell_parent,
+    cells_csv,
+    cells_geojson,
+    query_cube,
+)
+
+router = APIRouter(prefix="/api/cube", tags=["cube"])
+
+_MANY = "one value or several, comma-separated"
+
+
+@dataclass
+class CubeFilters:
+    """The dimension filters of a cube request, as the query string gave them."""
+
+    stage: str | None
+    segment: str | None
+    kind: str | None
+    building_class: str | None
+    store_id: str | None
+    rep_id: str | None
+    territory_id: str | None
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v for k, v in vars(self).items() if v is not None}
+
+
+def cube_filters(
+    stage: Annotated[
+        str | None, Query(description=f"ladder stage: {_MANY}", examples=["client,partner"])
+    ] = None,
+    segment: Annotated[str | None, Query(description=f"customer segment: {_MANY}")] = None,
+    kind: Annotated[str | None, Query(description=f"person or business: {_MANY}")] = None,
+    building_class: Annotated[
+        str | None, Query(description=f"class of the customer's building: {_MANY}")
+    ] = None,
+    store_id: Annotated[str | None, Query(description=f"nearest store id: {_MANY}")] = None,
+    rep_id: Annotated[str | None, Query(description=f"owner rep id: {_MANY}")] = None,
+    territory_id: Annotated[str | None, Query(description=f"territory id: {_MANY}")] = None,
+) -> CubeFilters:
+    return CubeFilters(stage, segment, kind, building_class, store_id, rep_id, territory_id)
+
+
+FiltersDep = Annotated[CubeFilters, Depends(cube_filters)]
+
+
+@router.get(
+    "",
+    summary="Measures per H3 cell at a resolution, for the customers matching the filters",
+    response_description="JSON list of cells, a GeoJSON FeatureCollection of hexagons, or CSV",
+)
+def get_cube(
+    engine: EngineDep,
+    filters: FiltersDep,
+    res: Annotated[int, Query(description="H3 resolution, 5 (coarse) .. 11 (fine)")] = 9,
+    measure: Annotated[
+        str | None, Query(description=f"only this measure, one of: {', '.join(MEASURES)}")
+    ] = None,
+    format: Annotated[Literal["json", "geojson", "csv"], Query()] = "json",
+) -> Any:
+    cells = query_cube(engine, res=res, measure=measure, filters=filters.as_dict())
+    if format == "geojson":
+        return cells_geojson(engine, cells)
+    if format == "csv":
+        return PlainTextResponse(cells_csv(cells), media_type="text/csv")
+    return cells
+
+
+@router.get(
+    "/{cell}",
+    summary="One cell: measures, top customers by revenue, breakdown by each dimension",
+)
+def get_cell(engine: EngineDep, cell: str) -> dict[str, Any]:
+    return cell_detail(engine, cell)
+
+
+@router.get("/{cell}/children", summary="Drill down: the cells one resolution finer")
+def get_children(engine: EngineDep, filters: FiltersDep, cell: str) -> list[dict[str, Any]]:
+    return cell_children(engine, cell, filters=filters.as_dict())
+
+
+@router.get("/{cell}/parent", summary="Roll up: the cell one resolution coarser")
+def get_parent(engine: EngineDep, filters: FiltersDep, cell: str) -> dict[str, Any]:
+    return cell_parent(engine, cell, filters=filters.as_dict())
