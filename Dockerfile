@@ -14,4 +14,4 @@ COPY data ./data
 ENV GEOCRM_HOST=0.0.0.0 GEOCRM_PORT=8000
 EXPOSE 8000
 # Schema, demo city, demo CRM and enrichment (each skipped when already done), then serve.
-CMD ["sh", "-c", "geocrm db migrate && geocrm load-osm && geocrm demo-data && geocrm enrich && geocrm serve"]
+CMD ["sh", "-c", "geocrm db migrate && geocrm load-osm && geocrm demo-data && geocrm enrich && geocrm cube build && geocrm serve"]

@@ -16,6 +16,7 @@ demo: install
 	$(GEOCRM) load-osm
 	$(GEOCRM) demo-data --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED)
 	$(GEOCRM) enrich
+	$(GEOCRM) cube build
 	$(GEOCRM) serve
 
 ## test: install the same, then run the whole test suite against a real PostGIS

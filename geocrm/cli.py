@@ -181,6 +181,18 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cube(args: argparse.Namespace) -> int:
+    from geocrm.cube import build_cube
+
+    summary = build_cube(_migrated_engine())
+    print(
+        f"hex cube built: {summary['fact_rows']} fact rows, {summary['customers_counted']} "
+        f"customers, cells per resolution {summary['cells_per_res']} "
+        f"in {summary['seconds']['total']:.1f} s"
+    )
+    return 0
+
+
 def print_json(payload: object) -> None:
     """Machine-readable output."""
     print(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
@@ -322,6 +334,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="distance-decay exponent of the Huff model (default 2)",
     )
     enr.set_defaults(func=cmd_enrich)
+
+    cube = sub.add_parser("cube", help="the OLAP hex cube (H3 cells x dimensions -> measures)")
+    cube.add_argument("action", choices=["build"])
+    cube.set_defaults(func=cmd_cube)
 
     serve = sub.add_parser("serve", help="serve the API and app")
     serve.add_argument("--host", default=None, help="default GEOCRM_HOST or 127.0.0.1")

@@ -17,6 +17,10 @@ from geocrm.hexgrid import cell_to_parent, latlng_to_cells
 
 @pytest.fixture(scope="module")
 def enriched(engine, demo):
+    """A full enrichment from scratch (other modules may have enriched before)."""
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM crm.enrichment_state"))
+        conn.execute(text("TRUNCATE crm.customer_enrichment"))
     return enrich(engine, progress=False)
 
 

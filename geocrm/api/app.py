@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import Engine
 
 from geocrm import __version__
-from geocrm.api import customers, geocoding, health, imports, stores
+from geocrm.api import cube, customers, geocoding, health, imports, stores
 from geocrm.api.errors import install_error_handlers
 
 
@@ -26,6 +26,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(customers.router)
     app.include_router(imports.router)
     app.include_router(stores.router)
+    app.include_router(cube.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

@@ -1,0 +1,1 @@
+SELECT rep_id FROM crm.reps ORDER BY rep_id

@@ -1,0 +1,1 @@
+SELECT store_id FROM crm.stores ORDER BY store_id
