@@ -65,7 +65,7 @@ from sqlalchemy import Connection, Engine
 from tqdm import tqdm
 
 from geocrm import hexgrid
-from geocrm.db import bulk_transaction, query
+from geocrm.db import bulk_transaction, ewkb_hex, query
 from geocrm.errors import InvalidInput, NotFound
 from geocrm.osm import street_graph
 
@@ -824,12 +824,6 @@ def edge_betweenness(
 
 
 # -- all layers of a city, written in one transaction ----------------------------------------
-def _ewkb(geoms) -> np.ndarray:
-    return shapely.to_wkb(
-        shapely.set_srid(np.asarray(geoms, dtype=object), 4326), hex=True, include_srid=True
-    )
-
-
 def _copy(conn: Connection, name: str, rows) -> None:
     with (
         conn.connection.driver_connection.cursor() as cur,
@@ -923,7 +917,7 @@ def compute_network_layers(
             areas["mode"].tolist(),
             areas["minutes"].tolist(),
             [None] * len(areas),
-            _ewkb(areas.geometry),
+            ewkb_hex(areas.geometry),
             strict=True,
         ),
         *zip(
@@ -932,7 +926,7 @@ def compute_network_layers(
             [None] * len(circles),
             [None] * len(circles),
             circles["radius_m"].tolist(),
-            _ewkb(circles.geometry),
+            ewkb_hex(circles.geometry),
             strict=True,
         ),
         *zip(
@@ -941,7 +935,7 @@ def compute_network_layers(
             huff_areas["mode"].tolist(),
             [None] * len(huff_areas),
             [None] * len(huff_areas),
-            _ewkb(huff_areas.geometry),
+            ewkb_hex(huff_areas.geometry),
             strict=True,
         ),
     ]

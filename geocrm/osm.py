@@ -21,13 +21,12 @@ from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
-import numpy as np
 import pandas as pd
 import shapely
 from sqlalchemy import Connection, Engine, text
 from tqdm import tqdm
 
-from geocrm.db import bulk_transaction, query, sql_file
+from geocrm.db import bulk_transaction, ewkb_hex, query, sql_file
 from geocrm.errors import InvalidInput, NotFound
 
 #: OSM keys that make an object a point of interest (pyrosm's default POI filter) ...
@@ -208,15 +207,9 @@ class _CityReader:
         self.progress.update(self.seen % 5000)
 
 
-def _ewkb(geoms: Iterable) -> np.ndarray:
-    """Hex EWKB (SRID 4326) of many geometries at once, for COPY."""
-    arr = shapely.set_srid(np.asarray(list(geoms), dtype=object), 4326)
-    return shapely.to_wkb(arr, hex=True, include_srid=True)
-
-
 def _network_rows(network: str, nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame):
     node_rows = zip(
-        [network] * len(nodes), nodes["id"].astype("int64"), _ewkb(nodes.geometry), strict=True
+        [network] * len(nodes), nodes["id"].astype("int64"), ewkb_hex(nodes.geometry), strict=True
     )
     names = edges.get("name", pd.Series([None] * len(edges)))
     names_sv = edges.get("name:sv", pd.Series([None] * len(edges)))
@@ -250,7 +243,7 @@ def _network_rows(network: str, nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame
             oneway,
             maxspeed,
             edges["length"],
-            _ewkb(edges.geometry),
+            ewkb_hex(edges.geometry),
             strict=True,
         )
     )

@@ -148,15 +148,17 @@ def test_decimal_commas_and_finnish_dates_are_read(engine, city, clean, tmp_path
         [
             ["T-x1", "Comma", "1 234,50", "3.4.2021", "60,1710", "24,9415"],
             ["T-x2", "Bad date", "10", "31.2.2021", *STATION],
+            ["T-x3", "Huge", "1" + "0" * 400, "", *STATION],  # must not overflow the import
         ],
         header=header,
         delimiter=";",
     )
     report = import_customers(engine, path, progress=False)
-    assert (report.inserted, report.rejected) == (1, 1)
+    assert (report.inserted, report.rejected) == (1, 2)
     row = _customers(engine, "T-x1")["T-x1"]
     assert row["revenue"] == 1234.5 and row["lat"] == pytest.approx(60.171)
-    assert "31.2.2021" in rejects(engine, report.import_id)[0]["reason"]
+    reasons = [r["reason"] for r in rejects(engine, report.import_id)]
+    assert "31.2.2021" in reasons[0] and "is not a number" in reasons[1]
 
 
 @pytest.mark.parametrize("suffix", ["gpkg", "geojson", "parquet"])

@@ -11,7 +11,9 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import psycopg
+import shapely
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.sql.elements import TextClause
 
@@ -95,6 +97,12 @@ def raw_connection(engine: Engine) -> psycopg.Connection:
         return psycopg.connect(url, connect_timeout=10)
     except psycopg.OperationalError as exc:
         raise DatabaseUnavailable(f"Cannot connect to the database: {exc}") from exc
+
+
+def ewkb_hex(geoms) -> np.ndarray:
+    """Hex EWKB (SRID 4326) of many shapely geometries at once: the COPY text of a geometry."""
+    arr = shapely.set_srid(np.asarray(list(geoms), dtype=object), 4326)
+    return shapely.to_wkb(arr, hex=True, include_srid=True)
 
 
 def sql_paths(folder: str) -> list[Path]:

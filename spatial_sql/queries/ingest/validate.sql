@@ -44,18 +44,12 @@ typed AS MATERIALIZED (
            CASE WHEN c.stage_text IS NULL THEN 'prospect'
                 WHEN c.stage_text IN ('prospect', 'customer', 'client', 'supporter', 'advocate',
                                       'partner') THEN c.stage_text END AS stage,
-           CASE WHEN c.revenue_text ~ '^-?\d+([.,]\d+)?$'
-                THEN replace(c.revenue_text, ',', '.')::numeric END AS annual_revenue,
-           CASE WHEN c.ltv_text ~ '^-?\d+([.,]\d+)?$'
-                THEN replace(c.ltv_text, ',', '.')::numeric END AS lifetime_value,
-           CASE WHEN c.satisfaction_text ~ '^-?\d+([.,]\d+)?$'
-                THEN replace(c.satisfaction_text, ',', '.')::float8 END AS satisfaction,
-           CASE WHEN c.churn_text ~ '^-?\d+([.,]\d+)?$'
-                THEN replace(c.churn_text, ',', '.')::float8 END AS churn_risk,
-           CASE WHEN c.lat_text ~ '^-?\d+([.,]\d+)?$'
-                THEN replace(c.lat_text, ',', '.')::float8 END AS lat,
-           CASE WHEN c.lon_text ~ '^-?\d+([.,]\d+)?$'
-                THEN replace(c.lon_text, ',', '.')::float8 END AS lon,
+           crm.parse_number(c.revenue_text) AS annual_revenue,
+           crm.parse_number(c.ltv_text) AS lifetime_value,
+           crm.parse_number(c.satisfaction_text)::float8 AS satisfaction,
+           crm.parse_number(c.churn_text)::float8 AS churn_risk,
+           crm.parse_number(c.lat_text)::float8 AS lat,
+           crm.parse_number(c.lon_text)::float8 AS lon,
            d.y, d.m, d.d,
            r.rep_id,
            dup.first_line AS id_first_line
