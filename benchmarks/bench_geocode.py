@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.common import bench_engine
-from geocrm.db import query
+from geocrm.db import loaded_city, query
 from geocrm.demo import NOISE_KINDS, build_demo_frames
 from geocrm.geocode import MATCH_LEVELS, Geocoder, GeocodeResult
 
@@ -135,7 +135,7 @@ def city_figures(engine, rows: int, seed: int) -> None:
     geocoder = Geocoder.from_database(engine)
     print(f"geocoder built from the city in {time.perf_counter() - started:.2f} s")
     with engine.connect() as conn:
-        dataset_id = conn.execute(query("geocode/dataset"), {"name": None}).scalar_one()
+        dataset_id = loaded_city(conn).dataset_id
         pool = pd.read_sql(query("demo/address_pool"), conn, params={"dataset_id": dataset_id})
     customers = build_demo_frames(pool, rows, seed, region="helsinki")["customers"]
     print(f"(1) accuracy on {len(customers):,} noisy addresses ({len(pool)} real ones):")

@@ -28,8 +28,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 from tqdm import tqdm
 
-from geocrm.db import bulk_transaction, query, sql_file
-from geocrm.errors import InvalidInput, NotFound
+from geocrm.db import bulk_transaction, loaded_city, query, sql_file
+from geocrm.errors import InvalidInput
 from geocrm.ingest import import_customers
 from geocrm.settings import PROJECT_ROOT
 
@@ -105,15 +105,6 @@ class DemoReport:
 def _settings() -> dict:
     with SETTINGS_FILE.open("rb") as fh:
         return tomllib.load(fh)
-
-
-def resolve_dataset(conn: Connection, name: str | None) -> tuple[int, str]:
-    """The id and name of a loaded city: ``name``, or the most recently loaded one."""
-    row = conn.execute(query("dataset_by_name"), {"name": name}).first()
-    if row is None:
-        which = f" named {name!r}" if name else ""
-        raise NotFound(f"No loaded city{which}: run `geocrm load-osm` first.")
-    return int(row[0]), str(row[1])
 
 
 # -- address noise: what people type ---------------------------------------------------------
@@ -530,7 +521,8 @@ def generate_demo_data(
         raise InvalidInput("--customers must be at least 1")
     started = time.monotonic()
     with engine.connect() as conn:
-        dataset_id, name = resolve_dataset(conn, dataset)
+        city = loaded_city(conn, dataset)
+        dataset_id, name = city.dataset_id, city.name
         last = conn.execute(query("demo/last_run")).first()
     out = out or GENERATED_DIR / f"{name}_customers_seed{seed}_n{customers}.csv"
     if (

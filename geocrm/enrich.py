@@ -32,8 +32,8 @@ from sqlalchemy import Connection, Engine, text
 from tqdm import tqdm
 
 from geocrm import hexgrid
-from geocrm.db import bulk_transaction, sql_file
-from geocrm.errors import InvalidInput, NotFound
+from geocrm.db import bulk_transaction, loaded_city, sql_file
+from geocrm.errors import InvalidInput
 
 CHUNK = 100_000
 #: Default trade-area settings (``geocrm enrich`` flags override them).
@@ -81,14 +81,6 @@ class EnrichReport:
         lines.append(f"  hexagons added: {self.cells_added}")
         lines.append("  time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items()))
         return "\n".join(lines)
-
-
-def _dataset(conn: Connection, name: str | None):
-    row = conn.execute(_enrich_sql("dataset_state"), {"name": name}).first()
-    if row is None:
-        which = f" named {name!r}" if name else ""
-        raise NotFound(f"No loaded city{which}: run `geocrm load-osm` first.")
-    return row
 
 
 def _state(conn: Connection, layer: str) -> str | None:
@@ -193,7 +185,7 @@ def materialise_cells(engine: Engine, dataset: str) -> int:
     with engine.connect() as conn:
         in_use = np.array([r[0] for r in conn.execute(_enrich_sql("cells_in_use"))], dtype=np.int64)
         known = dict(conn.execute(_enrich_sql("known_cells")).all())
-        extent = _dataset(conn, dataset).extent
+        extent = loaded_city(conn, dataset).extent
     wanted: dict[int, bool] = {}
     for res in hexgrid.RESOLUTIONS:
         parents = in_use if res == hexgrid.FINEST else hexgrid.cell_to_parent(in_use, res)
@@ -252,7 +244,7 @@ def enrich(
 
     settings = network_settings_with_defaults(network_settings)
     with engine.connect() as conn:
-        city = _dataset(conn, dataset)
+        city = loaded_city(conn, dataset)
         dataset_id, name, loaded_at = city.dataset_id, city.name, city.loaded_at.isoformat()
         reference_done = _state(conn, "reference") == loaded_at
         network_fp = _network_fingerprint(conn, loaded_at, settings)

@@ -59,7 +59,7 @@ from rapidfuzz.distance import OSA
 from sqlalchemy import Engine
 from tqdm import tqdm
 
-from geocrm.db import query
+from geocrm.db import loaded_city, query
 from geocrm.errors import InvalidInput, NotFound, SetupError
 
 MATCH_LEVELS = ("address", "interpolated", "street", "poi", "postcode", "none")
@@ -1012,17 +1012,8 @@ def _rank(result: GeocodeResult) -> tuple[int, float]:
     return MATCH_LEVELS.index(result.match_level), -result.confidence
 
 
-def _dataset(conn, dataset: str | None):
-    """The loaded city's row (dataset_id, name, loaded_at)."""
-    row = conn.execute(query("geocode/dataset"), {"name": dataset}).first()
-    if row is None:
-        which = f" named {dataset!r}" if dataset else ""
-        raise NotFound(f"No loaded city{which}: run `geocrm load-osm` first.")
-    return row
-
-
 def _dataset_id(conn, dataset: str | None) -> int:
-    return int(_dataset(conn, dataset).dataset_id)
+    return int(loaded_city(conn, dataset).dataset_id)
 
 
 _CACHE: dict[tuple[str, str | None], tuple[object, Geocoder]] = {}
@@ -1050,7 +1041,7 @@ def cached_geocoder(engine: Engine, dataset: str | None = None) -> Geocoder:
     """
     key = (engine.url.render_as_string(hide_password=True), dataset)
     with engine.connect() as conn:
-        row = _dataset(conn, dataset)
+        row = loaded_city(conn, dataset)
     stamp = (row.dataset_id, row.loaded_at)
     with _CACHE_LOCK:
         cached = _CACHE.get(key)

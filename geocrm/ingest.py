@@ -630,8 +630,8 @@ def _run_import(
 
 
 def _region(conn: Connection) -> str:
-    name = conn.execute(query("dataset_by_name"), {"name": None}).first()
-    return name[1] if name else "default"
+    city = conn.execute(query("dataset_by_name"), {"name": None}).first()
+    return city.name if city else "default"
 
 
 def _geocode_new(conn: Connection, progress: bool) -> tuple[int, int]:

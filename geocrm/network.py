@@ -65,7 +65,7 @@ from sqlalchemy import Connection, Engine
 from tqdm import tqdm
 
 from geocrm import hexgrid
-from geocrm.db import bulk_transaction, ewkb_hex, query
+from geocrm.db import bulk_transaction, ewkb_hex, loaded_city, query
 from geocrm.errors import InvalidInput, NotFound
 from geocrm.osm import street_graph
 
@@ -343,14 +343,6 @@ def _maxspeed_kmh(value: str | None) -> float | None:
     return _IMPLICIT_MAXSPEED_KMH.get(first.split(":")[-1])
 
 
-def _resolve_dataset(conn: Connection, dataset: str | None):
-    row = conn.execute(query("network/dataset"), {"name": dataset}).first()
-    if row is None:
-        which = f" named {dataset!r}" if dataset else ""
-        raise NotFound(f"No loaded city{which}: run `geocrm load-osm` first.")
-    return row
-
-
 def travel_graph(engine: Engine, dataset: str | None, mode: str) -> nx.MultiDiGraph:
     """The walk or drive network of a city with ``travel_time`` (seconds) on every edge.
 
@@ -366,7 +358,7 @@ def travel_graph(engine: Engine, dataset: str | None, mode: str) -> nx.MultiDiGr
     """
     _check_mode(mode)
     with engine.connect() as conn:
-        city = _resolve_dataset(conn, dataset)
+        city = loaded_city(conn, dataset)
         speeds = (
             pd.read_sql(
                 query("network/street_speeds"), conn, params={"dataset_id": city.dataset_id}
@@ -877,7 +869,7 @@ def compute_network_layers(
         clock = now
 
     with engine.connect() as conn:
-        city = _resolve_dataset(conn, dataset)
+        city = loaded_city(conn, dataset)
         stores = pd.read_sql(query("network/stores"), conn)
         places = pd.read_sql(
             query("network/footfall_places"), conn, params={"dataset_id": city.dataset_id}
@@ -885,7 +877,7 @@ def compute_network_layers(
     if stores.empty:
         raise NotFound("No stores: import stores (crm.stores) or run `geocrm demo-data` first.")
     graphs = {mode: travel_graph(engine, city.name, mode) for mode in MODES}
-    cells = hexgrid.cover_cells(shapely.from_wkb(bytes(city.extent_wkb)), hexgrid.HUFF_RES)
+    cells = hexgrid.cover_cells(shapely.from_wkb(bytes(city.extent)), hexgrid.HUFF_RES)
     lap("graphs")
 
     bands = {"walk": walk_minutes, "drive": drive_minutes}

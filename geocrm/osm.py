@@ -26,7 +26,7 @@ import shapely
 from sqlalchemy import Connection, Engine, text
 from tqdm import tqdm
 
-from geocrm.db import bulk_transaction, ewkb_hex, query, sql_file
+from geocrm.db import bulk_transaction, ewkb_hex, loaded_city, query, sql_file
 from geocrm.errors import InvalidInput, NotFound
 
 #: OSM keys that make an object a point of interest (pyrosm's default POI filter) ...
@@ -478,12 +478,7 @@ def street_graph(engine: Engine, dataset: str, network: str = "walk") -> nx.Mult
     if network not in NETWORKS:
         raise InvalidInput(f"network must be one of {sorted(NETWORKS)}, not {network!r}")
     with engine.connect() as conn:
-        dataset_id = conn.execute(
-            text("SELECT dataset_id FROM ref.datasets WHERE name = :n"), {"n": dataset}
-        ).scalar()
-        if dataset_id is None:
-            raise NotFound(f"No loaded city named {dataset!r}: run `geocrm load-osm` first.")
-        params = {"dataset_id": dataset_id, "network": network}
+        params = {"dataset_id": loaded_city(conn, dataset).dataset_id, "network": network}
         nodes = pd.read_sql(query("osm/network_nodes"), conn, params=params)
         edges = pd.read_sql(query("osm/network_edges"), conn, params=params)
     graph = nx.MultiDiGraph(crs="EPSG:4326", name=f"{dataset} {network}")

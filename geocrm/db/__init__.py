@@ -17,7 +17,7 @@ import shapely
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.sql.elements import TextClause
 
-from geocrm.errors import DatabaseUnavailable
+from geocrm.errors import DatabaseUnavailable, NotFound
 from geocrm.settings import PROJECT_ROOT, DatabaseSettings, database_settings
 
 SQL_ROOT = PROJECT_ROOT / "spatial_sql"
@@ -88,6 +88,16 @@ def sql_file(relative: str) -> str:
 def query(name: str) -> TextClause:
     """A named query from ``spatial_sql/queries/<name>.sql`` ready for bound parameters."""
     return text(sql_file(f"queries/{name}.sql"))
+
+
+def loaded_city(conn: Connection, name: str | None = None):
+    """A loaded city's row (``dataset_id``, ``name``, ``loaded_at``, ``extent`` as WKB): the
+    one named, or the most recently loaded when ``name`` is None; ``NotFound`` otherwise."""
+    row = conn.execute(query("dataset_by_name"), {"name": name}).first()
+    if row is None:
+        which = f" named {name!r}" if name else ""
+        raise NotFound(f"No loaded city{which}: run `geocrm load-osm` first.")
+    return row
 
 
 def raw_connection(engine: Engine) -> psycopg.Connection:
