@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from geocrm.errors import DatabaseUnavailable, GeoCrmError, InvalidInput, SetupError
+from geocrm.settings import NETWORK_DEFAULTS
 
 
 def _engine():
@@ -171,12 +172,7 @@ def cmd_customers(args: argparse.Namespace) -> int:
 def cmd_enrich(args: argparse.Namespace) -> int:
     from geocrm.enrich import enrich
 
-    settings = {
-        "walk_minutes": tuple(args.walk_minutes),
-        "drive_minutes": tuple(args.drive_minutes),
-        "ring_radii_m": tuple(args.rings),
-        "decay": args.huff_decay,
-    }
+    settings = {key: getattr(args, key) for key in NETWORK_DEFAULTS}
     print(enrich(_migrated_engine(), args.dataset, network_settings=settings).render())
     return 0
 
@@ -306,32 +302,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="join customers to buildings, trade areas, foot traffic and H3 cells (incremental)",
     )
     enr.add_argument("--dataset", help="the loaded city (default: the last loaded)")
-    enr.add_argument(
-        "--walk-minutes",
-        type=float,
-        nargs="+",
-        default=[5, 10, 15],
-        help="walking isochrone bands (default 5 10 15)",
-    )
-    enr.add_argument(
-        "--drive-minutes",
-        type=float,
-        nargs="+",
-        default=[3, 5, 10],
-        help="driving isochrone bands (default 3 5 10)",
-    )
-    enr.add_argument(
-        "--rings",
-        type=float,
-        nargs="+",
-        default=[500, 1000, 2000],
-        help="ring radii in metres (default 500 1000 2000)",
-    )
+    defaults = NETWORK_DEFAULTS
+    for flag, key, what in (
+        ("--walk-minutes", "walk_minutes", "walking isochrone bands"),
+        ("--drive-minutes", "drive_minutes", "driving isochrone bands"),
+        ("--rings", "ring_radii_m", "ring radii in metres"),
+    ):
+        shown = " ".join(f"{v:g}" for v in defaults[key])
+        enr.add_argument(
+            flag,
+            dest=key,
+            type=float,
+            nargs="+",
+            default=list(defaults[key]),
+            metavar="N",
+            help=f"{what} (default {shown})",
+        )
     enr.add_argument(
         "--huff-decay",
+        dest="decay",
         type=float,
-        default=2.0,
-        help="distance-decay exponent of the Huff model (default 2)",
+        default=defaults["decay"],
+        help=f"distance-decay exponent of the Huff model (default {defaults['decay']:g})",
     )
     enr.set_defaults(func=cmd_enrich)
 

@@ -32,17 +32,11 @@ from sqlalchemy import Connection, Engine, text
 from tqdm import tqdm
 
 from geocrm import hexgrid
-from geocrm.db import bulk_transaction, loaded_city, sql_file
+from geocrm.db import bulk_transaction, copy_rows, loaded_city, sql_file
 from geocrm.errors import InvalidInput
+from geocrm.settings import NETWORK_DEFAULTS
 
 CHUNK = 100_000
-#: Default trade-area settings (``geocrm enrich`` flags override them).
-NETWORK_DEFAULTS = {
-    "walk_minutes": (5, 10, 15),
-    "drive_minutes": (3, 5, 10),
-    "ring_radii_m": (500, 1000, 2000),
-    "decay": 2.0,
-}
 #: Polyfill resolutions of the city (res 11 only for small cities: it grows fast).
 POLYFILL_RES = tuple(range(5, 11))
 
@@ -94,15 +88,6 @@ def _set_state(conn: Connection, layer: str, fingerprint: str, summary: dict) ->
     )
 
 
-def _copy(conn: Connection, table: str, columns: tuple[str, ...], rows) -> None:
-    with (
-        conn.connection.driver_connection.cursor() as cur,
-        cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
-
-
 def enrich_reference(engine: Engine, dataset_id: int) -> None:
     """H3 cells of the city's buildings, POIs and streets, and building estimates."""
     with bulk_transaction(engine) as conn:
@@ -114,7 +99,7 @@ def enrich_reference(engine: Engine, dataset_id: int) -> None:
         conn.connection.driver_connection.execute(
             "CREATE TEMP TABLE reference_cells (kind text, id bigint, h3 bigint) ON COMMIT DROP"
         )
-        _copy(
+        copy_rows(
             conn,
             "reference_cells",
             ("kind", "id", "h3"),
@@ -159,7 +144,7 @@ def enrich_customers(
                 "CREATE TEMP TABLE enrich_todo (customer_id bigint PRIMARY KEY, h3_11 bigint) "
                 "ON COMMIT DROP"
             )
-            _copy(
+            copy_rows(
                 conn,
                 "enrich_todo",
                 ("customer_id", "h3_11"),
@@ -203,7 +188,7 @@ def materialise_cells(engine: Engine, dataset: str) -> int:
             "CREATE TEMP TABLE staged_cells (h3 bigint, res smallint, in_city boolean, "
             "geom geometry) ON COMMIT DROP"
         )
-        _copy(
+        copy_rows(
             conn,
             "staged_cells",
             ("h3", "res", "in_city", "geom"),

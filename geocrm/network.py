@@ -61,13 +61,14 @@ import pyproj
 import shapely
 from shapely.geometry import MultiPolygon
 from shapely.ops import substring
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 from tqdm import tqdm
 
 from geocrm import hexgrid
-from geocrm.db import bulk_transaction, ewkb_hex, loaded_city, query
+from geocrm.db import bulk_transaction, copy_rows, ewkb_hex, loaded_city, query
 from geocrm.errors import InvalidInput, NotFound
 from geocrm.osm import street_graph
+from geocrm.settings import NETWORK_DEFAULTS
 
 #: Walking speed (m/s): 4.8 km/h, so 1 km takes 12.5 minutes.
 WALK_SPEED_M_S = 4.8 / 3.6
@@ -816,23 +817,14 @@ def edge_betweenness(
 
 
 # -- all layers of a city, written in one transaction ----------------------------------------
-def _copy(conn: Connection, name: str, rows) -> None:
-    with (
-        conn.connection.driver_connection.cursor() as cur,
-        cur.copy(query(f"network/{name}").text) as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
-
-
 def compute_network_layers(
     engine: Engine,
     dataset: str | None = None,
     *,
-    walk_minutes: Sequence[float] = (5, 10, 15),
-    drive_minutes: Sequence[float] = (3, 5, 10),
-    ring_radii_m: Sequence[float] = (500, 1000, 2000),
-    decay: float = 2.0,
+    walk_minutes: Sequence[float] = NETWORK_DEFAULTS["walk_minutes"],
+    drive_minutes: Sequence[float] = NETWORK_DEFAULTS["drive_minutes"],
+    ring_radii_m: Sequence[float] = NETWORK_DEFAULTS["ring_radii_m"],
+    decay: float = NETWORK_DEFAULTS["decay"],
     betweenness_k: int | None = 200,
     progress: bool = True,
 ) -> dict:
@@ -935,22 +927,27 @@ def compute_network_layers(
         conn.execute(query("network/delete_trade_areas"))
         conn.execute(query("network/delete_huff_cells"))
         conn.execute(query("network/delete_street_footfall"), {"dataset_id": city.dataset_id})
-        _copy(conn, "copy_trade_areas", trade_area_rows)
-        _copy(
+        copy_rows(
             conn,
-            "copy_huff_cells",
-            huff[["h3", "store_id", "mode", "travel_minutes", "probability"]].itertuples(
-                index=False, name=None
-            ),
+            "crm.trade_areas",
+            ("store_id", "kind", "mode", "minutes", "radius_m", "geom"),
+            trade_area_rows,
         )
-        _copy(
+        huff_columns = ("h3", "store_id", "mode", "travel_minutes", "probability")
+        copy_rows(
             conn,
-            "copy_street_footfall",
+            "crm.huff_cells",
+            huff_columns,
+            huff[list(huff_columns)].itertuples(index=False, name=None),
+        )
+        flow_columns = ("street_id", "flow", "footfall_index", "betweenness")
+        copy_rows(
+            conn,
+            "ref.street_footfall",
+            flow_columns,
             (
                 (int(s), float(f), float(i), float(b))
-                for s, f, i, b in flows[
-                    ["street_id", "flow", "footfall_index", "betweenness"]
-                ].itertuples(index=False, name=None)
+                for s, f, i, b in flows[list(flow_columns)].itertuples(index=False, name=None)
             ),
         )
     lap("write")

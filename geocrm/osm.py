@@ -15,7 +15,6 @@ import hashlib
 import json
 import math
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,10 +22,10 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine, text
 from tqdm import tqdm
 
-from geocrm.db import bulk_transaction, ewkb_hex, loaded_city, query, sql_file
+from geocrm.db import bulk_transaction, copy_rows, ewkb_hex, loaded_city, query, sql_file
 from geocrm.errors import InvalidInput, NotFound
 
 #: OSM keys that make an object a point of interest (pyrosm's default POI filter) ...
@@ -250,16 +249,6 @@ def _network_rows(network: str, nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame
     return node_rows, edge_rows
 
 
-def _copy(conn: Connection, table: str, columns: Iterable[str], rows: Iterable[tuple]) -> None:
-    cols = ", ".join(columns)
-    with (
-        conn.connection.driver_connection.cursor() as cur,
-        cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
-
-
 # -- the load ------------------------------------------------------------------------------
 @dataclass
 class OsmLoadReport:
@@ -422,8 +411,8 @@ def load_osm(
                         copy.write(chunk)
             for net, (nodes, edges) in networks.items():
                 node_rows, edge_rows = _network_rows(net, nodes, edges)
-                _copy(conn, "stage_street_nodes", ("network", "node_id", "geom"), node_rows)
-                _copy(
+                copy_rows(conn, "stage_street_nodes", ("network", "node_id", "geom"), node_rows)
+                copy_rows(
                     conn,
                     "stage_streets",
                     (

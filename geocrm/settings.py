@@ -15,6 +15,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+#: Default trade-area settings of the network layers (``geocrm enrich`` flags override them).
+NETWORK_DEFAULTS = {
+    "walk_minutes": (5.0, 10.0, 15.0),
+    "drive_minutes": (3.0, 5.0, 10.0),
+    "ring_radii_m": (500.0, 1000.0, 2000.0),
+    "decay": 2.0,
+}
+
+
 class DatabaseSettings(BaseSettings):
     """Where the database is: ``DATABASE_URL``, or GeoCRM's own embedded cluster."""
 

@@ -6,7 +6,7 @@ Only this package reads ``spatial_sql/``. Queries are files named by their path 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -107,6 +107,18 @@ def raw_connection(engine: Engine) -> psycopg.Connection:
         return psycopg.connect(url, connect_timeout=10)
     except psycopg.OperationalError as exc:
         raise DatabaseUnavailable(f"Cannot connect to the database: {exc}") from exc
+
+
+def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterable) -> None:
+    """COPY rows (tuples of Python values) into ``table`` within the connection's transaction.
+
+    ``table`` and ``columns`` are GeoCRM's own names, never user input."""
+    with (
+        conn.connection.driver_connection.cursor() as cur,
+        cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 def ewkb_hex(geoms) -> np.ndarray:

@@ -1,1 +1,0 @@
-COPY crm.huff_cells (h3, store_id, mode, travel_minutes, probability) FROM STDIN

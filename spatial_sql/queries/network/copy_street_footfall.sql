@@ -1,1 +1,0 @@
-COPY ref.street_footfall (street_id, flow, footfall_index, betweenness) FROM STDIN

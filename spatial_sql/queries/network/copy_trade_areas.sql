@@ -1,1 +1,0 @@
-COPY crm.trade_areas (store_id, kind, mode, minutes, radius_m, geom) FROM STDIN
