@@ -7,8 +7,7 @@ SET geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326),
         SELECT CASE WHEN ST_DWithin(n.geom::geography,
                                     ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, 200)
                     THEN n.label END
-        FROM (SELECT a.geom, a.street || ' ' || a.housenumber
-                     || coalesce(', ' || nullif(concat_ws(' ', a.postcode, a.city), ''), '') AS label
+        FROM (SELECT a.geom, ref.address_label(a.street, a.housenumber, a.postcode, a.city) AS label
               FROM ref.addresses a
               ORDER BY a.geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)
               LIMIT 1) n),
