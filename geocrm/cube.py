@@ -183,7 +183,8 @@ def query_cube(
     _check_res(res)
     wanted = _check_measure(measure)
     with engine.connect() as conn:
-        params = _filter_params(conn, filters)
+        _built(conn)
+        params = validate_filters(conn, filters)
         rows = _cells(conn, res, params)
     return [_select(row, wanted) for row in rows]
 
@@ -249,7 +250,7 @@ def cell_children(
         )
     with engine.connect() as conn:
         _existing_cell(conn, cell)
-        params = _filter_params(conn, filters)
+        params = validate_filters(conn, filters)
         rows = _cells(conn, res + 1, params, within=cell)
     return [_select(row, None) for row in rows]
 
@@ -268,7 +269,7 @@ def cell_parent(
     parent = int(hexgrid.cell_to_parent([cell], res - 1)[0])
     with engine.connect() as conn:
         _existing_cell(conn, cell)
-        params = _filter_params(conn, filters)
+        params = validate_filters(conn, filters)
         rows = _cells(conn, res - 1, params, within=parent)
     return _select(rows[0], None) if rows else _select(_empty(parent), None)
 
@@ -415,15 +416,18 @@ def _split(value: Any) -> list[str]:
     return [str(v).strip() for v in items if str(v).strip()]
 
 
-def _filter_params(conn: Connection, filters: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Validated filters as SQL array parameters (None: no filter on that dimension)."""
+def validate_filters(conn: Connection, filters: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Validated filters as SQL array parameters (None: no filter on that dimension).
+
+    Values are checked against what the data holds (stores, reps, the segments of the last
+    cube build); ``InvalidInput`` says which values are allowed."""
     filters = dict(filters or {})
     unknown = sorted(set(filters) - set(FILTERS))
     if unknown:
         raise InvalidInput(
             f"unknown filter {', '.join(map(repr, unknown))}; filters: {', '.join(FILTERS)}"
         )
-    summary = _built(conn)
+    summary = _built(conn) if "segment" in filters else {}
     params = _no_filters()
     for name, raw in filters.items():
         values = _split(raw)

@@ -73,6 +73,15 @@ class ApiSettings(BaseSettings):
     page_size_max: int = Field(default=5000, ge=1)
     upload_max_bytes: int = Field(default=2 * 1024**3, ge=1)
     geocode_batch_max: int = Field(default=1000, ge=1)
+    tile_timeout_ms: int = Field(
+        default=5_000, ge=100, description="Statement timeout of one vector tile query."
+    )
+    tile_max_features: int = Field(
+        default=50_000, ge=1, description="Most features of one MVT layer of a tile."
+    )
+    tile_cache_mb: int = Field(
+        default=256, ge=0, description="Memory for cached tiles (0: no cache)."
+    )
 
 
 @lru_cache

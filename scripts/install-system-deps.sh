@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages GeoCRM needs: PostgreSQL 15 + PostGIS 3 (the embedded
-# database). Fast when they are already there: apt is only called for what is missing.
+# database) and GDAL's command-line tools (the tests open served vector tiles with them). Fast when they are already there: apt is only called for what is missing.
 set -euo pipefail
 
-PACKAGES=(postgresql-15 postgresql-15-postgis-3)
+PACKAGES=(postgresql-15 postgresql-15-postgis-3 gdal-bin)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

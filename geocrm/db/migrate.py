@@ -2,8 +2,9 @@
 
 Files are named ``NNNN_description.sql`` and applied in order, each in its own
 transaction, and recorded with a checksum in ``public.geocrm_migrations``. Then every file
-of ``spatial_sql/functions`` (``CREATE OR REPLACE`` objects) is re-applied, so functions
-always match the checkout. An advisory lock keeps two processes from migrating at once.
+of ``spatial_sql/functions`` and then of ``tiles/`` (``CREATE OR REPLACE`` objects) is
+re-applied, so functions always match the checkout. An advisory lock keeps two processes
+from migrating at once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 
 from geocrm.db import raw_connection, sql_paths
 from geocrm.errors import SetupError
+from geocrm.tiles import tile_function_paths
 
 _LOCK_KEY = 727_001  # arbitrary, constant: the advisory lock of GeoCRM migrations
 
@@ -58,7 +60,8 @@ def migrate(engine: Engine) -> MigrationReport:
                         (path.stem, checksum),
                     )
                 applied.append(path.stem)
-            functions = sql_paths("functions")
+            # SQL functions, then the tile functions of the map layers (which use them)
+            functions = sql_paths("functions") + tile_function_paths()
             with conn.transaction():
                 for path in functions:
                     conn.execute(path.read_text())

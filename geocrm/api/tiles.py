@@ -1,0 +1,75 @@
+"""``/tiles``: the map layers as Mapbox Vector Tiles, their TileJSON and the catalogue."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+
+from geocrm.api.deps import EngineDep
+from geocrm.tiles import MEDIA_TYPE, TileServer
+
+router = APIRouter(prefix="/tiles", tags=["tiles"])
+
+
+def tile_server(request: Request, engine: EngineDep) -> TileServer:
+    """The app's tile server (one per app, so that its cache is shared by requests)."""
+    server = getattr(request.app.state, "tiles", None)
+    if server is None or server.engine is not engine:
+        server = request.app.state.tiles = TileServer(engine)
+    return server
+
+
+TilesDep = Annotated[TileServer, Depends(tile_server)]
+
+
+def _base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+@router.get("", summary="The catalogue of map layers: names, zoom ranges, parameters, URLs")
+def get_catalogue(request: Request, tiles: TilesDep) -> dict[str, Any]:
+    return tiles.catalogue(_base_url(request))
+
+
+@router.get(
+    "/{layer}.json",
+    summary="TileJSON 3.0.0 of a layer; query parameters are carried into its tile URL",
+)
+def get_tilejson(request: Request, tiles: TilesDep, layer: str) -> dict[str, Any]:
+    return tiles.tilejson(layer, _base_url(request), dict(request.query_params))
+
+
+@router.get(
+    "/{layer}/{z}/{x}/{y}.mvt",
+    summary="One vector tile (Mapbox Vector Tile 2.1; gzip when accepted)",
+    response_class=Response,
+    responses={
+        200: {"content": {MEDIA_TYPE: {}}, "description": "the tile"},
+        204: {"description": "the tile is empty"},
+        304: {"description": "the tile is unchanged (If-None-Match)"},
+    },
+)
+def get_tile(
+    request: Request,
+    tiles: TilesDep,
+    layer: str,
+    z: Annotated[int, Path(description="zoom")],
+    x: Annotated[int, Path(description="column, 0..2^z-1")],
+    y: Annotated[int, Path(description="row, 0..2^z-1 (from the north)")],
+) -> Response:
+    params = dict(request.query_params)
+    headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    wanted = request.headers.get("if-none-match")
+    if wanted:
+        etag = tiles.etag(layer, z, x, y, params)
+        if etag is not None and etag in {t.strip() for t in wanted.split(",")}:
+            return Response(status_code=304, headers={**headers, "ETag": etag})
+    tile, hit = tiles.tile(layer, z, x, y, params)
+    headers |= {"ETag": tile.etag, "X-Tile-Cache": "hit" if hit else "miss"}
+    if not tile.data:
+        return Response(status_code=204, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(tile.gzipped, media_type=MEDIA_TYPE, headers=headers)
+    return Response(tile.data, media_type=MEDIA_TYPE, headers=headers)

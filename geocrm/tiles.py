@@ -1,0 +1,408 @@
+"""Map layers as vector tiles: the catalogue of ``tiles/catalog.toml``, validated tile
+requests, TileJSON, and a tile cache keyed on the versions of the data each layer draws.
+
+Every layer is declared once in ``tiles/catalog.toml`` (title, zoom range, data sources,
+accepted query parameters, MVT layers with their attributes, default MapLibre style) and
+drawn by one SQL function ``tiles.<layer>(z, x, y, query json) -> bytea`` in
+``tiles/<layer>.sql``. A request is validated here (layer, tile address, parameters and
+their values), then the function runs under a statement timeout with a feature cap.
+
+Freshness: statement triggers on the tables behind each data source bump a counter in
+``tiles.data_versions`` (migration ``0010_tiles.sql``). The versions of a layer's sources
+are read with every request (one indexed lookup) and are part of the cache key and the
+``ETag``, so an import, an enrichment or a cube build makes the next request draw a new
+tile, in every process, with no restart.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import math
+import re
+import threading
+import tomllib
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import Connection, Engine
+
+from geocrm import cube
+from geocrm.db import query
+from geocrm.errors import InvalidInput, NotFound, SetupError
+from geocrm.settings import PROJECT_ROOT, api_settings
+
+TILES_ROOT = PROJECT_ROOT / "tiles"
+CATALOG_PATH = TILES_ROOT / "catalog.toml"
+MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+TILEJSON_VERSION = "3.0.0"
+WORLD_BOUNDS = (-180.0, -85.051129, 180.0, 85.051129)
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_CUBE_FILTERS = frozenset(cube.FILTERS)
+_TRADE_AREA_KINDS = ("isochrone", "ring", "huff_primary", "huff_secondary")
+_MODES = ("walk", "drive")
+#: What each query parameter of a layer may be; the catalogue names them per layer.
+PARAM_DOCS: dict[str, str] = {
+    "measure": "the measure drawn as `value`: " + ", ".join(cube.MEASURES),
+    "res": f"H3 resolution {cube.RESOLUTIONS[0]}..{cube.RESOLUTIONS[-1]} instead of the zoom's",
+    **{name: f"cube filter {name}: one value or several, comma-separated" for name in cube.FILTERS},
+    "trade_area_kind": "trade-area kind: " + ", ".join(_TRADE_AREA_KINDS),
+    "mode": "travel mode: walk, drive",
+    "trade_area_store_id": "store ids, comma-separated",
+    "building_class": "building class: " + ", ".join(cube.BUILDING_CLASSES),
+}
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of the catalogue."""
+
+    name: str
+    title: str
+    description: str
+    minzoom: int
+    maxzoom: int
+    sources: tuple[str, ...]
+    params: tuple[str, ...]
+    vector_layers: tuple[dict[str, Any], ...]
+    style: tuple[dict[str, Any], ...]
+
+    def param_docs(self) -> dict[str, str]:
+        """What each query parameter of the layer means and may be."""
+        return {p: PARAM_DOCS[_param_kind(self.name, p) or p] for p in self.params}
+
+    def check_address(self, z: int, x: int, y: int) -> None:
+        """``InvalidInput`` unless z is in the layer's range and x, y in 0..2^z-1."""
+        if not self.minzoom <= z <= self.maxzoom:
+            raise InvalidInput(
+                f"zoom {z} is outside the zoom range of layer {self.name!r}: "
+                f"{self.minzoom}..{self.maxzoom}"
+            )
+        top = 2**z - 1
+        for axis, value in (("x", x), ("y", y)):
+            if not 0 <= value <= top:
+                raise InvalidInput(f"tile {axis}={value} is outside 0..{top} at zoom {z}")
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All layers, in catalogue order."""
+
+    attribution: str
+    layers: dict[str, Layer]
+
+    def layer(self, name: str) -> Layer:
+        """The layer of that name, or ``NotFound`` listing the layers."""
+        try:
+            return self.layers[name]
+        except KeyError:
+            raise NotFound(f"unknown layer {name!r}; layers: {', '.join(self.layers)}") from None
+
+
+@cache
+def catalog(path: Path = CATALOG_PATH) -> Catalog:
+    """The layer catalogue (read once); ``SetupError`` when the file is inconsistent."""
+    data = tomllib.loads(path.read_text())
+    layers: dict[str, Layer] = {}
+    for name, spec in data["layers"].items():
+        if not _NAME.match(name) or not (path.parent / f"{name}.sql").is_file():
+            raise SetupError(f"layer {name!r} of {path} has no tile function file {name}.sql")
+        unknown = [p for p in spec.get("params", []) if _param_kind(name, p) is None]
+        if unknown:
+            raise SetupError(f"layer {name!r} of {path} declares unknown params {unknown}")
+        layers[name] = Layer(
+            name=name,
+            title=spec["title"],
+            description=spec["description"],
+            minzoom=int(spec["minzoom"]),
+            maxzoom=int(spec["maxzoom"]),
+            sources=tuple(spec["sources"]),
+            params=tuple(spec.get("params", [])),
+            vector_layers=tuple(spec["vector_layers"]),
+            style=tuple(spec.get("style", [])),
+        )
+    return Catalog(attribution=data.get("attribution", ""), layers=layers)
+
+
+def tile_function_paths() -> list[Path]:
+    """The SQL files of the tile functions, in the order ``geocrm db migrate`` applies them."""
+    return sorted(TILES_ROOT.glob("*.sql"))
+
+
+def tile_xy(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """The x, y of the web-mercator tile at zoom ``z`` that holds a point."""
+    n = 2**z
+    lat = max(min(lat, WORLD_BOUNDS[3]), WORLD_BOUNDS[1])
+    x = int((lon + 180.0) / 360.0 * n)
+    y = int((1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n)
+    return min(max(x, 0), n - 1), min(max(y, 0), n - 1)
+
+
+def tiles_covering(bounds: tuple[float, float, float, float], z: int) -> list[tuple[int, int, int]]:
+    """Every tile (z, x, y) at zoom ``z`` that meets a (west, south, east, north) box."""
+    x0, y0 = tile_xy(bounds[0], bounds[3], z)
+    x1, y1 = tile_xy(bounds[2], bounds[1], z)
+    return [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def _param_kind(layer: str, param: str) -> str | None:
+    """How a parameter of a layer is validated (names mean different things per layer:
+    ``kind`` of a trade area is not ``kind`` of a customer)."""
+    if layer == "trade_areas":
+        return {"kind": "trade_area_kind", "mode": "mode", "store_id": "trade_area_store_id"}.get(
+            param
+        )
+    if layer == "buildings":
+        return "building_class" if param == "building_class" else None
+    if param in ("measure", "res") or param in _CUBE_FILTERS:
+        return param
+    return None
+
+
+def _values(name: str, raw: str) -> list[str]:
+    values = [v.strip() for v in raw.split(",") if v.strip()]
+    if not values:
+        raise InvalidInput(f"{name} is empty: give one value or several, comma-separated")
+    return values
+
+
+def _one_of(name: str, raw: str, allowed: tuple[str, ...]) -> list[str]:
+    values = _values(name, raw)
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise InvalidInput(
+            f"unknown {name} {', '.join(map(repr, bad))}; {name} may be: {', '.join(allowed)}"
+        )
+    return sorted(set(values))
+
+
+def validate_query(
+    conn: Connection, layer: Layer, params: Mapping[str, str], *, limit: int | None = None
+) -> dict[str, Any]:
+    """The query json of a tile request: each parameter checked against what the layer
+    accepts and what the data holds (``InvalidInput``, or ``NotFound``, with a message that
+    says what is allowed), plus the feature cap ``limit`` (default: the setting)."""
+    unknown = sorted(set(params) - set(layer.params))
+    if unknown:
+        accepted = ", ".join(layer.params) or "none"
+        raise InvalidInput(
+            f"layer {layer.name!r} does not take {', '.join(map(repr, unknown))}; "
+            f"its parameters: {accepted}"
+        )
+    out: dict[str, Any] = {}
+    filters: dict[str, str] = {}
+    for name, raw in params.items():
+        kind = _param_kind(layer.name, name)
+        if kind == "measure":
+            if raw not in cube.MEASURES:
+                raise InvalidInput(f"unknown measure {raw!r}; measures: {', '.join(cube.MEASURES)}")
+            out[name] = raw
+        elif kind == "res":
+            if not raw.strip().isdigit() or int(raw) not in cube.RESOLUTIONS:
+                raise InvalidInput(
+                    f"res must be one of {cube.RESOLUTIONS[0]}..{cube.RESOLUTIONS[-1]}, not {raw!r}"
+                )
+            out[name] = int(raw)
+        elif kind == "trade_area_kind":
+            out[name] = _one_of(name, raw, _TRADE_AREA_KINDS)
+        elif kind == "mode":
+            out[name] = _one_of(name, raw, _MODES)
+        elif kind == "building_class":
+            out[name] = _one_of(name, raw, cube.BUILDING_CLASSES)
+        elif kind == "trade_area_store_id":
+            out[name] = cube.validate_filters(conn, {"store_id": raw})["store_id"]
+        else:  # a cube dimension: checked against the values the cube holds
+            filters[name] = raw
+    if filters:
+        checked = cube.validate_filters(conn, filters)
+        out.update({k: v for k, v in checked.items() if v is not None})
+    out["limit"] = api_settings().tile_max_features if limit is None else limit
+    return out
+
+
+# --------------------------------------------------------------------------- the cache
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A rendered tile: the MVT bytes, the same gzip-compressed, and its ETag."""
+
+    data: bytes
+    gzipped: bytes
+    etag: str
+
+
+@dataclass
+class TileCache:
+    """A thread-safe LRU of tiles bounded by their size in bytes."""
+
+    max_bytes: int
+    _tiles: OrderedDict[tuple, Tile] = field(default_factory=OrderedDict)
+    _bytes: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    hits: int = 0
+    misses: int = 0
+
+    def get(self, key: tuple) -> Tile | None:
+        with self._lock:
+            tile = self._tiles.get(key)
+            if tile is None:
+                self.misses += 1
+                return None
+            self._tiles.move_to_end(key)
+            self.hits += 1
+            return tile
+
+    def put(self, key: tuple, tile: Tile) -> None:
+        size = len(tile.data) + len(tile.gzipped)
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._tiles.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.data) + len(old.gzipped)
+            self._tiles[key] = tile
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, evicted = self._tiles.popitem(last=False)
+                self._bytes -= len(evicted.data) + len(evicted.gzipped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tiles.clear()
+            self._bytes = 0
+
+
+# --------------------------------------------------------------------------- serving
+
+
+class TileServer:
+    """Validated, cached tiles of the catalogue's layers from one database."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        cache_bytes: int | None = None,
+        timeout_ms: int | None = None,
+        max_features: int | None = None,
+    ):
+        settings = api_settings()
+        self.engine = engine
+        self.cache = TileCache(
+            settings.tile_cache_mb * 1024 * 1024 if cache_bytes is None else cache_bytes
+        )
+        self.timeout_ms = settings.tile_timeout_ms if timeout_ms is None else timeout_ms
+        self.max_features = settings.tile_max_features if max_features is None else max_features
+
+    def versions(self, conn: Connection, layer: Layer) -> str:
+        """The current versions of the layer's data sources, as one token."""
+        token = conn.execute(query("tiles/versions"), {"sources": list(layer.sources)}).scalar()
+        if token is None:
+            raise SetupError("the tile data versions are missing: run `geocrm db migrate`")
+        return token
+
+    def tile(
+        self, name: str, z: int, x: int, y: int, params: Mapping[str, str]
+    ) -> tuple[Tile, bool]:
+        """The tile ``name/z/x/y`` for the query ``params``, and whether the cache had it."""
+        layer = catalog().layer(name)
+        layer.check_address(z, x, y)
+        with self.engine.connect() as conn:
+            versions = self.versions(conn, layer)
+            key = (name, z, x, y, tuple(sorted(params.items())), versions)
+            cached = self.cache.get(key)
+            if cached is not None:
+                return cached, True
+            q = validate_query(conn, layer, params, limit=self.max_features)
+            conn.execute(query("tiles/statement_timeout"), {"timeout_ms": self.timeout_ms})
+            data = conn.execute(
+                query("tiles/render"),
+                {"layer": name, "z": z, "x": x, "y": y, "query": json.dumps(q)},
+            ).scalar()
+            conn.rollback()
+        data = bytes(data or b"")
+        etag = hashlib.sha1(repr(key).encode()).hexdigest()[:20]
+        tile = Tile(data=data, gzipped=gzip.compress(data, 6, mtime=0), etag=f'"{etag}"')
+        self.cache.put(key, tile)
+        return tile, False
+
+    def etag(self, name: str, z: int, x: int, y: int, params: Mapping[str, str]) -> str | None:
+        """The ETag the tile would have now if it is in the cache (for a cheap 304)."""
+        layer = catalog().layer(name)
+        layer.check_address(z, x, y)
+        with self.engine.connect() as conn:
+            key = (name, z, x, y, tuple(sorted(params.items())), self.versions(conn, layer))
+        tile = self.cache.get(key)
+        return tile.etag if tile else None
+
+    def tilejson(self, name: str, base_url: str, params: Mapping[str, str]) -> dict[str, Any]:
+        """TileJSON 3.0.0 of a layer; ``params`` (validated) are carried into the tile URL."""
+        layer = catalog().layer(name)
+        with self.engine.connect() as conn:
+            validate_query(conn, layer, params)
+            extent = conn.execute(query("tiles/extent")).mappings().first()
+        bounds = (
+            [extent["west"], extent["south"], extent["east"], extent["north"]]
+            if extent
+            else list(WORLD_BOUNDS)
+        )
+        center_zoom = max(layer.minzoom, min(layer.maxzoom, 13))
+        suffix = f"?{urlencode(sorted(params.items()))}" if params else ""
+        return {
+            "tilejson": TILEJSON_VERSION,
+            "name": layer.title,
+            "description": layer.description,
+            "version": "1.0.0",
+            "attribution": catalog().attribution,
+            "scheme": "xyz",
+            "tiles": [f"{base_url}/tiles/{name}/{{z}}/{{x}}/{{y}}.mvt{suffix}"],
+            "minzoom": layer.minzoom,
+            "maxzoom": layer.maxzoom,
+            "bounds": bounds,
+            "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, center_zoom],
+            "vector_layers": [
+                {
+                    "id": v["id"],
+                    "description": v.get("description", ""),
+                    "minzoom": v.get("minzoom", layer.minzoom),
+                    "maxzoom": v.get("maxzoom", layer.maxzoom),
+                    "fields": v["fields"],
+                }
+                for v in layer.vector_layers
+            ],
+            "geocrm": {
+                "layer": name,
+                "params": layer.param_docs(),
+                "style": list(layer.style),
+            },
+        }
+
+    def catalogue(self, base_url: str) -> dict[str, Any]:
+        """Every layer: name, title, zoom range, parameters and the URLs to use it."""
+        return {
+            "tilejson": TILEJSON_VERSION,
+            "layers": [
+                {
+                    "name": layer.name,
+                    "title": layer.title,
+                    "description": layer.description,
+                    "minzoom": layer.minzoom,
+                    "maxzoom": layer.maxzoom,
+                    "params": layer.param_docs(),
+                    "tilejson": f"{base_url}/tiles/{layer.name}.json",
+                    "tiles": f"{base_url}/tiles/{layer.name}/{{z}}/{{x}}/{{y}}.mvt",
+                }
+                for layer in catalog().layers.values()
+            ],
+        }

@@ -1,0 +1,134 @@
+-- Helpers shared by the tile functions of tiles/*.sql (applied first: files are applied in
+-- name order by `geocrm db migrate`).
+
+-- A query-string value of the tile's query json as an array: absent or null -> NULL (no
+-- filter), a scalar -> one element, an array -> its elements. geocrm.tiles has validated
+-- the values already; the SQL functions also work when called directly with '{}'.
+CREATE OR REPLACE FUNCTION tiles.texts(value json)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE
+        WHEN value IS NULL OR json_typeof(value) = 'null' THEN NULL
+        WHEN json_typeof(value) = 'array' THEN ARRAY(SELECT json_array_elements_text(value))
+        ELSE ARRAY[value #>> '{}'] END
+$$;
+
+CREATE OR REPLACE FUNCTION tiles.ints(value json)
+RETURNS bigint[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT CAST(tiles.texts(value) AS bigint[]) $$;
+
+-- The tile's box in lon/lat, widened by the 64/4096 buffer of ST_AsMVTGeom, for the index
+-- test on the 4326 geometries. A web-mercator box is a lon/lat box, so this is exact.
+CREATE OR REPLACE FUNCTION tiles.bbox(z integer, x integer, y integer)
+RETURNS geometry
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT ST_Transform(ST_TileEnvelope(z, x, y, margin => 64.0 / 4096), 4326) $$;
+
+-- The H3 resolution drawn at a zoom: hexagons about 20-40 pixels across on a 256-pixel
+-- tile (res 5 at z <= 7 ... res 11 from z 15).
+CREATE OR REPLACE FUNCTION tiles.hex_res_for_zoom(z integer)
+RETURNS integer
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT (ARRAY[5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 7, 8, 9, 9, 10, 11])[least(greatest(z, 0), 15) + 1] $$;
+
+-- The cube's additive sums per cell at resolution res, for the cells whose hexagon meets
+-- the box: from the precomputed roll-up when no filter is set, otherwise aggregated from
+-- the res-11 facts (each cell's descendants are an id range of cube.facts) -- the same
+-- two paths, with the same sums, as geocrm.cube.query_cube.
+CREATE OR REPLACE FUNCTION tiles.cube_cells(res integer, box geometry, query json)
+RETURNS TABLE (
+    h3 bigint, geom geometry, customers numeric, prospects numeric, revenue numeric,
+    ltv numeric, satisfaction_sum numeric, satisfaction_n numeric, churn_sum numeric,
+    churn_n numeric, orders numeric, support_requests numeric, complaints numeric,
+    visits numeric, survey_responses numeric, campaign_responses numeric,
+    footfall_sum numeric, footfall_n numeric, addressable_buildings numeric,
+    households numeric)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+    f_stage text[] := tiles.texts(query -> 'stage');
+    f_segment text[] := tiles.texts(query -> 'segment');
+    f_kind text[] := tiles.texts(query -> 'kind');
+    f_class text[] := tiles.texts(query -> 'building_class');
+    f_store bigint[] := tiles.ints(query -> 'store_id');
+    f_rep bigint[] := tiles.ints(query -> 'rep_id');
+    f_territory bigint[] := tiles.ints(query -> 'territory_id');
+BEGIN
+    IF coalesce(f_stage, f_segment, f_kind, f_class) IS NULL
+       AND coalesce(f_store, f_rep, f_territory) IS NULL THEN
+        RETURN QUERY
+        SELECT c.h3, c.geom, r.customers::numeric, r.prospects::numeric, r.revenue, r.ltv,
+               r.satisfaction_sum, r.satisfaction_n::numeric, r.churn_sum, r.churn_n::numeric,
+               r.orders::numeric, r.support_requests::numeric, r.complaints::numeric,
+               r.visits::numeric, r.survey_responses::numeric, r.campaign_responses::numeric,
+               r.footfall_sum, r.footfall_n::numeric, r.addressable_buildings::numeric,
+               r.households
+        FROM ref.h3_cells c
+        JOIN cube.rollup r ON r.res = cube_cells.res AND r.h3 = c.h3
+        WHERE c.res = cube_cells.res AND c.geom && box;
+        RETURN;
+    END IF;
+    RETURN QUERY
+    WITH cells AS (
+        SELECT c.h3, c.geom,
+               ref.h3_first_descendant(c.h3, 11) AS lo, ref.h3_last_descendant(c.h3, 11) AS hi
+        FROM ref.h3_cells c
+        WHERE c.res = cube_cells.res AND c.geom && box
+    ), facts AS (
+        SELECT c.h3, sum(f.customers) AS customers, sum(f.prospects) AS prospects,
+               sum(f.revenue) AS revenue, sum(f.ltv) AS ltv,
+               sum(f.satisfaction_sum) AS satisfaction_sum,
+               sum(f.satisfaction_n) AS satisfaction_n,
+               sum(f.churn_sum) AS churn_sum, sum(f.churn_n) AS churn_n,
+               sum(f.orders) AS orders, sum(f.support_requests) AS support_requests,
+               sum(f.complaints) AS complaints, sum(f.visits) AS visits,
+               sum(f.survey_responses) AS survey_responses,
+               sum(f.campaign_responses) AS campaign_responses
+        FROM cells c
+        JOIN cube.facts f ON f.h3_11 BETWEEN c.lo AND c.hi
+        WHERE (f_stage IS NULL OR f.stage = ANY (f_stage))
+          AND (f_segment IS NULL OR f.segment = ANY (f_segment))
+          AND (f_kind IS NULL OR f.kind = ANY (f_kind))
+          AND (f_class IS NULL OR f.building_class = ANY (f_class))
+          AND (f_store IS NULL OR f.store_id = ANY (f_store))
+          AND (f_rep IS NULL OR f.rep_id = ANY (f_rep))
+          AND (f_territory IS NULL OR f.territory_id = ANY (f_territory))
+        GROUP BY c.h3
+    ), context AS (
+        SELECT c.h3, sum(x.footfall_sum) AS footfall_sum, sum(x.footfall_n) AS footfall_n,
+               sum(x.addressable_buildings) AS addressable_buildings,
+               sum(x.households) AS households
+        FROM cells c
+        JOIN cube.cell_context x ON x.h3_11 BETWEEN c.lo AND c.hi
+        WHERE c.h3 IN (SELECT facts.h3 FROM facts)
+        GROUP BY c.h3
+    )
+    SELECT c.h3, c.geom, f.customers::numeric, f.prospects::numeric, f.revenue, f.ltv,
+           f.satisfaction_sum, f.satisfaction_n::numeric, f.churn_sum, f.churn_n::numeric,
+           f.orders::numeric, f.support_requests::numeric, f.complaints::numeric,
+           f.visits::numeric, f.survey_responses::numeric, f.campaign_responses::numeric,
+           coalesce(x.footfall_sum, 0), coalesce(x.footfall_n, 0)::numeric,
+           coalesce(x.addressable_buildings, 0)::numeric, coalesce(x.households, 0)
+    FROM facts f
+    JOIN cells c USING (h3)
+    LEFT JOIN context x USING (h3);
+END $$;
+COMMENT ON FUNCTION tiles.cube_cells(integer, geometry, json) IS 'Additive cube sums per H3 cell at a resolution in a box, for the filters of a tile query (unfiltered: cube.rollup; filtered: cube.facts).';
+
+-- A tile of any layer by name: what the API calls (and what a benchmark runs directly).
+CREATE OR REPLACE FUNCTION tiles.render(layer text, z integer, x integer, y integer, query json)
+RETURNS bytea
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+    mvt bytea;
+BEGIN
+    IF to_regprocedure(format('tiles.%I(integer, integer, integer, json)', layer)) IS NULL THEN
+        RAISE EXCEPTION 'no tile function tiles.%(z, x, y, query)', layer
+            USING ERRCODE = 'undefined_function';
+    END IF;
+    EXECUTE format('SELECT tiles.%I($1, $2, $3, $4)', layer) INTO mvt USING z, x, y, query;
+    RETURN mvt;
+END $$;

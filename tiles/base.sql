@@ -1,0 +1,61 @@
+-- Layer set "base": the offline base map drawn from the loaded OSM extract, five MVT layers
+-- in one tile: water and parks and landuse (ref.land_cover), roads (the drive network, and
+-- footways from zoom 14), buildings (footprints by class, from zoom 13).
+-- plpgsql so that the function can be created before ref.land_cover exists (bodies are
+-- checked when run).
+CREATE OR REPLACE FUNCTION tiles.base(z integer, x integer, y integer, query json)
+RETURNS bytea
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+    env geometry := ST_TileEnvelope(z, x, y);
+    box geometry := tiles.bbox(z, x, y);
+    cap integer := coalesce((query ->> 'limit')::integer, 50000);
+    -- a pixel of this tile in metres (4096 units per tile): smaller details are dropped
+    px float8 := (ST_XMax(env) - ST_XMin(env)) / 4096;
+    land bytea;
+    roads bytea;
+    buildings bytea;
+BEGIN
+    SELECT string_agg(layer_mvt, ''::bytea) INTO land
+    FROM (
+        SELECT ST_AsMVT(t, t.kind, 4096, 'geom') AS layer_mvt
+        FROM (
+            SELECT l.kind,
+                   ST_AsMVTGeom(ST_Transform(l.geom, 3857), env, 4096, 64, true) AS geom,
+                   l.class, l.name
+            FROM ref.land_cover l
+            WHERE l.geom && box
+              AND (z >= 13 OR ST_Area(ST_Transform(ST_Envelope(l.geom), 3857)) > 16 * px * px)
+            LIMIT cap
+        ) t
+        WHERE t.geom IS NOT NULL
+        GROUP BY t.kind
+    ) layers;
+
+    SELECT ST_AsMVT(t, 'roads', 4096, 'geom') INTO roads
+    FROM (
+        SELECT ST_AsMVTGeom(ST_Transform(s.geom, 3857), env, 4096, 64, true) AS geom,
+               s.highway, s.name_fi AS name, s.network
+        FROM ref.streets s
+        WHERE s.geom && box
+          AND (s.network = 'drive' OR (z >= 14 AND s.network = 'walk'
+               AND s.highway IN ('footway', 'pedestrian', 'path', 'cycleway', 'steps')))
+        LIMIT cap
+    ) t
+    WHERE t.geom IS NOT NULL;
+
+    IF z >= 13 THEN
+        SELECT ST_AsMVT(t, 'buildings', 4096, 'geom') INTO buildings
+        FROM (
+            SELECT ST_AsMVTGeom(ST_Transform(b.footprint, 3857), env, 4096, 64, true) AS geom,
+                   b.building_class
+            FROM ref.buildings b
+            WHERE b.footprint && box
+            LIMIT cap
+        ) t
+        WHERE t.geom IS NOT NULL;
+    END IF;
+    RETURN coalesce(land, '') || coalesce(roads, '') || coalesce(buildings, '');
+END $$;
+COMMENT ON FUNCTION tiles.base(integer, integer, integer, json) IS 'Tile of the offline base map: water, park, landuse, roads, buildings layers (query: limit).';
