@@ -388,6 +388,31 @@ class TileServer:
             },
         }
 
+    def style(self, base_url: str, names: list[str] | None = None) -> dict[str, Any]:
+        """A MapLibre style (version 8) drawing ``names`` (default: every layer) with their
+        default styles, in catalogue order: one vector source per layer, by its TileJSON."""
+        layers = catalog().layers
+        for name in names or []:
+            catalog().layer(name)  # NotFound for an unknown one
+        wanted = [n for n in layers if names is None or n in names]
+        return {
+            "version": 8,
+            "name": "GeoCRM",
+            "sources": {n: {"type": "vector", "url": f"{base_url}/tiles/{n}.json"} for n in wanted},
+            "layers": [
+                {
+                    "id": "background",
+                    "type": "background",
+                    "paint": {"background-color": "#f5f3f0"},
+                },
+                *(
+                    {**style_layer, "source": n, "minzoom": layers[n].minzoom}
+                    for n in wanted
+                    for style_layer in layers[n].style
+                ),
+            ],
+        }
+
     def catalogue(self, base_url: str) -> dict[str, Any]:
         """Every layer: name, title, zoom range, parameters and the URLs to use it."""
         return {

@@ -141,6 +141,21 @@ def test_tilejson_validates_and_matches_the_catalogue(app_client, layer):
     assert all(s["source-layer"] in ids for s in tilejson["geocrm"]["style"])
 
 
+def test_style_draws_every_layer_from_its_tilejson(app_client):
+    style = app_client.get("/tiles/style.json").json()
+    assert style["version"] == 8
+    assert list(style["sources"]) == list(catalog().layers)  # drawing order: base first
+    for layer in style["layers"][1:]:
+        source = style["sources"][layer["source"]]
+        assert source["url"].endswith(f"/tiles/{layer['source']}.json")
+        declared = {v["id"] for v in catalog().layer(layer["source"]).vector_layers}
+        assert layer["source-layer"] in declared
+    assert len({layer["id"] for layer in style["layers"]}) == len(style["layers"])
+    some = app_client.get("/tiles/style.json?layers=hexes,base").json()
+    assert list(some["sources"]) == ["base", "hexes"]
+    assert app_client.get("/tiles/style.json?layers=hexes,nope").status_code == 404
+
+
 def test_tilejson_carries_the_query_into_the_tile_url(app_client):
     tilejson = app_client.get("/tiles/hexes.json?measure=revenue&stage=client").json()
     assert tilejson["tiles"][0].endswith(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from geocrm.api.deps import EngineDep
 from geocrm.tiles import MEDIA_TYPE, TileServer
@@ -30,6 +30,21 @@ def _base_url(request: Request) -> str:
 @router.get("", summary="The catalogue of map layers: names, zoom ranges, parameters, URLs")
 def get_catalogue(request: Request, tiles: TilesDep) -> dict[str, Any]:
     return tiles.catalogue(_base_url(request))
+
+
+@router.get("/style.json", summary="A MapLibre style drawing the layers with their default styles")
+def get_style(
+    request: Request,
+    tiles: TilesDep,
+    layers: Annotated[
+        str | None,
+        Query(
+            description="layers to draw, comma-separated (default: all)", examples=["base,hexes"]
+        ),
+    ] = None,
+) -> dict[str, Any]:
+    names = [n.strip() for n in layers.split(",") if n.strip()] if layers else None
+    return tiles.style(_base_url(request), names)
 
 
 @router.get(
