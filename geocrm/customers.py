@@ -105,3 +105,62 @@ def customer_feature(engine: Engine, customer_id: int) -> dict[str, Any]:
     if feature is None:
         raise NotFound(f"No customer with id {customer_id}")
     return feature
+
+
+#: Fewest characters (after normalisation) a search query needs.
+SEARCH_MIN_CHARS = 2
+#: Most results of one search.
+SEARCH_MAX_LIMIT = 100
+#: pg_trgm word similarity (0..1) from which a word of a customer's name or address counts
+#: as a typo of the query (pg_trgm's default, 0.6, misses one wrong letter in a short word).
+SEARCH_SIMILARITY_THRESHOLD = 0.45
+#: Most matches of one search that are ranked: a query matching more customers than this
+#: (a word nearly every address has) ranks the first ones found, so it stays fast at scale.
+SEARCH_MAX_CANDIDATES = 2000
+
+
+def search_customers(engine: Engine, q: str, *, limit: int = 10) -> list[dict[str, Any]]:
+    """Customers whose name or address matches ``q``, best first.
+
+    Case, accents and punctuation are ignored (``lonnrotinkatu`` finds Lönnrotinkatu).
+    Customers whose name starts with ``q`` come first, then those with ``q`` as a whole
+    word, as the start of a word, anywhere, and last typo-tolerant matches (trigram word
+    similarity of at least :data:`SEARCH_SIMILARITY_THRESHOLD`); within each group by
+    similarity (a query matching more than :data:`SEARCH_MAX_CANDIDATES` customers ranks
+    the first of them found). Each result has ``customer_id``, ``name``, ``address``, ``stage``,
+    ``segment``, ``lon``, ``lat`` (None when not placed), and how it matched (``match``,
+    ``similarity``).
+    """
+    if not 1 <= limit <= SEARCH_MAX_LIMIT:
+        raise InvalidInput(f"limit must be within 1..{SEARCH_MAX_LIMIT}, not {limit}")
+    with engine.begin() as conn:
+        normal = conn.execute(query("customers/normalize"), {"q": q}).scalar() or ""
+        if len(normal.replace(" ", "")) < SEARCH_MIN_CHARS:
+            raise InvalidInput(
+                f"q must have at least {SEARCH_MIN_CHARS} letters or digits, got {q!r}"
+            )
+        conn.execute(
+            query("customers/similarity_threshold"),
+            {"threshold": str(SEARCH_SIMILARITY_THRESHOLD)},
+        )
+        rows = conn.execute(
+            query("customers/search"),
+            {"q": q, "limit": limit, "candidates": SEARCH_MAX_CANDIDATES},
+        ).mappings()
+        return [dict(r) for r in rows]
+
+
+def customer_interactions(
+    engine: Engine, customer_id: int, *, limit: int = 50
+) -> list[dict[str, Any]]:
+    """A customer's interaction history (orders, requests, visits...), newest first, at most
+    ``limit`` of them; ``NotFound`` when there is no such customer."""
+    if not 1 <= limit <= 10_000:
+        raise InvalidInput(f"limit must be within 1..10000, not {limit}")
+    with engine.connect() as conn:
+        history = conn.execute(
+            query("customers/interactions"), {"customer_id": customer_id, "limit": limit}
+        ).scalar()
+    if history is None:
+        raise NotFound(f"No customer with id {customer_id}")
+    return history

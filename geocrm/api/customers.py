@@ -5,7 +5,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from geocrm.api.deps import BBoxDep, EngineDep, LimitDep
-from geocrm.customers import customer_feature, customer_page
+from geocrm.customers import (
+    SEARCH_MAX_LIMIT,
+    customer_feature,
+    customer_interactions,
+    customer_page,
+    search_customers,
+)
 
 router = APIRouter(prefix="/api", tags=["customers"])
 
@@ -37,9 +43,44 @@ def list_customers(
     return body
 
 
+# Declared before /customers/{customer_id}: the first matching route answers, and
+# "search" is not a customer id.
+@router.get(
+    "/customers/search",
+    summary="Find accounts by a part of their name or address (accent- and typo-tolerant)",
+    response_description="Customers, best match first: customer_id, name, address, stage, "
+    "segment, lon, lat, and how they matched (match, similarity)",
+)
+def search(
+    engine: EngineDep,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="a part of the name or address, e.g. `lonnrot` or `Bulevardi 5`",
+        ),
+    ],
+    limit: Annotated[int, Query(ge=1, le=SEARCH_MAX_LIMIT)] = 10,
+) -> list[dict[str, Any]]:
+    return search_customers(engine, q, limit=limit)
+
+
 @router.get(
     "/customers/{customer_id}",
     summary="One customer with its enrichment (building, stores, trade areas, footfall)",
 )
 def get_customer(engine: EngineDep, customer_id: int) -> dict[str, Any]:
     return customer_feature(engine, customer_id)
+
+
+@router.get(
+    "/customers/{customer_id}/interactions",
+    summary="A customer's interaction history (orders, requests, visits...), newest first",
+)
+def get_interactions(
+    engine: EngineDep,
+    customer_id: int,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 50,
+) -> list[dict[str, Any]]:
+    return customer_interactions(engine, customer_id, limit=limit)

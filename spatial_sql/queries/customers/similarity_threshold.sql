@@ -1,0 +1,2 @@
+-- The word-similarity threshold of typo-tolerant search, for this transaction only.
+SELECT set_config('pg_trgm.word_similarity_threshold', :threshold, true)
