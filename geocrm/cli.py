@@ -189,6 +189,24 @@ def cmd_cube(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_zones(args: argparse.Namespace) -> int:
+    from geocrm import zones
+
+    engine = _migrated_engine()
+    if args.action == "list":
+        listed = zones.list_zones(engine)["features"]
+        if args.json:
+            print_json([z["properties"] for z in listed])
+        else:
+            print(zones.zone_table(listed) if listed else "no target zones saved yet")
+        return 0
+    if args.zone is None or args.out is None:
+        raise InvalidInput("export needs ZONE (an id or a name) and --out FILE.csv")
+    rows = zones.export_audience(engine, args.zone, args.out)
+    print(f"{rows} customer(s) of zone {args.zone!r} written to {args.out}")
+    return 0
+
+
 def print_json(payload: object) -> None:
     """Machine-readable output."""
     print(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
@@ -330,6 +348,13 @@ def build_parser() -> argparse.ArgumentParser:
     cube = sub.add_parser("cube", help="the OLAP hex cube (H3 cells x dimensions -> measures)")
     cube.add_argument("action", choices=["build"])
     cube.set_defaults(func=cmd_cube)
+
+    zone = sub.add_parser("zones", help="marketers' target zones: list, export an audience")
+    zone.add_argument("action", choices=["list", "export"])
+    zone.add_argument("zone", nargs="?", help="for export: the zone's id or name")
+    zone.add_argument("--out", type=Path, help="for export: the CSV file to write")
+    zone.add_argument("--json", action="store_true", help="list: machine-readable output")
+    zone.set_defaults(func=cmd_zones)
 
     serve = sub.add_parser("serve", help="serve the API and app")
     serve.add_argument("--host", default=None, help="default GEOCRM_HOST or 127.0.0.1")

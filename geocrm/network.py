@@ -49,7 +49,9 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -67,6 +69,7 @@ from tqdm import tqdm
 from geocrm import hexgrid
 from geocrm.db import bulk_transaction, copy_rows, ewkb_hex, loaded_city, query
 from geocrm.errors import InvalidInput, NotFound
+from geocrm.geometry import Point
 from geocrm.osm import street_graph
 from geocrm.settings import NETWORK_DEFAULTS
 
@@ -961,3 +964,143 @@ def compute_network_layers(
         "street_footfall": len(flows),
         **summary,
     }
+
+
+# -- the isochrone around any point (the web app's "isochrone around a point") ---------------
+#: Longest trip of a point isochrone (minutes).
+POINT_ISOCHRONE_MAX_MINUTES = 60.0
+#: Farthest a point may be from the street network (m) to have an isochrone.
+POINT_MAX_ACCESS_M = 1000.0
+#: Most vertices of a point isochrone: it is simplified (a few metres at a time) down to this,
+#: so that it can be saved as a target zone as it is.
+POINT_ISOCHRONE_MAX_VERTICES = 5000
+
+
+@dataclass
+class _PointNetwork:
+    """A travel graph prepared once for isochrones *from* points: the network reversed (so
+    that times to a node of the reversed graph are times from the point on the real one, one
+    way streets included) with edge geometries in metres and the adjacency to search."""
+
+    net: _Network
+    lines_m: np.ndarray
+    adjacency: list[list[tuple]]
+
+
+#: Graphs kept per process: (database, city, load time, mode) -> prepared network.
+_POINT_NETWORKS: OrderedDict[tuple, _PointNetwork] = OrderedDict()
+_POINT_NETWORKS_SIZE = 4
+_POINT_NETWORKS_LOCK = threading.Lock()
+
+
+def _reversed(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """The graph with every edge turned round, its geometry too."""
+    turned = graph.reverse(copy=True)
+    for _, _, data in turned.edges(data=True):
+        data["geometry"] = data["geometry"].reverse()
+    return turned
+
+
+def _point_network(engine: Engine, city, mode: str) -> _PointNetwork:
+    """The prepared network of a city and mode, built once per process (and again when the
+    city is re-loaded: its load time is part of the key)."""
+    key = (str(engine.url), city.dataset_id, city.loaded_at, mode)
+    with _POINT_NETWORKS_LOCK:
+        prepared = _POINT_NETWORKS.get(key)
+        if prepared is None:
+            net = _network(_reversed(travel_graph(engine, city.name, mode)), timed=True)
+            prepared = _PointNetwork(
+                net=net,
+                lines_m=net.metric.to_metric(net.geometry),
+                adjacency=net.adjacency(net.travel_time, reverse=True),
+            )
+            _POINT_NETWORKS[key] = prepared
+            while len(_POINT_NETWORKS) > _POINT_NETWORKS_SIZE:
+                _POINT_NETWORKS.popitem(last=False)
+        _POINT_NETWORKS.move_to_end(key)
+        return prepared
+
+
+def point_isochrone(
+    engine: Engine,
+    lon: float,
+    lat: float,
+    *,
+    mode: str,
+    minutes: float,
+    dataset: str | None = None,
+) -> tuple[MultiPolygon, float]:
+    """The area reachable from a point within ``minutes`` on the loaded city's streets.
+
+    The point is snapped to the nearest node of the street network (the walk to it is at
+    walking speed); the area is the reachable (parts of) streets buffered by
+    :data:`STREET_MARGIN_M`, as :func:`isochrones` draws a store's, but timed *from* the
+    point (by car, one-way streets are driven their way). It is simplified to at most
+    :data:`POINT_ISOCHRONE_MAX_VERTICES` vertices. The graphs are built once per process.
+
+    Parameters
+    ----------
+    engine : the database.
+    lon, lat : the point (WGS84); it must lie within the loaded city.
+    mode : ``"walk"`` or ``"drive"``.
+    minutes : travel time, 1..60.
+    dataset : the loaded city; ``None`` for the most recently loaded one.
+
+    Returns
+    -------
+    The area (MultiPolygon, lon/lat) and the distance in metres from the point to the
+    street node it was snapped to.
+    """
+    _check_mode(mode)
+    point = Point(lon=lon, lat=lat)
+    if not (math.isfinite(minutes) and 1 <= minutes <= POINT_ISOCHRONE_MAX_MINUTES):
+        raise InvalidInput(
+            f"minutes must be within 1..{POINT_ISOCHRONE_MAX_MINUTES:g}, not {minutes}"
+        )
+    with engine.connect() as conn:
+        city = loaded_city(conn, dataset)
+        where = (
+            conn.execute(
+                query("network/city_contains"),
+                {"dataset_id": city.dataset_id, "lon": point.lon, "lat": point.lat},
+            )
+            .mappings()
+            .one()
+        )
+    if not where["inside"]:
+        raise InvalidInput(
+            f"the point {point.lon}, {point.lat} lies outside the loaded city {city.name!r} "
+            f"(lon {where['west']:.4f}..{where['east']:.4f}, "
+            f"lat {where['south']:.4f}..{where['north']:.4f})"
+        )
+    prepared = _point_network(engine, city, mode)
+    net = prepared.net
+    nodes, access = net.snap([point.lon], [point.lat])
+    node, access_m = int(nodes[0]), float(access[0])
+    if access_m > POINT_MAX_ACCESS_M:
+        raise InvalidInput(
+            f"the point {point.lon}, {point.lat} is {access_m:.0f} m from the nearest street "
+            f"of the {mode} network (at most {POINT_MAX_ACCESS_M:g} m)"
+        )
+    budget = float(minutes) * 60.0
+    times = np.asarray(_dijkstra(prepared.adjacency, {node: access_m / WALK_SPEED_M_S}, budget)[0])
+    pieces, _ = _reachable_streets(
+        net, prepared.lines_m, times, budget, np.zeros(len(net.u), dtype=bool)
+    )
+    x, y = net.metric.xy([point.lon, net.lon[node]], [point.lat, net.lat[node]])
+    access_line = shapely.linestrings(np.column_stack([x, y]))
+    if access_m > 0:  # the walk between the point and the street
+        reach = min(1.0, budget * WALK_SPEED_M_S / access_m)
+        pieces.append(substring(access_line, 0.0, reach, normalized=True))
+    else:
+        pieces.append(shapely.points(x[0], y[0]))
+    area = shapely.union_all(shapely.buffer(pieces, STREET_MARGIN_M[mode], quad_segs=4))
+    for tolerance in (1.0, 2.0, 5.0, 10.0, 20.0, 40.0):
+        simpler = shapely.simplify(area, tolerance, preserve_topology=True)
+        if shapely.get_num_coordinates(simpler) <= POINT_ISOCHRONE_MAX_VERTICES:
+            break
+    # on a 1e-7 degree grid (about 1 cm, the precision of the GeoJSON it is served as);
+    # set_precision keeps it valid
+    lonlat = shapely.set_precision(net.metric.to_lonlat(simpler), 1e-7)
+    polygons = [g for g in shapely.get_parts(lonlat) if g.geom_type == "Polygon"]
+    return MultiPolygon(polygons), access_m

@@ -426,4 +426,5 @@ def test_tile_sql_function_contract(engine, built):
             layers = defaultdict(int)
             for layer_name, layer in mapbox_vector_tile.decode(bytes(data)).items():
                 layers[layer_name] += len(layer["features"])
-            assert layers, name
+            # zones are drawn by users: none are saved here (tests/test_zones.py draws them)
+            assert layers or name == "zones", name

@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import Engine
 
 from geocrm import __version__
-from geocrm.api import cube, customers, geocoding, health, imports, stores, tiles
+from geocrm.api import cube, customers, geocoding, health, imports, stores, tiles, zones
 from geocrm.api.errors import install_error_handlers
 
 
@@ -28,6 +28,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(stores.router)
     app.include_router(cube.router)
     app.include_router(tiles.router)
+    app.include_router(zones.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

@@ -1,0 +1,184 @@
+"""``/api/zones``: marketers' target zones and their audience; ``/api/isochrone``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from geocrm import zones
+from geocrm.api.deps import EngineDep
+
+router = APIRouter(prefix="/api", tags=["zones"])
+
+_MANY = "one value or several, comma-separated; replaces the zone's saved filter"
+FilterValue = str | int | list[str | int] | None
+ZoneId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the zone's id")]
+_FILTERS_DOC = (
+    "audience filters, the cube's dimensions: stage, segment, kind, building_class, "
+    'store_id, rep_id, territory_id; each one value or a list, e.g. {"stage": ["client"], '
+    '"rep_id": [3]}'
+)
+_GEOMETRY_DOC = (
+    "GeoJSON Polygon or MultiPolygon in WGS84 (lon, lat); at most "
+    f"{zones.MAX_VERTICES} vertices; a self-intersecting one is repaired"
+)
+
+
+class ZoneCreate(BaseModel):
+    """A new target zone."""
+
+    name: str = Field(description=f"unique name, 1..{zones.MAX_NAME_CHARS} characters")
+    kind: Literal["polygon", "rectangle", "circle", "isochrone"] = Field(
+        description="how it was drawn"
+    )
+    geometry: dict[str, Any] = Field(description=_GEOMETRY_DOC)
+    filters: dict[str, FilterValue] = Field(default_factory=dict, description=_FILTERS_DOC)
+    source: dict[str, Any] = Field(
+        default_factory=dict,
+        description='circle: {"center": [lon, lat], "radius_m": r}; isochrone: '
+        '{"center": [lon, lat], "mode": "walk", "minutes": 10}',
+    )
+
+
+class ZoneUpdate(BaseModel):
+    """Changes to a saved zone: the parts given replace the saved ones."""
+
+    name: str | None = None
+    kind: Literal["polygon", "rectangle", "circle", "isochrone"] | None = None
+    geometry: dict[str, Any] | None = Field(default=None, description=_GEOMETRY_DOC)
+    filters: dict[str, FilterValue] | None = Field(
+        default=None, description=_FILTERS_DOC + " (replaces all saved filters)"
+    )
+    source: dict[str, Any] | None = None
+
+
+class CountRequest(BaseModel):
+    """An area being drawn, and the audience filters."""
+
+    geometry: dict[str, Any] = Field(description=_GEOMETRY_DOC)
+    filters: dict[str, FilterValue] = Field(default_factory=dict, description=_FILTERS_DOC)
+
+
+class Counts(BaseModel):
+    customers: int = Field(description="customers past the prospect stage")
+    prospects: int
+    total: int
+    revenue: float = Field(description="sum of their annual revenue")
+
+
+def filter_overrides(
+    stage: Annotated[str | None, Query(description=f"ladder stage: {_MANY}")] = None,
+    segment: Annotated[str | None, Query(description=f"segment: {_MANY}")] = None,
+    kind: Annotated[str | None, Query(description=f"person or business: {_MANY}")] = None,
+    building_class: Annotated[
+        str | None, Query(description=f"class of the customer's building: {_MANY}")
+    ] = None,
+    store_id: Annotated[str | None, Query(description=f"nearest store id: {_MANY}")] = None,
+    rep_id: Annotated[str | None, Query(description=f"owner rep id: {_MANY}")] = None,
+    territory_id: Annotated[str | None, Query(description=f"territory id: {_MANY}")] = None,
+) -> dict[str, str]:
+    """Query-string filters that override a saved zone's filters, one dimension each."""
+    given = {
+        "stage": stage,
+        "segment": segment,
+        "kind": kind,
+        "building_class": building_class,
+        "store_id": store_id,
+        "rep_id": rep_id,
+        "territory_id": territory_id,
+    }
+    return {k: v for k, v in given.items() if v is not None}
+
+
+OverridesDep = Annotated[dict[str, str], Depends(filter_overrides)]
+
+
+@router.get("/zones", summary="Saved target zones with their audience counts (GeoJSON)")
+def list_zones(engine: EngineDep) -> dict[str, Any]:
+    return zones.list_zones(engine)
+
+
+@router.post(
+    "/zones/count",
+    summary="Live audience count of an area being drawn (one indexed query)",
+    response_model=Counts,
+)
+def count(engine: EngineDep, body: CountRequest) -> dict[str, Any]:
+    return zones.count_audience(engine, body.geometry, body.filters)
+
+
+@router.post("/zones", status_code=201, summary="Save a target zone; 409 if the name is taken")
+def create_zone(engine: EngineDep, body: ZoneCreate) -> dict[str, Any]:
+    return zones.create_zone(
+        engine,
+        name=body.name,
+        kind=body.kind,
+        geometry=body.geometry,
+        filters=body.filters,
+        source=body.source,
+    )
+
+
+@router.get("/zones/{zone_id}", summary="One saved zone with its audience counts")
+def get_zone(engine: EngineDep, zone_id: ZoneId) -> dict[str, Any]:
+    return zones.get_zone(engine, zone_id)
+
+
+@router.put("/zones/{zone_id}", summary="Change a zone's name, geometry, filters or source")
+def update_zone(engine: EngineDep, zone_id: ZoneId, body: ZoneUpdate) -> dict[str, Any]:
+    return zones.update_zone(
+        engine,
+        zone_id,
+        name=body.name,
+        kind=body.kind,
+        geometry=body.geometry,
+        filters=body.filters,
+        source=body.source,
+    )
+
+
+@router.delete("/zones/{zone_id}", status_code=204, summary="Delete a saved zone")
+def delete_zone(engine: EngineDep, zone_id: ZoneId) -> Response:
+    zones.delete_zone(engine, zone_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/zones/{zone_id}/count",
+    summary="A saved zone's audience under its saved filters (query-string filters override)",
+)
+def zone_count(engine: EngineDep, zone_id: ZoneId, overrides: OverridesDep) -> dict[str, Any]:
+    return zones.zone_count(engine, zone_id, overrides)
+
+
+@router.get(
+    "/zones/{zone_id}/audience.csv",
+    summary="A saved zone's audience as CSV, by revenue (query-string filters override)",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def zone_audience(engine: EngineDep, zone_id: ZoneId, overrides: OverridesDep) -> StreamingResponse:
+    audience = zones.zone_audience(engine, zone_id, overrides)
+    return StreamingResponse(
+        audience.chunks,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{audience.filename}"'},
+    )
+
+
+@router.get(
+    "/isochrone",
+    summary="The area reachable from a point on the street network, as a GeoJSON Feature",
+    tags=["zones"],
+)
+def isochrone(
+    engine: EngineDep,
+    lon: Annotated[float, Query(ge=-180, le=180, description="longitude (WGS84)")],
+    lat: Annotated[float, Query(ge=-90, le=90, description="latitude (WGS84)")],
+    minutes: Annotated[float, Query(ge=1, le=60, description="travel time, 1..60")],
+    mode: Annotated[Literal["walk", "drive"], Query(description="walk or drive")] = "walk",
+) -> dict[str, Any]:
+    return zones.isochrone_feature(engine, lon, lat, mode=mode, minutes=minutes)
