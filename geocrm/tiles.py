@@ -156,12 +156,14 @@ def tiles_covering(bounds: tuple[float, float, float, float], z: int) -> list[tu
 
 
 def _param_kind(layer: str, param: str) -> str | None:
-    """How a parameter of a layer is validated (names mean different things per layer:
-    ``kind`` of a trade area is not ``kind`` of a customer)."""
+    """How a parameter of a layer is validated. A name means the same thing in every layer
+    that takes it, so a client can pass its filters to every layer that accepts them."""
     if layer == "trade_areas":
-        return {"kind": "trade_area_kind", "mode": "mode", "store_id": "trade_area_store_id"}.get(
-            param
-        )
+        return {
+            "area_kind": "trade_area_kind",
+            "mode": "mode",
+            "store_id": "trade_area_store_id",
+        }.get(param)
     if layer == "buildings":
         return "building_class" if param == "building_class" else None
     if param in ("measure", "res") or param in _CUBE_FILTERS:
@@ -352,6 +354,9 @@ class TileServer:
         with self.engine.connect() as conn:
             validate_query(conn, layer, params)
             extent = conn.execute(query("tiles/extent")).mappings().first()
+            res_by_zoom = (
+                conn.execute(query("tiles/res_by_zoom")).scalar() if "res" in layer.params else None
+            )
         bounds = (
             [extent["west"], extent["south"], extent["east"], extent["north"]]
             if extent
@@ -385,6 +390,7 @@ class TileServer:
                 "layer": name,
                 "params": layer.param_docs(),
                 "style": list(layer.style),
+                **({"res_by_zoom": res_by_zoom} if res_by_zoom else {}),
             },
         }
 

@@ -162,6 +162,9 @@ def test_tilejson_carries_the_query_into_the_tile_url(app_client):
         "/tiles/hexes/{z}/{x}/{y}.mvt?measure=revenue&stage=client"
     )
     assert app_client.get("/tiles/hexes.json?measure=nope").status_code == 422
+    # what resolution each zoom draws, for a client that drills down
+    assert tilejson["geocrm"]["res_by_zoom"][13] == 9
+    assert tilejson["geocrm"]["res_by_zoom"][16] == 11
 
 
 @pytest.mark.parametrize(
@@ -259,7 +262,7 @@ def test_customer_clusters_count_every_customer(app_client, city_bounds, built):
 def test_trade_area_filters(app_client, engine):
     z = 12
     x, y = tile_xy(*CENTRE, z)
-    features = _get(app_client, "trade_areas", z, x, y, kind="isochrone", mode="walk")[
+    features = _get(app_client, "trade_areas", z, x, y, area_kind="isochrone", mode="walk")[
         "trade_areas"
     ]["features"]
     assert features
@@ -284,7 +287,7 @@ def test_trade_area_filters(app_client, engine):
         ("/tiles/hexes/12/2331/1185.mvt?res=4", 422, "res must be one of"),
         ("/tiles/hexes/12/2331/1185.mvt?colour=red", 422, "does not take 'colour'"),
         ("/tiles/stores/12/2331/1185.mvt?stage=client", 422, "does not take 'stage'"),
-        ("/tiles/trade_areas/12/2331/1185.mvt?kind=person", 422, "unknown kind 'person'"),
+        ("/tiles/trade_areas/12/2331/1185.mvt?area_kind=person", 422, "unknown area_kind"),
         ("/tiles/trade_areas/12/2331/1185.mvt?store_id=424242", 422, "unknown store_id"),
         ("/tiles/buildings/14/9331/4740.mvt?building_class=castle", 422, "castle"),
         ("/tiles/nope.json", 404, "unknown layer"),
