@@ -218,17 +218,14 @@ function zoomForRes(resByZoom, res) {
   return z < 0 ? 16 : z + 0.5;
 }
 
-async function ancestors(cell) {
+/** The cells above a cell of resolution `res`, coarsest first, down to `minRes`. */
+async function ancestors(cell, res, minRes) {
   const chain = [];
   let current = cell;
-  for (let i = 0; i < 7; i++) {
-    try {
-      const parent = await api(`/api/cube/${current}/parent`);
-      chain.unshift(parent);
-      current = parent.h3;
-    } catch {
-      break; // the coarsest resolution of the cube has no parent
-    }
+  for (let r = res - 1; r >= minRes; r--) {
+    const parent = await api(`/api/cube/${current}/parent`);
+    chain.unshift(parent);
+    current = parent.h3;
   }
   return chain;
 }
@@ -243,10 +240,12 @@ export async function openCell(map, cell, resByZoom, { fly = true } = {}) {
   panel.replaceChildren(el("p", { class: "hint" }, "Loading the cell…"));
   const filters = layerQuery(FILTERS);
   try {
-    const [detail, children, chain] = await Promise.all([
-      api(`/api/cube/${cell}`),
-      api(`/api/cube/${cell}/children${filters ? `?${filters}` : ""}`).catch(() => []),
-      ancestors(cell),
+    const detail = await api(`/api/cube/${cell}`);
+    const [children, chain] = await Promise.all([
+      detail.res < Math.max(...resByZoom)
+        ? api(`/api/cube/${cell}/children${filters ? `?${filters}` : ""}`)
+        : [],
+      ancestors(cell, detail.res, Math.min(...resByZoom)),
     ]);
     if (fly && detail.center) {
       map.flyTo({ center: detail.center, zoom: zoomForRes(resByZoom, detail.res) });
