@@ -315,17 +315,28 @@ class TileServer:
         return token
 
     def tile(
-        self, name: str, z: int, x: int, y: int, params: Mapping[str, str]
-    ) -> tuple[Tile, bool]:
-        """The tile ``name/z/x/y`` for the query ``params``, and whether the cache had it."""
+        self,
+        name: str,
+        z: int,
+        x: int,
+        y: int,
+        params: Mapping[str, str],
+        *,
+        if_none_match: str | None = None,
+    ) -> tuple[Tile, str]:
+        """The tile ``name/z/x/y`` for the query ``params`` and how it was found: ``hit``
+        (cache), ``miss`` (drawn now), or ``unchanged`` (``if_none_match`` holds its current
+        ETag, which depends only on the address, query and data versions: no data)."""
         layer = catalog().layer(name)
         layer.check_address(z, x, y)
         with self.engine.connect() as conn:
-            versions = self.versions(conn, layer)
-            key = (name, z, x, y, tuple(sorted(params.items())), versions)
+            key = (name, z, x, y, tuple(sorted(params.items())), self.versions(conn, layer))
+            etag = f'"{hashlib.sha1(repr(key).encode()).hexdigest()[:20]}"'
+            if if_none_match and etag in {t.strip() for t in if_none_match.split(",")}:
+                return Tile(data=b"", gzipped=b"", etag=etag), "unchanged"
             cached = self.cache.get(key)
             if cached is not None:
-                return cached, True
+                return cached, "hit"
             q = validate_query(conn, layer, params, limit=self.max_features)
             conn.execute(query("tiles/statement_timeout"), {"timeout_ms": self.timeout_ms})
             data = conn.execute(
@@ -334,19 +345,9 @@ class TileServer:
             ).scalar()
             conn.rollback()
         data = bytes(data or b"")
-        etag = hashlib.sha1(repr(key).encode()).hexdigest()[:20]
-        tile = Tile(data=data, gzipped=gzip.compress(data, 6, mtime=0), etag=f'"{etag}"')
+        tile = Tile(data=data, gzipped=gzip.compress(data, 6, mtime=0), etag=etag)
         self.cache.put(key, tile)
-        return tile, False
-
-    def etag(self, name: str, z: int, x: int, y: int, params: Mapping[str, str]) -> str | None:
-        """The ETag the tile would have now if it is in the cache (for a cheap 304)."""
-        layer = catalog().layer(name)
-        layer.check_address(z, x, y)
-        with self.engine.connect() as conn:
-            key = (name, z, x, y, tuple(sorted(params.items())), self.versions(conn, layer))
-        tile = self.cache.get(key)
-        return tile.etag if tile else None
+        return tile, "miss"
 
     def tilejson(self, name: str, base_url: str, params: Mapping[str, str]) -> dict[str, Any]:
         """TileJSON 3.0.0 of a layer; ``params`` (validated) are carried into the tile URL."""

@@ -324,6 +324,14 @@ def test_cache_etag_and_304(app_client):
     assert first.headers["cache-control"] == "no-cache"
     again = app_client.get(url, headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == first.headers["etag"]
+    # the ETag depends on the address, the query and the data versions only: it holds
+    # after the cache forgot the tile
+    app_client.app.state.tiles.cache.clear()
+    assert app_client.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    redrawn = app_client.get(url)
+    assert redrawn.headers["x-tile-cache"] == "miss"
+    assert redrawn.headers["etag"] == first.headers["etag"]
     other = app_client.get(url.replace("revenue", "customers"))
     assert other.headers["etag"] != first.headers["etag"]
 

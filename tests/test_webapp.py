@@ -3,7 +3,9 @@ against the app served over real HTTP. Screenshots are kept in tests/artifacts/.
 
 from __future__ import annotations
 
+import csv
 import io
+import json
 import socket
 import threading
 import time
@@ -14,6 +16,7 @@ import pytest
 import uvicorn
 from PIL import Image
 from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import text
 
 from geocrm.api.app import FRONTEND_DIST, create_app
 from geocrm.cube import build_cube
@@ -218,3 +221,66 @@ def test_phone_sized_viewport(browser, server):
         assert phone.errors == []
     finally:
         phone.close()
+
+
+def test_drawing_a_zone_counts_saves_and_exports_the_same_customers(session, engine):
+    page = session.open("/?view=zones#15/60.1680/24.9440")
+    page.get_by_role("button", name="Rectangle").click()
+    box = page.locator("#map").bounding_box()
+    x0, y0 = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3
+    x1, y1 = box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.7
+    page.mouse.click(x0, y0)
+    page.mouse.move(x1, y1, steps=8)
+    page.mouse.click(x1, y1)
+    page.wait_for_function("document.getElementById('zone-count').dataset.total !== undefined")
+    shown = int(page.locator("#zone-count").get_attribute("data-total"))
+    geometry = page.evaluate("window.geocrm.zone.geometry")
+    with engine.connect() as conn:
+        expected = conn.execute(
+            text(
+                "SELECT count(*) FROM crm.customers WHERE ST_Intersects(geom, "
+                "ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326))"
+            ),
+            {"g": json.dumps(geometry)},
+        ).scalar_one()
+    assert expected > 0
+    assert shown == expected
+    assert str(expected) in page.locator("#zone-count").inner_text()
+
+    page.fill("#zone-name", "Browser test zone")
+    page.get_by_role("button", name="Save zone").click()
+    item = page.locator("#zone-list li", has_text="Browser test zone")
+    item.wait_for()
+    assert f"{expected} inside" in item.inner_text()
+    href = item.get_by_role("link", name="Export CSV").get_attribute("href")
+    csv_text = page.evaluate(f"fetch('{href}').then(r => r.text())")
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert len(rows) == expected
+    assert list(rows[0])[:6] == ["customer_id", "name", "address", "stage", "revenue", "rep"]
+    session.map_image("zone")
+    assert session.errors == []
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM crm.target_zones WHERE name = 'Browser test zone'"))
+
+
+def test_accounts_search_flies_to_a_customer_and_shows_its_card(session, engine):
+    with engine.connect() as conn:
+        customer_id, name = conn.execute(
+            text(
+                "SELECT c.customer_id, c.name FROM crm.customers c "
+                "JOIN crm.interactions i USING (customer_id) "
+                "JOIN crm.customer_enrichment e USING (customer_id) ORDER BY 1 LIMIT 1"
+            )
+        ).one()
+    page = session.open("/?view=accounts#13/60.1680/24.9440")
+    page.fill("#search", name)
+    result = page.locator(f"#search-results li[data-customer-id='{customer_id}']")
+    result.click()
+    card = page.locator("#card")
+    card.get_by_text("History").wait_for()
+    page.wait_for_function("window.geocrm.map.getZoom() > 16.5")
+    assert name in card.inner_text()
+    assert "Nearest store" in card.inner_text()
+    assert card.locator("table.history tr").count() > 0
+    session.map_image("account")
+    assert session.errors == []
