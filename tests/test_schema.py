@@ -60,7 +60,7 @@ def test_every_geometry_column_is_4326_with_a_gist_index(engine):
                 ),
                 {"t": f"{schema}.{table}", "c": column},
             ).scalar()
-            assert indexed == 1, f"{schema}.{table}.{column} has no GiST index"
+            assert indexed >= 1, f"{schema}.{table}.{column} has no GiST index"
 
 
 def test_customer_rows_carry_access_scoping_keys(engine):
