@@ -345,7 +345,8 @@ class TileServer:
             ).scalar()
             conn.rollback()
         data = bytes(data or b"")
-        tile = Tile(data=data, gzipped=gzip.compress(data, 6, mtime=0), etag=etag)
+        # level 1: a dense 3 MB tile compresses in 25 ms instead of 190 ms, 8% larger
+        tile = Tile(data=data, gzipped=gzip.compress(data, 1, mtime=0), etag=etag)
         self.cache.put(key, tile)
         return tile, "miss"
 

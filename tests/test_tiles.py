@@ -396,6 +396,15 @@ def test_statement_timeout_and_feature_cap(app_client, engine):
     app_client.app.state.tiles = TileServer(engine, max_features=7)
     capped = _get(app_client, "streets", z, x, y)["streets"]["features"]
     assert len(capped) == 7
+    # over the cap, the customers layer draws the biggest accounts
+    x16, y16 = tile_xy(*CENTRE, 16)
+    app_client.app.state.tiles = TileServer(engine)
+    everyone = _get(app_client, "customers", 16, x16, y16)["customers"]["features"]
+    app_client.app.state.tiles = TileServer(engine, max_features=5)
+    top = _get(app_client, "customers", 16, x16, y16)["customers"]["features"]
+    revenues = sorted((f["properties"]["revenue"] for f in everyone), reverse=True)
+    assert len(everyone) > 5
+    assert sorted((f["properties"]["revenue"] for f in top), reverse=True) == revenues[:5]
 
 
 def test_gdal_opens_a_served_tile(app_client, tmp_path):
