@@ -7,7 +7,7 @@ GEOCRM := $(BIN)/geocrm
 DEMO_CUSTOMERS ?= 2000
 DEMO_SEED ?= 42
 
-.PHONY: demo test install system-deps lint format db-stop clean
+.PHONY: demo test install system-deps frontend lint format db-stop clean
 
 ## demo: install everything, start PostGIS, load Helsinki, generate demo CRM data, serve
 demo: install
@@ -25,10 +25,14 @@ test: install
 	$(BIN)/ruff format --check geocrm tests benchmarks
 	$(BIN)/pytest
 
-install: system-deps $(VENV)/.installed
+install: system-deps $(VENV)/.installed frontend
 
 system-deps:
 	@bash scripts/install-system-deps.sh
+
+## frontend: the web map app, bundled from npm packages into frontend/dist
+frontend:
+	@bash scripts/build-frontend.sh
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -207,6 +207,46 @@ def cmd_zones(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_filters(items: Sequence[str]) -> dict[str, list[str]]:
+    """``--filter NAME=V1,V2`` options as cube filters; a repeated NAME adds values."""
+    filters: dict[str, list[str]] = {}
+    for item in items:
+        name, sep, values = item.partition("=")
+        name = name.strip()
+        if not sep or not name or not values.strip():
+            raise InvalidInput(
+                f"--filter takes NAME=VALUE[,VALUE...] (e.g. stage=client,partner), got {item!r}"
+            )
+        filters.setdefault(name, []).extend(v.strip() for v in values.split(",") if v.strip())
+    return filters
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from geocrm import reports
+
+    engine = _migrated_engine()
+    if args.report_kind == "heatmap":
+        report = reports.heatmap_report(
+            engine,
+            measure=args.measure,
+            filters=parse_filters(args.filter),
+            res=args.res,
+            out=args.out,
+            offline=args.offline,
+        )
+    else:
+        report = reports.zone_report(
+            engine,
+            args.zone,
+            measure=args.measure,
+            res=args.res,
+            out=args.out,
+            offline=args.offline,
+        )
+    print(report.render())
+    return 0
+
+
 def print_json(payload: object) -> None:
     """Machine-readable output."""
     print(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
@@ -349,12 +389,50 @@ def build_parser() -> argparse.ArgumentParser:
     cube.add_argument("action", choices=["build"])
     cube.set_defaults(func=cmd_cube)
 
-    zone = sub.add_parser("zones", help="marketers' target zones: list, export an audience")
-    zone.add_argument("action", choices=["list", "export"])
-    zone.add_argument("zone", nargs="?", help="for export: the zone's id or name")
-    zone.add_argument("--out", type=Path, help="for export: the CSV file to write")
-    zone.add_argument("--json", action="store_true", help="list: machine-readable output")
-    zone.set_defaults(func=cmd_zones)
+    zones_cmd = sub.add_parser("zones", help="marketers' target zones: list, export an audience")
+    zones_cmd.add_argument("action", choices=["list", "export"])
+    zones_cmd.add_argument("zone", nargs="?", help="for export: the zone's id or name")
+    zones_cmd.add_argument("--out", type=Path, help="for export: the CSV file to write")
+    zones_cmd.add_argument("--json", action="store_true", help="list: machine-readable output")
+    zones_cmd.set_defaults(func=cmd_zones)
+
+    rep = sub.add_parser(
+        "report", help="a shareable HTML map report (folium): a hex heatmap or a target zone"
+    )
+    rep_sub = rep.add_subparsers(dest="report_kind", required=True)
+    heat = rep_sub.add_parser(
+        "heatmap", help="hexagons coloured by a cube measure, customers as clustered markers"
+    )
+    zone = rep_sub.add_parser(
+        "zone", help="a target zone: its outline, its audience and the hexagons it touches"
+    )
+    zone.add_argument("zone", metavar="ZONE", help="the target zone's id or name")
+    heat.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUES",
+        help="a cube filter, e.g. stage=client,partner or rep_id=3 (repeatable): stage, "
+        "segment, kind, building_class, store_id, rep_id, territory_id",
+    )
+    for parser_ in (heat, zone):
+        parser_.add_argument(
+            "--measure",
+            default="revenue",
+            metavar="MEASURE",
+            help="the cube measure of the hexagons (default revenue), e.g. customers, "
+            "prospects, ltv, orders, mean_satisfaction, footfall, penetration",
+        )
+        parser_.add_argument(
+            "--res", type=int, default=9, help="H3 resolution of the hexagons, 5..11 (default 9)"
+        )
+        parser_.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+        parser_.add_argument(
+            "--offline",
+            action="store_true",
+            help="no internet needed to open it: no tiles, every script and stylesheet inlined",
+        )
+        parser_.set_defaults(func=cmd_report)
 
     serve = sub.add_parser("serve", help="serve the API and app")
     serve.add_argument("--host", default=None, help="default GEOCRM_HOST or 127.0.0.1")

@@ -234,6 +234,7 @@ def cell_detail(engine: Engine, cell: int | str) -> dict[str, Any]:
         "parent": _cell_id(hexgrid.cell_to_parent([cell], res - 1)[0]) if res > 5 else None,
         "top_customers": top_customers,
         "breakdown": breakdown,
+        "center": _center(cell),
     }
 
 
@@ -311,6 +312,25 @@ def cells_csv(cells: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
+def dimensions(engine: Engine) -> dict[str, Any]:
+    """The measures, and the values each filter can take (stores and reps with their names;
+    segments as of the last build) — what a client offers in its pickers."""
+    with engine.connect() as conn:
+        row = conn.execute(_sql("last_build")).mappings().first()
+        named: dict[str, list[dict[str, Any]]] = {"store_id": [], "rep_id": []}
+        for dimension, id_, name in conn.execute(_sql("dimension_names")):
+            named[dimension].append({"id": id_, "name": name})
+    return {
+        "measures": list(MEASURES),
+        "stage": list(STAGES),
+        "segment": sorted(row["summary"].get("segments", [])) if row else [],
+        "kind": list(KINDS),
+        "building_class": list(BUILDING_CLASSES),
+        **named,
+        "territory_id": [],
+    }
+
+
 # --------------------------------------------------------------------------- H3 ids
 
 
@@ -378,6 +398,12 @@ def _cell_res(cell: int) -> int:
     res = h3.get_resolution(h3.int_to_str(cell))
     _check_res(res)
     return res
+
+
+def _center(cell: int) -> list[float]:
+    """[lon, lat] of a cell's centre."""
+    lat, lon = h3.cell_to_latlng(h3.int_to_str(cell))
+    return [lon, lat]
 
 
 def _cell_id(cell: int) -> str:

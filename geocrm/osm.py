@@ -1,12 +1,14 @@
 """Load a city from an OpenStreetMap ``.osm.pbf`` into the ``ref`` schema.
 
-``load_osm`` reads buildings, POIs and addresses in one streaming pass with pyosmium (its
-area assembler builds the footprints) and the walk and drive street networks with pyrosm,
-stages them with COPY and moves them into ``ref.*`` with set-based SQL, all in one
-transaction: a re-load replaces the city's rows atomically, and a crash leaves the previous
-load intact. An independent census of the file (pyosmium) accounts for every tagged object:
-loaded, or skipped with a reason (objects clipped at the extract's edge have no complete
-geometry), so the printed counts reconcile with what the file holds.
+``load_osm`` reads buildings, POIs, addresses and land cover (water, parks, land use; see
+``geocrm.land_cover``) in one streaming pass with pyosmium (its area assembler builds the
+footprints and areas; the sea is built from the coastline ways) and the walk and drive
+street networks with pyrosm, stages them with COPY and moves them into ``ref.*`` with
+set-based SQL, all in one transaction: a re-load replaces the city's rows atomically, and a
+crash leaves the previous load intact. An independent census of the file (pyosmium)
+accounts for every tagged object: loaded, or skipped with a reason (objects clipped at the
+extract's edge have no complete geometry), so the printed counts reconcile with what the
+file holds.
 """
 
 from __future__ import annotations
@@ -20,13 +22,22 @@ from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry import Polygon, box
 from sqlalchemy import Engine, text
 from tqdm import tqdm
 
 from geocrm.db import bulk_transaction, copy_rows, ewkb_hex, loaded_city, query, sql_file
 from geocrm.errors import InvalidInput, NotFound
+from geocrm.land_cover import (
+    LAND_COVER_KINDS,
+    CoastlineRun,
+    SeaResult,
+    build_sea,
+    land_cover_class,
+)
 
 #: OSM keys that make an object a point of interest (pyrosm's default POI filter) ...
 POI_KEYS = ("amenity", "shop", "tourism")
@@ -79,6 +90,10 @@ def _tag_dict(tags) -> dict[str, str]:
     return {t.k: t.v for t in tags}
 
 
+#: The census's kinds: OSM objects counted in the file and loaded (land cover by its kind).
+CENSUS_KINDS = ("buildings", "pois", "addresses", *LAND_COVER_KINDS)
+
+
 @dataclass
 class KindCount:
     """Objects of one kind: seen in the file, and those with a complete geometry."""
@@ -91,20 +106,22 @@ _NULL = "\\N"
 
 
 class _CityReader:
-    """One streaming pass over the file: census and rows for buildings, POIs, addresses.
+    """One streaming pass over the file: census and rows for buildings, POIs, addresses and
+    land cover, and the pieces of coastline the file holds (for the sea).
 
     Rows go to CSV files (for COPY), so memory stays flat on large regional extracts.
     Ways and multipolygon relations get their geometry from osmium's area assembler, which
     refuses rings with missing nodes: objects clipped by the extract's edge are counted
-    but not loaded, rather than loaded with a distorted footprint.
+    but not loaded, rather than loaded with a distorted footprint or area.
     """
 
     def __init__(self, folder: Path, progress: tqdm):
         import csv
 
-        self.counts = {k: KindCount() for k in ("buildings", "pois", "addresses")}
-        self.files = {k: (folder / f"{k}.csv").open("w", newline="") for k in self.counts}
+        self.counts = {k: KindCount() for k in CENSUS_KINDS}
+        self.files = {k: (folder / f"{k}.csv").open("w", newline="") for k in _STAGE_COLUMNS}
         self.writers = {k: csv.writer(f) for k, f in self.files.items()}
+        self.coastline: list[CoastlineRun] = []
         self.progress = progress
         self.seen = 0
 
@@ -156,6 +173,35 @@ class _CityReader:
                 )
             self.writers[kind].writerow(row)
 
+    def _emit_land_cover(self, osm_type: str, osm_id: int, kind_class, tags, wkb: str) -> None:
+        self.counts[kind_class[0]].loaded += 1
+        name = tags.get("name")
+        self.writers["land_cover"].writerow(
+            (osm_type, osm_id, *kind_class, _NULL if name is None else name, wkb)
+        )
+
+    def _coastline_way(self, w) -> None:
+        """Keep the runs of a coastline way's nodes that the file has locations for."""
+        nodes = w.nodes
+        run: list[tuple[float, float]] = []
+        start = 0
+        for i, n in enumerate(nodes):
+            if n.location.valid():
+                if not run:
+                    start = i
+                run.append((n.lon, n.lat))
+                continue
+            if run:
+                self.coastline.append(
+                    CoastlineRun(w.id, run, nodes[start].ref, nodes[i - 1].ref, start > 0, True)
+                )
+                run = []
+        if run:
+            last = len(nodes) - 1
+            self.coastline.append(
+                CoastlineRun(w.id, run, nodes[start].ref, nodes[last].ref, start > 0, False)
+            )
+
     def read(self, path: Path) -> None:
         import osmium
 
@@ -176,6 +222,11 @@ class _CityReader:
                 kinds = _kinds(w.tags, is_node=False)
                 for kind in kinds:
                     reader.counts[kind].in_file += 1
+                land_cover = land_cover_class(w.tags)
+                if land_cover:
+                    reader.counts[land_cover[0]].in_file += 1
+                if w.tags.get("natural") == "coastline":
+                    reader._coastline_way(w)
                 # Closed ways get their geometry as areas (below); an open way can still be
                 # a POI or carry an address: use its line, if none of its nodes is missing.
                 if kinds and not w.is_closed() and "buildings" not in kinds:
@@ -190,17 +241,25 @@ class _CityReader:
                 if r.tags.get("type") == "multipolygon":  # other relations are not places
                     for kind in _kinds(r.tags, is_node=False):
                         reader.counts[kind].in_file += 1
+                    land_cover = land_cover_class(r.tags)
+                    if land_cover:
+                        reader.counts[land_cover[0]].in_file += 1
 
             def area(self, a):
                 kinds = _kinds(a.tags, is_node=False)
-                if not kinds:
+                land_cover = land_cover_class(a.tags)
+                if not kinds and not land_cover:
                     return
                 try:
                     geom = wkb.create_multipolygon(a)
                 except (osmium.InvalidLocationError, RuntimeError):
                     return
                 osm_type = "way" if a.from_way() else "relation"
-                reader._emit(kinds, osm_type, a.orig_id(), _tag_dict(a.tags), geom)
+                tags = _tag_dict(a.tags)
+                if kinds:
+                    reader._emit(kinds, osm_type, a.orig_id(), tags, geom)
+                if land_cover:
+                    reader._emit_land_cover(osm_type, a.orig_id(), land_cover, tags, geom)
 
         Handler().apply_file(str(path), locations=True)
         self.progress.update(self.seen % 5000)
@@ -270,13 +329,23 @@ class OsmLoadReport:
         else:
             head = f"loaded city '{self.dataset}' from {self.path} in {self.seconds:.1f} s"
         lines = [head, f"  {'kind':<12}{'in file':>9}{'loaded':>9}{'no geometry':>13}"]
-        for kind in ("buildings", "pois", "addresses"):
+        for kind in CENSUS_KINDS:
             c = self.census[kind]
             lines.append(
                 f"  {kind:<12}{c['in_file']:>9}{self.counts[kind]:>9}"
                 f"{c['in_file'] - self.counts[kind]:>13}"
             )
         lines.append("  (no geometry: clipped by the extract's edge or broken in OSM; not loaded)")
+        lines.append("  (water, park, landuse: the base map's land cover, clipped to the extent)")
+        sea = self.census["sea"]
+        if sea["skipped"]:
+            lines.append(f"  sea: not built ({sea['skipped']})")
+        elif sea["coastline_ways"]:
+            lines.append(
+                f"  sea: {self.counts['sea']} polygons from {sea['coastline_ways']} coastline ways"
+            )
+        else:
+            lines.append("  sea: none (no coastline in the file)")
         for net in NETWORKS:
             lines.append(
                 f"  {net} network: {self.counts[f'{net}_nodes']} nodes, "
@@ -324,7 +393,50 @@ _STAGE_COLUMNS = {
         "city",
         "geom",
     ),
+    "land_cover": ("osm_type", "osm_id", "kind", "class", "name", "geom"),
 }
+
+
+#: The load's SQL steps in order (``spatial_sql/queries/osm/<name>.sql``): land cover is
+#: clipped to the extent, which is set from the streets.
+_LOAD_STEPS = (
+    ("buildings", "insert_buildings"),
+    ("pois", "insert_pois"),
+    ("streets", "insert_streets"),
+    ("extent", "set_extent"),
+    ("addresses", "insert_addresses"),
+    ("land cover", "insert_land_cover"),
+    ("classes", "classify_buildings"),
+)
+_CENSUS_KEYS = {*CENSUS_KINDS, "sea"}
+
+
+def _extract_frame(path: Path, networks: dict) -> Polygon:
+    """The box the extract was cut to (the file header's bounding box), where its pieces of
+    coastline end; without one, the bounds of the street networks (the dataset's extent)."""
+    import osmium
+
+    header = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING)
+    try:
+        bbox = header.header().box()
+    finally:
+        header.close()
+    if bbox.valid():
+        return box(
+            bbox.bottom_left.lon, bbox.bottom_left.lat, bbox.top_right.lon, bbox.top_right.lat
+        )
+    bounds = np.array([edges.total_bounds for _, edges in networks.values()])
+    return box(*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0))
+
+
+def _sea_census(sea: SeaResult | None) -> dict:
+    if sea is None:
+        return {"coastline_ways": 0, "polygons": 0, "skipped": None}
+    return {
+        "coastline_ways": sea.coastline_ways,
+        "polygons": len(sea.polygons),
+        "skipped": sea.skipped,
+    }
 
 
 def load_osm(
@@ -361,7 +473,8 @@ def load_osm(
         row = conn.execute(
             text("SELECT source_sha256, counts FROM ref.datasets WHERE name = :n"), {"n": name}
         ).first()
-    if row and row[0] == sha and not force and "census" in row[1]:
+    # a load by an older GeoCRM (without some of today's kinds in its census) is redone
+    if row and row[0] == sha and not force and set(row[1].get("census", {})) >= _CENSUS_KEYS:
         counts = dict(row[1])
         return OsmLoadReport(name, path, counts, counts.pop("census"), unchanged=True)
 
@@ -387,8 +500,18 @@ def load_osm(
                 network_type=pyrosm_type, nodes=True, extra_attributes=["name:sv"]
             )
 
-        steps = ["buildings", "pois", "streets", "addresses", "classes", "summary"]
-        bar = tqdm(steps, desc="writing to PostGIS", unit=" step", disable=not progress)
+        sea = (
+            build_sea(reader.coastline, _extract_frame(path, networks))
+            if reader.coastline
+            else None
+        )
+
+        bar = tqdm(
+            total=len(_LOAD_STEPS) + 1,
+            desc="writing to PostGIS",
+            unit=" step",
+            disable=not progress,
+        )
         with bulk_transaction(engine) as conn:
             driver = conn.connection.driver_connection
             driver.execute(sql_file("queries/osm/staging.sql"))
@@ -409,6 +532,16 @@ def load_osm(
                 ):
                     while chunk := fh.read(1 << 20):
                         copy.write(chunk)
+            if sea and sea.polygons:
+                copy_rows(
+                    conn,
+                    "stage_land_cover",
+                    _STAGE_COLUMNS["land_cover"],
+                    (
+                        ("coastline", number, "water", "sea", None, geom)
+                        for number, geom in enumerate(ewkb_hex(sea.polygons), start=1)
+                    ),
+                )
             for net, (nodes, edges) in networks.items():
                 node_rows, edge_rows = _network_rows(net, nodes, edges)
                 copy_rows(conn, "stage_street_nodes", ("network", "node_id", "geom"), node_rows)
@@ -430,21 +563,12 @@ def load_osm(
                     ),
                     edge_rows,
                 )
-            for step, sql_name in zip(
-                steps,
-                (
-                    "insert_buildings",
-                    "insert_pois",
-                    "insert_streets",
-                    "insert_addresses",
-                    "classify_buildings",
-                ),
-                strict=False,
-            ):
+            for step, sql_name in _LOAD_STEPS:
                 bar.set_postfix_str(step)
                 conn.execute(query(f"osm/{sql_name}"), params)
                 bar.update(1)
             census_summary = {k: {"in_file": c.in_file} for k, c in reader.counts.items()}
+            census_summary["sea"] = _sea_census(sea)
             counts = dict(
                 conn.execute(
                     query("osm/dataset_summary"), {**params, "census": json.dumps(census_summary)}

@@ -156,12 +156,14 @@ def tiles_covering(bounds: tuple[float, float, float, float], z: int) -> list[tu
 
 
 def _param_kind(layer: str, param: str) -> str | None:
-    """How a parameter of a layer is validated (names mean different things per layer:
-    ``kind`` of a trade area is not ``kind`` of a customer)."""
+    """How a parameter of a layer is validated. A name means the same thing in every layer
+    that takes it, so a client can pass its filters to every layer that accepts them."""
     if layer == "trade_areas":
-        return {"kind": "trade_area_kind", "mode": "mode", "store_id": "trade_area_store_id"}.get(
-            param
-        )
+        return {
+            "area_kind": "trade_area_kind",
+            "mode": "mode",
+            "store_id": "trade_area_store_id",
+        }.get(param)
     if layer == "buildings":
         return "building_class" if param == "building_class" else None
     if param in ("measure", "res") or param in _CUBE_FILTERS:
@@ -313,17 +315,28 @@ class TileServer:
         return token
 
     def tile(
-        self, name: str, z: int, x: int, y: int, params: Mapping[str, str]
-    ) -> tuple[Tile, bool]:
-        """The tile ``name/z/x/y`` for the query ``params``, and whether the cache had it."""
+        self,
+        name: str,
+        z: int,
+        x: int,
+        y: int,
+        params: Mapping[str, str],
+        *,
+        if_none_match: str | None = None,
+    ) -> tuple[Tile, str]:
+        """The tile ``name/z/x/y`` for the query ``params`` and how it was found: ``hit``
+        (cache), ``miss`` (drawn now), or ``unchanged`` (``if_none_match`` holds its current
+        ETag, which depends only on the address, query and data versions: no data)."""
         layer = catalog().layer(name)
         layer.check_address(z, x, y)
         with self.engine.connect() as conn:
-            versions = self.versions(conn, layer)
-            key = (name, z, x, y, tuple(sorted(params.items())), versions)
+            key = (name, z, x, y, tuple(sorted(params.items())), self.versions(conn, layer))
+            etag = f'"{hashlib.sha1(repr(key).encode()).hexdigest()[:20]}"'
+            if if_none_match and etag in {t.strip() for t in if_none_match.split(",")}:
+                return Tile(data=b"", gzipped=b"", etag=etag), "unchanged"
             cached = self.cache.get(key)
             if cached is not None:
-                return cached, True
+                return cached, "hit"
             q = validate_query(conn, layer, params, limit=self.max_features)
             conn.execute(query("tiles/statement_timeout"), {"timeout_ms": self.timeout_ms})
             data = conn.execute(
@@ -332,19 +345,10 @@ class TileServer:
             ).scalar()
             conn.rollback()
         data = bytes(data or b"")
-        etag = hashlib.sha1(repr(key).encode()).hexdigest()[:20]
-        tile = Tile(data=data, gzipped=gzip.compress(data, 6, mtime=0), etag=f'"{etag}"')
+        # level 1: a dense 3 MB tile compresses in 25 ms instead of 190 ms, 8% larger
+        tile = Tile(data=data, gzipped=gzip.compress(data, 1, mtime=0), etag=etag)
         self.cache.put(key, tile)
-        return tile, False
-
-    def etag(self, name: str, z: int, x: int, y: int, params: Mapping[str, str]) -> str | None:
-        """The ETag the tile would have now if it is in the cache (for a cheap 304)."""
-        layer = catalog().layer(name)
-        layer.check_address(z, x, y)
-        with self.engine.connect() as conn:
-            key = (name, z, x, y, tuple(sorted(params.items())), self.versions(conn, layer))
-        tile = self.cache.get(key)
-        return tile.etag if tile else None
+        return tile, "miss"
 
     def tilejson(self, name: str, base_url: str, params: Mapping[str, str]) -> dict[str, Any]:
         """TileJSON 3.0.0 of a layer; ``params`` (validated) are carried into the tile URL."""
@@ -352,6 +356,9 @@ class TileServer:
         with self.engine.connect() as conn:
             validate_query(conn, layer, params)
             extent = conn.execute(query("tiles/extent")).mappings().first()
+            res_by_zoom = (
+                conn.execute(query("tiles/res_by_zoom")).scalar() if "res" in layer.params else None
+            )
         bounds = (
             [extent["west"], extent["south"], extent["east"], extent["north"]]
             if extent
@@ -385,6 +392,7 @@ class TileServer:
                 "layer": name,
                 "params": layer.param_docs(),
                 "style": list(layer.style),
+                **({"res_by_zoom": res_by_zoom} if res_by_zoom else {}),
             },
         }
 

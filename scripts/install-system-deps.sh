@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages GeoCRM needs: PostgreSQL 15 + PostGIS 3 (the embedded
-# database) and GDAL's command-line tools (the tests open served vector tiles with them). Fast when they are already there: apt is only called for what is missing.
+# database), GDAL's command-line tools (the tests open served vector tiles with them) and
+# Chromium (the web app and the reports are tested in it, headless). Fast when they are
+# already there: apt is only called for what is missing.
 set -euo pipefail
 
-PACKAGES=(postgresql-15 postgresql-15-postgis-3 gdal-bin)
+PACKAGES=(postgresql-15 postgresql-15-postgis-3 gdal-bin chromium)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -285,3 +285,23 @@ def test_the_api_says_404_for_an_unknown_cell_and_422_for_garbage(api, built):
     assert api.get(f"/api/cube/{tokyo}").status_code == 404
     assert api.get(f"/api/cube/{tokyo}/children").status_code == 404
     assert api.get("/api/cube/not-a-cell").status_code == 422
+
+
+def test_dimensions_name_every_filter_value(engine, built):
+    app = FastAPI()
+    app.state.engine = engine
+    install_error_handlers(app)
+    app.include_router(router)
+    dims = TestClient(app).get("/api/cube/dimensions").json()
+    assert dims["measures"] == list(MEASURES)
+    assert set(dims) >= set(cube.FILTERS)
+    assert dims["segment"] == sorted(built["segments"])
+    with engine.connect() as conn:
+        stores = dict(conn.execute(text("SELECT store_id, name FROM crm.stores")).all())
+    assert {s["id"]: s["name"] for s in dims["store_id"]} == stores
+
+
+def test_cell_detail_gives_the_centre(engine, built):
+    busiest = max(query_cube(engine, res=9), key=lambda c: c["customers"])
+    lon, lat = cell_detail(engine, busiest["h3"])["center"]
+    assert h3.latlng_to_cell(lat, lon, 9) == busiest["h3"]

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from geocrm.errors import InvalidInput, NotFound
+from geocrm.land_cover import LAND_COVER_KINDS, CoastlineRun, build_sea, land_cover_class
 from geocrm.osm import default_pbf, load_osm, street_graph
 
 POI_KEYS = ("amenity", "shop", "tourism")
@@ -21,6 +22,7 @@ class _FileCount(osmium.SimpleHandler):
         super().__init__()
         self.ids = collections.defaultdict(set)
         self.clipped_ways = set()
+        self.coastline_ways = set()
 
     def _count(self, kind_tags, osm_type, osm_id, with_buildings):
         tags = dict((t.k, t.v) for t in kind_tags)
@@ -35,6 +37,9 @@ class _FileCount(osmium.SimpleHandler):
             self.ids["pois"].add((osm_type, osm_id))
         if "addr:housenumber" in tags and ("addr:street" in tags or "addr:place" in tags):
             self.ids["addresses"].add((osm_type, osm_id))
+        land_cover = land_cover_class(tags) if with_buildings else None
+        if land_cover:
+            self.ids[land_cover[0]].add((osm_type, osm_id))
 
     def node(self, n):
         self._count(n.tags, "node", n.id, with_buildings=False)
@@ -42,6 +47,8 @@ class _FileCount(osmium.SimpleHandler):
     def way(self, w):
         if not all(nd.location.valid() for nd in w.nodes):
             self.clipped_ways.add(w.id)
+        if w.tags.get("natural") == "coastline":
+            self.coastline_ways.add(w.id)
         self._count(w.tags, "way", w.id, with_buildings=True)
 
     def relation(self, r):
@@ -101,6 +108,164 @@ def test_landmarks_load_with_their_class_and_swedish_street_names(city, engine):
     assert classes["residential"] > 100 and classes["public"] > 20
 
 
+def _land_cover_ids(engine, kind):
+    with engine.connect() as conn:
+        return set(
+            conn.execute(
+                text(
+                    "SELECT osm_type, osm_id FROM ref.land_cover "
+                    "WHERE kind = :kind AND osm_type <> 'coastline'"
+                ),
+                {"kind": kind},
+            ).all()
+        )
+
+
+def test_land_cover_census_accounts_for_every_area_in_the_file(city, file_count, engine):
+    report = city.render()
+    for kind in LAND_COVER_KINDS:
+        in_file, loaded = file_count.ids[kind], _land_cover_ids(engine, kind)
+        assert city.census[kind]["in_file"] == len(in_file), kind
+        assert city.counts[kind] == len(loaded) > 0, kind
+        assert loaded <= in_file, kind
+        # what is not loaded was cut by the extract's edge (ways with missing nodes, or
+        # multipolygons: the file has the only two complete)
+        assert {i for t, i in in_file - loaded if t == "way"} <= file_count.clipped_ways, kind
+        complete = {i for t, i in in_file if t == "way"} - file_count.clipped_ways
+        assert complete <= {i for t, i in loaded if t == "way"}, kind
+        row = f"{city.census[kind]['in_file']:>9}{city.counts[kind]:>9}"
+        assert f"  {kind:<12}{row}{len(in_file - loaded):>13}" in report
+    # the bundled extract: 17 water, 200 park and 114 land-use areas; those cut at the
+    # edge (Töölönlahti, the Tokoinranta park, ...) are counted, not drawn distorted
+    assert [city.census[k]["in_file"] for k in LAND_COVER_KINDS] == [17, 200, 114]
+    assert (city.counts["water"], city.counts["park"], city.counts["landuse"]) == (14, 176, 85)
+
+
+def test_land_cover_is_classified_valid_and_inside_the_extent(city, engine):
+    with engine.connect() as conn:
+        named = dict(
+            conn.execute(
+                text(
+                    "SELECT name, kind || '/' || class FROM ref.land_cover WHERE name IN "
+                    "('Esplanadinpuisto', 'Kaisaniemen puisto', 'Leikkipaikka Kaisaniemi', "
+                    "'Kaisaniemen kasvitieteellinen puutarha', 'Fenniakortteli', 'Sokos')"
+                )
+            ).all()
+        )
+        classes = dict(
+            conn.execute(
+                text("SELECT kind || '/' || class, count(*) FROM ref.land_cover GROUP BY 1")
+            ).all()
+        )
+        bad = conn.execute(
+            text(
+                "SELECT count(*) FILTER (WHERE NOT ST_IsValid(l.geom)), "
+                "count(*) FILTER (WHERE NOT ST_CoveredBy(l.geom, d.extent)), "
+                "count(*) FILTER (WHERE ST_IsEmpty(l.geom) OR ST_Area(l.geom) = 0), "
+                "count(*) FILTER (WHERE GeometryType(l.geom) <> 'MULTIPOLYGON') "
+                "FROM ref.land_cover l JOIN ref.datasets d USING (dataset_id)"
+            )
+        ).one()
+        # Esplanadi park is one complete way that lies inside the extent: loaded as drawn
+        espa_area = conn.execute(
+            text(
+                "SELECT ST_Area(geom::geography) FROM ref.land_cover "
+                "WHERE osm_type = 'way' AND osm_id = 28328802"
+            )
+        ).scalar_one()
+    assert named == {
+        "Esplanadinpuisto": "park/park",
+        "Kaisaniemen puisto": "park/park",  # a multipolygon relation (with a hole)
+        "Leikkipaikka Kaisaniemi": "park/playground",
+        "Kaisaniemen kasvitieteellinen puutarha": "park/garden",
+        "Fenniakortteli": "landuse/commercial",
+        "Sokos": "landuse/retail",
+    }
+    for expected in ("water/water", "water/sea", "park/grass", "landuse/residential"):
+        assert classes[expected] > 0, expected
+    # street areas mis-tagged landuse=lane|road|steps|bus_stop are not land cover
+    assert not {c for c in classes if c.split("/")[1] in ("lane", "road", "steps", "bus_stop")}
+    assert tuple(bad) == (0, 0, 0, 0)
+    assert 15_000 < espa_area < 30_000  # m²
+
+
+def test_the_sea_is_built_from_the_coastline(city, file_count, engine):
+    def in_sea(lat, lon):
+        return conn.execute(
+            text(
+                "SELECT count(*) FROM ref.land_cover WHERE class = 'sea' "
+                "AND ST_Contains(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"
+            ),
+            {"lat": lat, "lon": lon},
+        ).scalar_one()
+
+    assert city.census["sea"] == {
+        "coastline_ways": len(file_count.coastline_ways),
+        "polygons": 3,
+        "skipped": None,
+    }
+    assert "sea: 3 polygons from 3 coastline ways" in city.render()
+    with engine.connect() as conn:
+        sea = conn.execute(
+            text(
+                "SELECT osm_type, osm_id, kind, name FROM ref.land_cover WHERE class = 'sea' "
+                "ORDER BY osm_id"
+            )
+        ).all()
+        assert sea == [("coastline", n, "water", None) for n in (1, 2, 3)]
+        assert in_sea(60.1781, 24.9436) == 1  # Kaisaniemenlahti
+        assert in_sea(60.17644, 24.9515) == 1  # the bay's arm east to Siltasaarensalmi
+        assert in_sea(60.1671, 24.9531) == 1  # Kolera-allas, the basin at the Market Square
+        assert in_sea(60.1710, 24.9414) == 0  # Helsinki railway station
+        assert in_sea(60.1695, 24.9522) == 0  # Senate Square
+        assert in_sea(60.1781, 24.9500) == 0  # Siltasaari, the land across the bay
+        assert in_sea(60.1750, 24.9450) == 0  # Kaisaniemi park, on the bay's shore
+        # the South Harbour's open water lies beyond the extract: not drawn, not guessed
+        outside = conn.execute(
+            text(
+                "SELECT bool_and(NOT ST_Intersects(extent, ST_SetSRID(ST_MakePoint(x, y), 4326)))"
+                " FROM ref.datasets, (VALUES (24.9560, 60.1640), (24.9650, 60.1550)) p(x, y)"
+            )
+        ).scalar_one()
+        assert outside
+
+
+def _run(way_id, coords, first, last, cut_start, cut_end):
+    return CoastlineRun(way_id, coords, first, last, cut_start, cut_end)
+
+
+def test_sea_lies_right_of_the_coastline_and_islands_are_land():
+    from shapely.geometry import box
+
+    frame = box(0, 0, 10, 10)
+    # a coastline heading north through the frame, cut at both edges: sea to the east
+    north = [
+        _run(1, [(5, 0.5), (5, 5)], 1, 2, True, False),
+        _run(2, [(5, 5), (5, 9.5)], 2, 3, False, True),
+    ]
+    sea = build_sea(north, frame)
+    assert sea.skipped is None and sea.coastline_ways == 2 and len(sea.polygons) == 1
+    assert sea.polygons[0].equals(box(5, 0, 10, 10))
+    # the same coastline drawn southwards: the sea is west
+    south = [_run(1, [(5, 9.5), (5, 0.5)], 1, 2, True, True)]
+    assert build_sea(south, frame).polygons[0].equals(box(0, 0, 5, 10))
+    # an island in the sea: a closed coastline way, anticlockwise (land on its left)
+    island = _run(3, [(7, 4), (8, 4), (8, 5), (7, 5), (7, 4)], 9, 9, False, False)
+    with_island = build_sea([*north, island], frame).polygons
+    assert len(with_island) == 1 and with_island[0].area == 49
+    assert not with_island[0].contains(box(7, 4, 8, 5).centroid)
+
+
+def test_a_coastline_that_cannot_be_closed_draws_no_sea():
+    from shapely.geometry import box
+
+    # the way ends inside the extract and nothing goes on from it
+    broken = [_run(1, [(5, 0.5), (5, 5)], 1, 2, True, False)]
+    sea = build_sea(broken, box(0, 0, 10, 10))
+    assert sea.polygons == [] and "ends at node 2 inside the extract" in sea.skipped
+    assert build_sea([], box(0, 0, 10, 10)).polygons == []
+
+
 def test_street_networks_are_osmnx_compatible_graphs(city, engine):
     walk = street_graph(engine, "helsinki", "walk")
     drive = street_graph(engine, "helsinki", "drive")
@@ -129,6 +294,23 @@ def test_reload_is_skipped_when_unchanged_and_replaces_without_duplicates(city, 
     forced = load_osm(engine, force=True, progress=False)
     assert not forced.unchanged and forced.counts == city.counts
     assert len(_db_ids(engine, "buildings")) == city.counts["buildings"]
+    land_cover = sum(city.counts[k] for k in (*LAND_COVER_KINDS, "sea"))
+    assert len(_db_ids(engine, "land_cover")) == land_cover
+
+
+def test_a_city_loaded_before_land_cover_existed_is_reloaded(city, engine):
+    # what an older GeoCRM left: the same file, a census without land cover, no land cover
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE ref.datasets SET counts = jsonb_set(counts, '{census}', "
+                "(counts -> 'census') - 'water' - 'park' - 'landuse' - 'sea')"
+            )
+        )
+        conn.execute(text("DELETE FROM ref.land_cover"))
+    again = load_osm(engine, progress=False)
+    assert not again.unchanged and again.counts == city.counts
+    assert load_osm(engine, progress=False).unchanged
 
 
 def test_a_failed_reload_leaves_the_previous_city_intact(city, engine, monkeypatch):
@@ -149,6 +331,10 @@ def test_a_failed_reload_leaves_the_previous_city_intact(city, engine, monkeypat
         assert (
             conn.execute(text("SELECT count(*) FROM ref.addresses")).scalar()
             == city.counts["addresses"]
+        )
+        assert (
+            conn.execute(text("SELECT count(*) FROM ref.land_cover WHERE kind = 'park'")).scalar()
+            == city.counts["park"]
         )
 
 

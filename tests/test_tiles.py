@@ -162,6 +162,9 @@ def test_tilejson_carries_the_query_into_the_tile_url(app_client):
         "/tiles/hexes/{z}/{x}/{y}.mvt?measure=revenue&stage=client"
     )
     assert app_client.get("/tiles/hexes.json?measure=nope").status_code == 422
+    # what resolution each zoom draws, for a client that drills down
+    assert tilejson["geocrm"]["res_by_zoom"][13] == 9
+    assert tilejson["geocrm"]["res_by_zoom"][16] == 11
 
 
 @pytest.mark.parametrize(
@@ -259,7 +262,7 @@ def test_customer_clusters_count_every_customer(app_client, city_bounds, built):
 def test_trade_area_filters(app_client, engine):
     z = 12
     x, y = tile_xy(*CENTRE, z)
-    features = _get(app_client, "trade_areas", z, x, y, kind="isochrone", mode="walk")[
+    features = _get(app_client, "trade_areas", z, x, y, area_kind="isochrone", mode="walk")[
         "trade_areas"
     ]["features"]
     assert features
@@ -284,7 +287,7 @@ def test_trade_area_filters(app_client, engine):
         ("/tiles/hexes/12/2331/1185.mvt?res=4", 422, "res must be one of"),
         ("/tiles/hexes/12/2331/1185.mvt?colour=red", 422, "does not take 'colour'"),
         ("/tiles/stores/12/2331/1185.mvt?stage=client", 422, "does not take 'stage'"),
-        ("/tiles/trade_areas/12/2331/1185.mvt?kind=person", 422, "unknown kind 'person'"),
+        ("/tiles/trade_areas/12/2331/1185.mvt?area_kind=person", 422, "unknown area_kind"),
         ("/tiles/trade_areas/12/2331/1185.mvt?store_id=424242", 422, "unknown store_id"),
         ("/tiles/buildings/14/9331/4740.mvt?building_class=castle", 422, "castle"),
         ("/tiles/nope.json", 404, "unknown layer"),
@@ -321,6 +324,14 @@ def test_cache_etag_and_304(app_client):
     assert first.headers["cache-control"] == "no-cache"
     again = app_client.get(url, headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == first.headers["etag"]
+    # the ETag depends on the address, the query and the data versions only: it holds
+    # after the cache forgot the tile
+    app_client.app.state.tiles.cache.clear()
+    assert app_client.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    redrawn = app_client.get(url)
+    assert redrawn.headers["x-tile-cache"] == "miss"
+    assert redrawn.headers["etag"] == first.headers["etag"]
     other = app_client.get(url.replace("revenue", "customers"))
     assert other.headers["etag"] != first.headers["etag"]
 
@@ -385,6 +396,15 @@ def test_statement_timeout_and_feature_cap(app_client, engine):
     app_client.app.state.tiles = TileServer(engine, max_features=7)
     capped = _get(app_client, "streets", z, x, y)["streets"]["features"]
     assert len(capped) == 7
+    # over the cap, the customers layer draws the biggest accounts
+    x16, y16 = tile_xy(*CENTRE, 16)
+    app_client.app.state.tiles = TileServer(engine)
+    everyone = _get(app_client, "customers", 16, x16, y16)["customers"]["features"]
+    app_client.app.state.tiles = TileServer(engine, max_features=5)
+    top = _get(app_client, "customers", 16, x16, y16)["customers"]["features"]
+    revenues = sorted((f["properties"]["revenue"] for f in everyone), reverse=True)
+    assert len(everyone) > 5
+    assert sorted((f["properties"]["revenue"] for f in top), reverse=True) == revenues[:5]
 
 
 def test_gdal_opens_a_served_tile(app_client, tmp_path):

@@ -121,6 +121,7 @@ COMMENT ON FUNCTION tiles.cube_cells(integer, geometry, json) IS 'Additive cube 
 CREATE OR REPLACE FUNCTION tiles.render(layer text, z integer, x integer, y integer, query json)
 RETURNS bytea
 LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET jit = off  -- a tile is a short query: compiling it costs more than it saves
 AS $$
 DECLARE
     mvt bytea;

@@ -5,6 +5,7 @@
 CREATE OR REPLACE FUNCTION tiles.hexes(z integer, x integer, y integer, query json)
 RETURNS bytea
 LANGUAGE sql STABLE PARALLEL SAFE
+SET jit = off  -- a tile is a short query: compiling it costs more than it saves
 AS $$
     WITH sums AS (
         SELECT * FROM tiles.cube_cells(
@@ -33,7 +34,18 @@ AS $$
                    AS geom,
                lpad(to_hex(m.h3), 15, '0') AS h3,
                ref.h3_get_resolution(m.h3) AS res,
-               (to_jsonb(m) ->> coalesce(query ->> 'measure', 'customers'))::float8 AS value,
+               CASE query ->> 'measure'
+                   WHEN 'prospects' THEN m.prospects WHEN 'revenue' THEN m.revenue
+                   WHEN 'ltv' THEN m.ltv WHEN 'mean_satisfaction' THEN m.mean_satisfaction
+                   WHEN 'mean_churn_risk' THEN m.mean_churn_risk WHEN 'orders' THEN m.orders
+                   WHEN 'support_requests' THEN m.support_requests
+                   WHEN 'complaints' THEN m.complaints WHEN 'visits' THEN m.visits
+                   WHEN 'survey_responses' THEN m.survey_responses
+                   WHEN 'campaign_responses' THEN m.campaign_responses
+                   WHEN 'footfall' THEN m.footfall
+                   WHEN 'addressable_buildings' THEN m.addressable_buildings
+                   WHEN 'households' THEN m.households WHEN 'penetration' THEN m.penetration
+                   ELSE m.customers END::float8 AS value,
                m.customers, m.prospects, m.revenue, m.ltv, m.mean_satisfaction,
                m.mean_churn_risk, m.orders, m.support_requests, m.complaints, m.visits,
                m.survey_responses, m.campaign_responses, m.footfall,

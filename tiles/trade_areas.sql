@@ -1,5 +1,6 @@
 -- Layer "trade_areas": store trade areas (isochrones, rings, Huff primary/secondary),
--- largest first so that the smaller ones are drawn on top. Filters: kind, mode, store_id.
+-- largest first so that the smaller ones are drawn on top. Filters: area_kind (the kind of
+-- trade area), mode, store_id.
 CREATE OR REPLACE FUNCTION tiles.trade_areas(z integer, x integer, y integer, query json)
 RETURNS bytea
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -12,7 +13,7 @@ AS $$
                a.radius_m::float8 AS radius_m
         FROM crm.trade_areas a
         WHERE a.geom && tiles.bbox(z, x, y)
-          AND (tiles.texts(query -> 'kind') IS NULL OR a.kind = ANY (tiles.texts(query -> 'kind')))
+          AND (tiles.texts(query -> 'area_kind') IS NULL OR a.kind = ANY (tiles.texts(query -> 'area_kind')))
           AND (tiles.texts(query -> 'mode') IS NULL OR a.mode = ANY (tiles.texts(query -> 'mode')))
           AND (tiles.ints(query -> 'store_id') IS NULL
                OR a.store_id = ANY (tiles.ints(query -> 'store_id')))
@@ -21,4 +22,4 @@ AS $$
     ) t
     WHERE t.geom IS NOT NULL
 $$;
-COMMENT ON FUNCTION tiles.trade_areas(integer, integer, integer, json) IS 'Tile of store trade areas (query: kind, mode, store_id, limit).';
+COMMENT ON FUNCTION tiles.trade_areas(integer, integer, integer, json) IS 'Tile of store trade areas (query: area_kind, mode, store_id, limit).';

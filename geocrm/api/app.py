@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from geocrm import __version__
 from geocrm.api import cube, customers, geocoding, health, imports, stores, tiles, zones
 from geocrm.api.errors import install_error_handlers
+from geocrm.settings import PROJECT_ROOT
+
+FRONTEND_DIST = PROJECT_ROOT / "frontend" / "dist"
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
@@ -30,9 +34,18 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(tiles.router)
     app.include_router(zones.router)
 
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        # The web map app (frontend/) is not built yet: the API docs are the front page.
-        return RedirectResponse("/docs")
+    if FRONTEND_DIST.joinpath("index.html").is_file():
+        # the web map app, last: every path no API route took is a file of the app
+        app.mount("/", StaticFiles(directory=FRONTEND_DIST, html=True), name="app")
+    else:
+
+        @app.get("/", include_in_schema=False)
+        def home() -> HTMLResponse:
+            return HTMLResponse(
+                "<h1>GeoCRM</h1><p>The web map app is not built: run "
+                "<code>make install</code> (or <code>scripts/build-frontend.sh</code>). "
+                'The API is at <a href="/docs">/docs</a>.</p>',
+                status_code=503,
+            )
 
     return app

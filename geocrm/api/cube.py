@@ -16,6 +16,7 @@ from geocrm.cube import (
     cell_parent,
     cells_csv,
     cells_geojson,
+    dimensions,
     query_cube,
 )
 
@@ -81,9 +82,14 @@ def get_cube(
     return cells
 
 
+@router.get("/dimensions", summary="The measures and the values each filter can take")
+def get_dimensions(engine: EngineDep) -> dict[str, Any]:
+    return dimensions(engine)
+
+
 @router.get(
     "/{cell}",
-    summary="One cell: measures, top customers by revenue, breakdown by each dimension",
+    summary="One cell: measures, top customers by revenue, breakdown by each dimension, centre",
 )
 def get_cell(engine: EngineDep, cell: str) -> dict[str, Any]:
     return cell_detail(engine, cell)

@@ -73,15 +73,18 @@ def get_tile(
     x: Annotated[int, Path(description="column, 0..2^z-1")],
     y: Annotated[int, Path(description="row, 0..2^z-1 (from the north)")],
 ) -> Response:
-    params = dict(request.query_params)
     headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
-    wanted = request.headers.get("if-none-match")
-    if wanted:
-        etag = tiles.etag(layer, z, x, y, params)
-        if etag is not None and etag in {t.strip() for t in wanted.split(",")}:
-            return Response(status_code=304, headers={**headers, "ETag": etag})
-    tile, hit = tiles.tile(layer, z, x, y, params)
-    headers |= {"ETag": tile.etag, "X-Tile-Cache": "hit" if hit else "miss"}
+    tile, how = tiles.tile(
+        layer,
+        z,
+        x,
+        y,
+        dict(request.query_params),
+        if_none_match=request.headers.get("if-none-match"),
+    )
+    headers |= {"ETag": tile.etag, "X-Tile-Cache": how}
+    if how == "unchanged":
+        return Response(status_code=304, headers=headers)
     if not tile.data:
         return Response(status_code=204, headers=headers)
     if "gzip" in request.headers.get("accept-encoding", ""):

@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 / GeoAlchemy2 models of the CRM entities.
+"""SQLAlchemy 2 / GeoAlchemy2 models of the CRM entities (and of ``ref.land_cover``).
 
 The schema itself is owned by the migrations in ``spatial_sql/migrations``; these models
 mirror it for ORM use (single-row reads and edits). A test checks they stay in step.
@@ -120,3 +120,19 @@ class Interaction(Base):
     rep_id: Mapped[int | None] = mapped_column(ForeignKey("crm.reps.rep_id"))
     score: Mapped[float | None]
     source: Mapped[str] = mapped_column(default="import")
+
+
+class LandCover(Base):
+    """A base-map area (water, park, landuse) of a loaded city; see ``geocrm.land_cover``."""
+
+    __tablename__ = "land_cover"
+    __table_args__: ClassVar[dict] = {"schema": "ref"}
+
+    land_cover_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    dataset_id: Mapped[int]
+    osm_type: Mapped[str]
+    osm_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str]
+    class_: Mapped[str] = mapped_column("class")
+    name: Mapped[str | None]
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False)

@@ -16,3 +16,6 @@ CREATE TEMP TABLE stage_streets (
     network text, osm_id bigint, u bigint, v bigint, name_fi text, name_sv text,
     highway text, oneway boolean, maxspeed text, length_m double precision, geom geometry
 ) ON COMMIT DROP;
+CREATE TEMP TABLE stage_land_cover (
+    osm_type text, osm_id bigint, kind text, class text, name text, geom geometry
+) ON COMMIT DROP;

@@ -1,0 +1,122 @@
+// Accounts for reps: search a customer by name or address, fly to it, and read its card:
+// the enrichment (building, trade areas, foot traffic, store distance) and its history.
+
+import maplibregl from "./maplibre.js";
+import { api, debounce, el, formatValue, showError } from "./api.js";
+
+export function initAccounts(map) {
+  const input = document.getElementById("search");
+  const results = document.getElementById("search-results");
+  let marker = null;
+  let searching;
+
+  const search = debounce(async () => {
+    const q = input.value.trim();
+    if (q.length < 2) {
+      results.replaceChildren();
+      return;
+    }
+    searching?.abort();
+    searching = new AbortController();
+    try {
+      const found = await api(`/api/customers/search?${new URLSearchParams({ q, limit: 10 })}`, {
+        signal: searching.signal,
+      });
+      results.replaceChildren(
+        ...(found.length
+          ? found.map((c) =>
+              el(
+                "li",
+                { onclick: () => open(c), "data-customer-id": c.customer_id },
+                el("strong", {}, c.name),
+                el("div", { class: "hint" }, `${c.address || "no address"} · ${c.stage}`),
+              ),
+            )
+          : [el("li", { class: "empty" }, `No customer matches “${q}”.`)]),
+      );
+    } catch (error) {
+      showError(error);
+    }
+  }, 200);
+  input.addEventListener("input", search);
+
+  async function open(customer) {
+    if (customer.lon !== null && customer.lon !== undefined) {
+      map.flyTo({ center: [customer.lon, customer.lat], zoom: 17 });
+      marker?.remove();
+      marker = new maplibregl.Marker({ color: "#e7298a" })
+        .setLngLat([customer.lon, customer.lat])
+        .addTo(map);
+    }
+    const card = document.getElementById("card");
+    card.hidden = false;
+    card.replaceChildren(el("p", { class: "hint" }, "Loading…"));
+    try {
+      const [feature, history] = await Promise.all([
+        api(`/api/customers/${customer.customer_id}`),
+        api(`/api/customers/${customer.customer_id}/interactions?limit=20`),
+      ]);
+      card.replaceChildren(...renderCard(feature, history));
+    } catch (error) {
+      card.replaceChildren(el("p", { class: "empty" }, error.message));
+      showError(error);
+    }
+  }
+  return { open };
+}
+
+function row(label, value) {
+  return el("tr", {}, el("th", {}, label), el("td", {}, value ?? "–"));
+}
+
+function renderCard(feature, history) {
+  const p = feature.properties;
+  const e = p.enrichment || {};
+  const minutes = e.nearest_store_minutes;
+  return [
+    el("h2", {}, p.name),
+    el(
+      "table",
+      {},
+      row("Address", p.address),
+      row("Stage", p.stage),
+      row("Segment", p.segment),
+      row("Annual revenue", formatValue("revenue", p.annual_revenue)),
+      row("Lifetime value", formatValue("ltv", p.lifetime_value)),
+      row("Satisfaction", p.satisfaction),
+      row("Churn risk", p.churn_risk),
+      row("Rep", p.rep_name),
+    ),
+    el("h3", {}, "Where"),
+    el(
+      "table",
+      {},
+      row("Building", e.building_class),
+      row("Foot traffic", e.footfall_index === undefined ? "–" : `${Math.round(e.footfall_index)} / 100`),
+      row(
+        "Nearest store",
+        e.nearest_store
+          ? `${e.nearest_store} (${Math.round(minutes)} min ${e.nearest_store_mode})`
+          : "–",
+      ),
+      row("Trade areas", e.trade_area_ids ? String(e.trade_area_ids.length) : "–"),
+      row("Huff probability", e.huff_probability?.toFixed(2)),
+    ),
+    el("h3", {}, "History"),
+    history.length
+      ? el(
+          "table",
+          { class: "history" },
+          history.map((i) =>
+            el(
+              "tr",
+              {},
+              el("td", {}, (i.occurred_at || "").slice(0, 10)),
+              el("td", {}, i.type.replaceAll("_", " ")),
+              el("td", {}, i.channel || ""),
+            ),
+          ),
+        )
+      : el("p", { class: "empty" }, "No interactions."),
+  ];
+}

@@ -1,0 +1,96 @@
+// Talking to the GeoCRM API: JSON in and out, errors shown to the user (never silent),
+// and a "Loading…" indicator while requests are in flight.
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+let inFlight = 0;
+let mapLoading = false;
+
+function renderStatus() {
+  document.getElementById("status").hidden = inFlight === 0 && !mapLoading;
+}
+
+/** Requests in flight (+1 / -1): "Loading…" shows while there are any. */
+export function busy(delta) {
+  inFlight = Math.max(0, inFlight + delta);
+  renderStatus();
+}
+
+/** The map is loading tiles (true) or idle (false). */
+export function setMapLoading(loading) {
+  mapLoading = loading;
+  renderStatus();
+}
+
+export async function api(path, { method = "GET", body, signal } = {}) {
+  busy(+1);
+  try {
+    const response = await fetch(path, {
+      method,
+      signal,
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) {
+      let detail = `${response.status} ${response.statusText}`;
+      try {
+        const error = await response.json();
+        detail = error.detail || detail;
+      } catch {
+        // not JSON: keep the status line
+      }
+      throw new ApiError(response.status, detail);
+    }
+    if (response.status === 204) return null;
+    const type = response.headers.get("content-type") || "";
+    return type.includes("json") ? response.json() : response.text();
+  } finally {
+    busy(-1);
+  }
+}
+
+let toastTimer;
+export function showError(error) {
+  if (error && error.name === "AbortError") return;
+  const toast = document.getElementById("toast");
+  toast.textContent = error instanceof ApiError ? error.message : `Error: ${error.message || error}`;
+  toast.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (toast.hidden = true), 8000);
+}
+
+export function debounce(fn, ms) {
+  let timer;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+/** Build an element: el("td", {class: "num"}, "12"). */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined) node.append(child);
+  }
+  return node;
+}
+
+const integer = new Intl.NumberFormat("en", { maximumFractionDigits: 0 });
+const decimal = new Intl.NumberFormat("en", { maximumFractionDigits: 2 });
+
+export function formatValue(measure, value) {
+  if (value === null || value === undefined) return "–";
+  if (["revenue", "ltv"].includes(measure)) return `€${integer.format(value)}`;
+  if (Number.isInteger(value) || Math.abs(value) >= 100) return integer.format(value);
+  return decimal.format(value);
+}

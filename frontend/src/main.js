@@ -1,0 +1,63 @@
+// GeoCRM's web map app. It knows only URLs: the tile catalogue (/tiles), TileJSON, the
+// MapLibre style of the base map, and the /api routes; never a table name.
+
+import maplibregl from "./maplibre.js";
+import { initAccounts } from "./accounts.js";
+import { api, setMapLoading, showError } from "./api.js";
+import { initHeatmap, Overlays } from "./heatmap.js";
+import { saveState, state } from "./state.js";
+import { initZones } from "./zones.js";
+
+async function main() {
+  const [catalogue, style] = await Promise.all([
+    api("/tiles"),
+    api("/tiles/style.json?layers=base"),
+  ]);
+  const base = await api("/tiles/base.json");
+  const map = new maplibregl.Map({
+    container: "map",
+    style,
+    hash: true,
+    center: base.center.slice(0, 2),
+    zoom: 14,
+    attributionControl: { compact: true, customAttribution: base.attribution },
+  });
+  map.addControl(new maplibregl.NavigationControl(), "top-right");
+  map.addControl(new maplibregl.ScaleControl(), "bottom-left");
+  map.on("dataloading", () => setMapLoading(true));
+  map.on("idle", () => setMapLoading(false));
+  map.on("error", (event) => showError(event.error || new Error("the map failed to load data")));
+  await map.once("load");
+
+  const overlays = new Overlays(map, catalogue);
+  const heatmap = await initHeatmap(map, catalogue, overlays);
+  const zones = initZones(map);
+  const accounts = initAccounts(map);
+  const views = { heatmap, zones, accounts };
+
+  function show(view) {
+    views[state.view]?.onHide?.();
+    state.view = view;
+    saveState();
+    for (const tab of document.querySelectorAll("nav [data-view]")) {
+      tab.setAttribute("aria-selected", String(tab.dataset.view === view));
+    }
+    for (const section of document.querySelectorAll("#panel section")) {
+      section.hidden = section.dataset.view !== view;
+    }
+    document.getElementById("legend").hidden = view !== "heatmap" || !map.getSource("hexes");
+    views[view]?.onShow?.();
+  }
+  for (const tab of document.querySelectorAll("nav [data-view]")) {
+    tab.addEventListener("click", () => show(tab.dataset.view));
+  }
+  show(state.view);
+  heatmap.updateLegend();
+  // for tests and for the curious: the map and the views
+  window.geocrm = { ...(window.geocrm || {}), map, views, state, ready: true };
+}
+
+main().catch((error) => {
+  showError(error);
+  window.geocrm = { ...(window.geocrm || {}), failed: String(error) };
+});

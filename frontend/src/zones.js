@@ -1,0 +1,281 @@
+// Target zones for marketers: draw a polygon, rectangle or circle (Terra Draw), or pick an
+// isochrone around a point; a live count of the customers and prospects inside under the
+// current filters (computed in PostGIS); save, list, rename, delete, export the audience.
+
+import {
+  TerraDraw,
+  TerraDrawCircleMode,
+  TerraDrawPolygonMode,
+  TerraDrawRectangleMode,
+  TerraDrawSelectMode,
+} from "terra-draw";
+import { TerraDrawMapLibreGLAdapter } from "terra-draw-maplibre-gl-adapter";
+import { api, debounce, el, formatValue, showError } from "./api.js";
+import { FILTERS, state } from "./state.js";
+
+const EDITABLE = {
+  feature: {
+    draggable: true,
+    coordinates: { midpoints: true, draggable: true, deletable: true },
+  },
+};
+
+export function initZones(map) {
+  const draw = new TerraDraw({
+    adapter: new TerraDrawMapLibreGLAdapter({ map }),
+    modes: [
+      new TerraDrawPolygonMode(),
+      new TerraDrawRectangleMode(),
+      new TerraDrawCircleMode(),
+      new TerraDrawSelectMode({
+        flags: { polygon: EDITABLE, rectangle: EDITABLE, circle: EDITABLE },
+      }),
+    ],
+  });
+  const zone = { geometry: null, kind: null, source: {} };
+  const countBox = document.getElementById("zone-count");
+  const buttons = document.getElementById("draw-modes");
+  const isoOptions = document.getElementById("isochrone-options");
+  let mode = null;
+  let counting;
+
+  function filters() {
+    return Object.fromEntries(
+      FILTERS.filter((f) => state.filters[f]).map((f) => [f, state.filters[f]]),
+    );
+  }
+
+  async function count() {
+    if (!zone.geometry) {
+      countBox.textContent = "Nothing drawn yet.";
+      return;
+    }
+    counting?.abort();
+    counting = new AbortController();
+    try {
+      const n = await api("/api/zones/count", {
+        method: "POST",
+        body: { geometry: zone.geometry, filters: filters() },
+        signal: counting.signal,
+      });
+      countBox.textContent = `${n.customers} customers · ${n.prospects} prospects inside (${n.total} in all, revenue ${formatValue("revenue", n.revenue)})`;
+      countBox.dataset.total = n.total;
+    } catch (error) {
+      showError(error);
+    }
+  }
+  const liveCount = debounce(count, 150);
+
+  function setMode(next) {
+    mode = next;
+    for (const b of buttons.querySelectorAll("button")) {
+      b.setAttribute("aria-pressed", String(b.dataset.mode === next));
+    }
+    isoOptions.hidden = next !== "isochrone";
+    if (!draw.enabled) draw.start();
+    if (["polygon", "rectangle", "circle"].includes(next)) {
+      clearDrawing();
+      draw.setMode(next);
+    } else if (next === "select") {
+      draw.setMode("select");
+    } else {
+      draw.setMode("static");
+    }
+  }
+
+  function clearDrawing() {
+    if (draw.enabled) draw.clear();
+    if (map.getSource("isochrone")) map.getSource("isochrone").setData(emptyCollection());
+    zone.geometry = null;
+    zone.kind = null;
+    zone.source = {};
+    delete countBox.dataset.total;
+    count();
+  }
+
+  buttons.addEventListener("click", (event) => {
+    const next = event.target.dataset?.mode;
+    if (!next) return;
+    if (next === "clear") {
+      clearDrawing();
+      setMode(null);
+    } else {
+      setMode(next);
+    }
+  });
+
+  // the drawn feature follows every change, while drawing and while editing
+  const follow = () => {
+    const features = draw.getSnapshot().filter((f) => f.geometry.type === "Polygon");
+    const feature = features[features.length - 1];
+    if (!feature || feature.geometry.coordinates[0].length < 4) return;
+    zone.geometry = feature.geometry;
+    zone.kind = feature.properties.mode;
+    zone.source = zone.kind === "circle" ? circleSource(feature.geometry) : {};
+    liveCount();
+  };
+  draw.on("change", follow);
+  draw.on("finish", () => {
+    follow();
+    count();
+  });
+
+  // isochrone around a clicked point
+  map.on("click", async (event) => {
+    if (state.view !== "zones" || mode !== "isochrone") return;
+    const { lng, lat } = event.lngLat;
+    const q = new URLSearchParams({
+      lon: lng.toFixed(6),
+      lat: lat.toFixed(6),
+      mode: document.getElementById("iso-mode").value,
+      minutes: document.getElementById("iso-minutes").value,
+    });
+    try {
+      const feature = await api(`/api/isochrone?${q}`);
+      if (draw.enabled) draw.clear();
+      ensureLayer(map, "isochrone", "#7570b3");
+      map.getSource("isochrone").setData(feature);
+      zone.geometry = feature.geometry;
+      zone.kind = "isochrone";
+      zone.source = {
+        center: [Number(q.get("lon")), Number(q.get("lat"))],
+        mode: q.get("mode"),
+        minutes: Number(q.get("minutes")),
+      };
+      count();
+    } catch (error) {
+      showError(error);
+    }
+  });
+
+  // save and the list of saved zones
+  document.getElementById("zone-save").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const name = document.getElementById("zone-name");
+    if (!zone.geometry) {
+      showError(new Error("Draw a zone first."));
+      return;
+    }
+    try {
+      await api("/api/zones", {
+        method: "POST",
+        body: {
+          name: name.value,
+          kind: zone.kind,
+          geometry: zone.geometry,
+          filters: filters(),
+          source: zone.source,
+        },
+      });
+      name.value = "";
+      clearDrawing();
+      setMode(null);
+      await listZones(map);
+    } catch (error) {
+      showError(error);
+    }
+  });
+
+  window.geocrm = { ...(window.geocrm || {}), draw, zone };
+  return {
+    onShow: () => listZones(map),
+    onHide: () => setMode(null),
+    refresh: count,
+  };
+}
+
+export async function listZones(map) {
+  const list = document.getElementById("zone-list");
+  let zones;
+  try {
+    zones = await api("/api/zones");
+  } catch (error) {
+    showError(error);
+    return;
+  }
+  ensureLayer(map, "saved-zones", "#e7298a");
+  map.getSource("saved-zones").setData(zones);
+  if (!zones.features.length) {
+    list.replaceChildren(el("li", { class: "empty" }, "No saved zones yet: draw one."));
+    return;
+  }
+  list.replaceChildren(
+    ...zones.features.map((feature) => {
+      const p = feature.properties;
+      const name = el("span", { class: "name" }, p.name);
+      const rename = el("button", {}, "Rename");
+      rename.addEventListener("click", () => {
+        const input = el("input", { value: p.name, "aria-label": "New name", maxlength: "200" });
+        const ok = el("button", {}, "OK");
+        ok.addEventListener("click", async () => {
+          try {
+            await api(`/api/zones/${p.zone_id}`, { method: "PUT", body: { name: input.value } });
+            await listZones(map);
+          } catch (error) {
+            showError(error);
+          }
+        });
+        name.replaceChildren(input, ok);
+      });
+      const remove = el("button", {}, "Delete");
+      remove.addEventListener("click", async () => {
+        if (remove.dataset.armed !== "yes") {
+          remove.dataset.armed = "yes";
+          remove.textContent = "Confirm delete";
+          return;
+        }
+        try {
+          await api(`/api/zones/${p.zone_id}`, { method: "DELETE" });
+          await listZones(map);
+        } catch (error) {
+          showError(error);
+        }
+      });
+      const show = el("button", {}, "Show");
+      show.addEventListener("click", () => map.fitBounds(bounds(feature.geometry), { padding: 40 }));
+      return el(
+        "li",
+        { "data-zone-id": p.zone_id },
+        name,
+        el("span", { class: "hint" }, `${p.total} inside`),
+        show,
+        rename,
+        el("a", { href: `/api/zones/${p.zone_id}/audience.csv`, download: "" }, "Export CSV"),
+        remove,
+      );
+    }),
+  );
+}
+
+function emptyCollection() {
+  return { type: "FeatureCollection", features: [] };
+}
+
+function ensureLayer(map, id, colour) {
+  if (map.getSource(id)) return;
+  map.addSource(id, { type: "geojson", data: emptyCollection() });
+  map.addLayer({ id: `${id}-fill`, type: "fill", source: id, paint: { "fill-color": colour, "fill-opacity": 0.12 } });
+  map.addLayer({ id: `${id}-line`, type: "line", source: id, paint: { "line-color": colour, "line-width": 2 } });
+}
+
+function bounds(geometry) {
+  const points = geometry.type === "Polygon" ? geometry.coordinates.flat() : geometry.coordinates.flat(2);
+  const xs = points.map((p) => p[0]);
+  const ys = points.map((p) => p[1]);
+  return [
+    [Math.min(...xs), Math.min(...ys)],
+    [Math.max(...xs), Math.max(...ys)],
+  ];
+}
+
+/** Centre and radius (metres) of a circle drawn as a polygon. */
+function circleSource(geometry) {
+  const ring = geometry.coordinates[0].slice(0, -1);
+  const lon = ring.reduce((s, p) => s + p[0], 0) / ring.length;
+  const lat = ring.reduce((s, p) => s + p[1], 0) / ring.length;
+  const [x, y] = ring[0];
+  const metres =
+    6371008.8 *
+    Math.hypot(((x - lon) * Math.PI * Math.cos((lat * Math.PI) / 180)) / 180, ((y - lat) * Math.PI) / 180);
+  return { center: [lon, lat], radius_m: Math.round(metres) };
+}

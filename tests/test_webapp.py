@@ -1,0 +1,286 @@
+"""The web map app in a real browser: Debian's chromium, headless, driven by Playwright,
+against the app served over real HTTP. Screenshots are kept in tests/artifacts/."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from PIL import Image
+from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import text
+
+from geocrm.api.app import FRONTEND_DIST, create_app
+from geocrm.cube import build_cube
+from geocrm.enrich import enrich
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+# software WebGL for MapLibre in a headless browser
+CHROMIUM_ARGS = ["--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+VIEW = "#15/60.1680/24.9440"  # central Helsinki, the hex layer at resolution 11
+HEX_COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
+
+
+@pytest.fixture(scope="module")
+def server(engine, demo) -> Iterator[str]:
+    """The app on a free port of 127.0.0.1, in a thread of this process."""
+    assert FRONTEND_DIST.joinpath("index.html").is_file(), "run scripts/build-frontend.sh"
+    enrich(engine, progress=False)
+    build_cube(engine)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if uv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    uv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Session:
+    """A page with its console errors and every request it made."""
+
+    def __init__(self, browser: Browser, base: str, width: int = 1280, height: int = 800):
+        self.base = base
+        self.page: Page = browser.new_page(viewport={"width": width, "height": height})
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+
+    def open(self, path: str) -> Page:
+        self.page.goto(self.base + path)
+        self.page.wait_for_function(
+            "window.geocrm && (window.geocrm.ready || window.geocrm.failed)", timeout=30_000
+        )
+        assert not self.page.evaluate("window.geocrm.failed"), self.page.evaluate(
+            "window.geocrm.failed"
+        )
+        self.settle()
+        return self.page
+
+    def settle(self) -> None:
+        """Wait until the map has drawn everything it asked for."""
+        self.page.wait_for_function(
+            "window.geocrm.map.loaded() && window.geocrm.map.areTilesLoaded()", timeout=30_000
+        )
+        self.page.wait_for_timeout(500)
+
+    def map_image(self, name: str) -> Image.Image:
+        ARTIFACTS.mkdir(exist_ok=True)
+        png = self.page.locator("#map").screenshot(path=str(ARTIFACTS / f"{name}.png"))
+        return Image.open(io.BytesIO(png)).convert("RGB")
+
+    def foreign_requests(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith((self.base, "data:", "blob:"))]
+
+    def close(self) -> None:
+        self.page.close()
+
+
+@pytest.fixture
+def session(browser, server) -> Iterator[Session]:
+    s = Session(browser, server)
+    yield s
+    s.close()
+
+
+def _share(image: Image.Image, hex_colour: str, tolerance: int = 40) -> float:
+    """Share of the pixels within ``tolerance`` of a colour (blended over the base map)."""
+    target = tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    pixels = list(image.resize((320, 200)).get_flattened_data())
+    near = sum(
+        1 for p in pixels if sum(abs(a - b) for a, b in zip(p, target, strict=True)) <= tolerance
+    )
+    return near / len(pixels)
+
+
+def _hex_share(image: Image.Image) -> float:
+    # hexes are drawn at 65% opacity over a light base map: compare with the blended colour
+    blended = []
+    for colour in HEX_COLOURS:
+        rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+        mixed = [round(0.65 * c + 0.35 * 240) for c in rgb]
+        blended.append("#" + "".join(f"{c:02x}" for c in mixed))
+    return sum(_share(image, c, tolerance=60) for c in blended)
+
+
+def test_the_page_loads_with_no_errors_and_no_outside_request(session):
+    page = session.open(f"/?measure=revenue{VIEW}")
+    assert page.title() == "GeoCRM"
+    assert session.errors == []
+    assert session.foreign_requests() == []
+    # it asked for tiles of the base map and of the hex layer, from our server
+    assert any("/tiles/base/" in u for u in session.requests)
+    assert any("/tiles/hexes/" in u and "measure=revenue" in u for u in session.requests)
+
+
+def test_hex_tiles_render_in_the_layer_colours(session):
+    session.open(f"/?measure=customers{VIEW}")
+    drawn = session.page.evaluate(
+        "window.geocrm.map.queryRenderedFeatures({layers: ['hexes-fill']}).length"
+    )
+    assert drawn > 10
+    assert _hex_share(session.map_image("heatmap-customers")) > 0.2
+    legend = session.page.locator("#legend")
+    assert legend.is_visible()
+    assert "customers" in legend.inner_text()
+    assert session.errors == []
+
+
+def test_changing_the_measure_changes_the_picture_and_the_url(session):
+    page = session.open(f"/?measure=customers{VIEW}")
+    before = session.map_image("measure-before")
+    legend_before = page.locator("#legend").inner_text()
+    page.select_option("#measure", "mean_churn_risk")
+    page.wait_for_function("window.location.search.includes('measure=mean_churn_risk')")
+    session.settle()
+    page.wait_for_function(
+        "document.getElementById('legend').innerText.includes('churn')", timeout=10_000
+    )
+    after = session.map_image("measure-after")
+    changed = sum(
+        1
+        for a, b in zip(
+            before.resize((320, 200)).get_flattened_data(),
+            after.resize((320, 200)).get_flattened_data(),
+            strict=True,
+        )
+        if a != b
+    )
+    assert changed > 500
+    assert page.locator("#legend").inner_text() != legend_before
+    # the URL keeps the view: reloading it gives the same measure
+    session.open("/" + page.url.split("/", 3)[3])
+    assert page.locator("#measure").input_value() == "mean_churn_risk"
+    assert session.errors == []
+
+
+def test_clicking_a_hex_opens_its_panel_with_drill_down(session):
+    page = session.open("/?measure=customers#13/60.1680/24.9440")
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    panel = page.locator("#cell")
+    panel.get_by_text("Top customers by revenue").wait_for(timeout=10_000)
+    assert "Hexagon" in panel.inner_text()
+    assert "res 9" in panel.inner_text()
+    assert page.evaluate("window.geocrm.state.cell") in page.url
+    # drill down to the first child, then roll back up
+    panel.locator("ul.children button").first.click()
+    panel.get_by_text("res 10", exact=False).first.wait_for()
+    page.wait_for_function("document.querySelector('#cell h2')?.innerText.includes('Hexagon')")
+    assert "Drill down" in panel.inner_text()
+    panel.get_by_role("button", name="Roll up ↑").click()
+    page.wait_for_function(
+        "document.querySelector('#cell .crumbs')?.innerText.trim().endsWith('res 9')"
+    )
+    session.map_image("hex-panel")
+    assert session.errors == []
+
+
+def test_filters_redraw_and_no_match_is_an_empty_state(session):
+    page = session.open(f"/?measure=customers{VIEW}")
+    page.select_option("select[name=stage]", "partner")
+    page.wait_for_function("window.location.search.includes('stage=partner')")
+    session.settle()
+    assert any("stage=partner" in u for u in session.requests if "/tiles/hexes/" in u)
+    assert session.errors == []
+
+
+def test_phone_sized_viewport(browser, server):
+    phone = Session(browser, server, width=390, height=844)
+    try:
+        page = phone.open(f"/?measure=revenue{VIEW}")
+        assert page.locator("#map").bounding_box()["height"] > 300
+        assert page.locator("#measure").is_visible()
+        phone.map_image("phone")
+        assert phone.errors == []
+    finally:
+        phone.close()
+
+
+def test_drawing_a_zone_counts_saves_and_exports_the_same_customers(session, engine):
+    page = session.open("/?view=zones#15/60.1680/24.9440")
+    page.get_by_role("button", name="Rectangle").click()
+    box = page.locator("#map").bounding_box()
+    x0, y0 = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3
+    x1, y1 = box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.7
+    page.mouse.click(x0, y0)
+    page.mouse.move(x1, y1, steps=8)
+    page.mouse.click(x1, y1)
+    page.wait_for_function("document.getElementById('zone-count').dataset.total !== undefined")
+    shown = int(page.locator("#zone-count").get_attribute("data-total"))
+    geometry = page.evaluate("window.geocrm.zone.geometry")
+    with engine.connect() as conn:
+        expected = conn.execute(
+            text(
+                "SELECT count(*) FROM crm.customers WHERE ST_Intersects(geom, "
+                "ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326))"
+            ),
+            {"g": json.dumps(geometry)},
+        ).scalar_one()
+    assert expected > 0
+    assert shown == expected
+    assert str(expected) in page.locator("#zone-count").inner_text()
+
+    page.fill("#zone-name", "Browser test zone")
+    page.get_by_role("button", name="Save zone").click()
+    item = page.locator("#zone-list li", has_text="Browser test zone")
+    item.wait_for()
+    assert f"{expected} inside" in item.inner_text()
+    href = item.get_by_role("link", name="Export CSV").get_attribute("href")
+    csv_text = page.evaluate(f"fetch('{href}').then(r => r.text())")
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert len(rows) == expected
+    assert list(rows[0])[:6] == ["customer_id", "name", "address", "stage", "revenue", "rep"]
+    session.map_image("zone")
+    assert session.errors == []
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM crm.target_zones WHERE name = 'Browser test zone'"))
+
+
+def test_accounts_search_flies_to_a_customer_and_shows_its_card(session, engine):
+    with engine.connect() as conn:
+        customer_id, name = conn.execute(
+            text(
+                "SELECT c.customer_id, c.name FROM crm.customers c "
+                "JOIN crm.interactions i USING (customer_id) "
+                "JOIN crm.customer_enrichment e USING (customer_id) ORDER BY 1 LIMIT 1"
+            )
+        ).one()
+    page = session.open("/?view=accounts#13/60.1680/24.9440")
+    page.fill("#search", name)
+    result = page.locator(f"#search-results li[data-customer-id='{customer_id}']")
+    result.click()
+    card = page.locator("#card")
+    card.get_by_text("History").wait_for()
+    page.wait_for_function("window.geocrm.map.getZoom() > 16.5")
+    assert name in card.inner_text()
+    assert "Nearest store" in card.inner_text()
+    assert card.locator("table.history tr").count() > 0
+    session.map_image("account")
+    assert session.errors == []
