@@ -232,7 +232,9 @@ def test_drawing_a_zone_counts_saves_and_exports_the_same_customers(session, eng
     page.mouse.click(x0, y0)
     page.mouse.move(x1, y1, steps=8)
     page.mouse.click(x1, y1)
-    page.wait_for_function("document.getElementById('zone-count').dataset.total !== undefined")
+    page.wait_for_function(
+        "window.geocrm.zone.geometry && window.geocrm.zone.counted === window.geocrm.zone.geometry"
+    )
     shown = int(page.locator("#zone-count").get_attribute("data-total"))
     geometry = page.evaluate("window.geocrm.zone.geometry")
     with engine.connect() as conn:

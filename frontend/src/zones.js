@@ -32,7 +32,8 @@ export function initZones(map) {
       }),
     ],
   });
-  const zone = { geometry: null, kind: null, source: {} };
+  // the zone being drawn; `counted` is the geometry the count on screen is for
+  const zone = { geometry: null, kind: null, source: {}, counted: null };
   const countBox = document.getElementById("zone-count");
   const buttons = document.getElementById("draw-modes");
   const isoOptions = document.getElementById("isochrone-options");
@@ -52,12 +53,15 @@ export function initZones(map) {
     }
     counting?.abort();
     counting = new AbortController();
+    const geometry = zone.geometry;
     try {
       const n = await api("/api/zones/count", {
         method: "POST",
-        body: { geometry: zone.geometry, filters: filters() },
+        body: { geometry, filters: filters() },
         signal: counting.signal,
       });
+      if (zone.geometry !== geometry) return; // drawn on since: a newer count follows
+      zone.counted = geometry;
       countBox.textContent = `${n.customers} customers · ${n.prospects} prospects inside (${n.total} in all, revenue ${formatValue("revenue", n.revenue)})`;
       countBox.dataset.total = n.total;
     } catch (error) {
@@ -89,6 +93,7 @@ export function initZones(map) {
     zone.geometry = null;
     zone.kind = null;
     zone.source = {};
+    zone.counted = null;
     delete countBox.dataset.total;
     count();
   }
@@ -108,7 +113,8 @@ export function initZones(map) {
   const follow = () => {
     const features = draw.getSnapshot().filter((f) => f.geometry.type === "Polygon");
     const feature = features[features.length - 1];
-    if (!feature || feature.geometry.coordinates[0].length < 4) return;
+    // a shape still collapsed to a point or a line (the first moves of a drawing) has no inside
+    if (!feature || Math.abs(ringArea(feature.geometry.coordinates[0])) < 1e-12) return;
     zone.geometry = feature.geometry;
     zone.kind = feature.properties.mode;
     zone.source = zone.kind === "circle" ? circleSource(feature.geometry) : {};
@@ -266,6 +272,15 @@ function bounds(geometry) {
     [Math.min(...xs), Math.min(...ys)],
     [Math.max(...xs), Math.max(...ys)],
   ];
+}
+
+/** Planar area of a ring in square degrees (the shoelace formula); 0 when degenerate. */
+function ringArea(ring) {
+  let twice = 0;
+  for (let i = 0; i + 1 < ring.length; i++) {
+    twice += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1];
+  }
+  return ring.length < 4 ? 0 : twice / 2;
 }
 
 /** Centre and radius (metres) of a circle drawn as a polygon. */
