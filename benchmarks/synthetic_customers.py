@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +25,16 @@ CHUNK = 100_000
 
 
 def write_synthetic_customers(
-    out: Path, rows: int, *, seed: int = 1, bbox: tuple[float, float, float, float] = HELSINKI_BBOX
+    out: Path,
+    rows: int,
+    *,
+    seed: int = 1,
+    bbox: tuple[float, float, float, float] = HELSINKI_BBOX,
+    segments: Sequence[str] = (),
 ) -> Path:
-    """Write ``rows`` synthetic customers to ``out`` (CSV), chunk by chunk."""
+    """Write ``rows`` synthetic customers to ``out`` (CSV), chunk by chunk.
+
+    With ``segments``, a ``segment`` column draws one of them per customer (uniformly)."""
     rng = np.random.default_rng(seed)
     min_lon, min_lat, max_lon, max_lat = bbox
     centres = rng.uniform((min_lon, min_lat), (max_lon, max_lat), size=(6, 2))
@@ -60,6 +68,8 @@ def write_synthetic_customers(
                 "lon": np.round(lon, 7),
             }
         )
+        if segments:
+            frame.insert(4, "segment", np.array(segments)[rng.integers(len(segments), size=n)])
         frame.to_csv(out, mode="w" if start == 0 else "a", header=start == 0, index=False)
     return out
 

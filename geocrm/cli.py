@@ -178,13 +178,29 @@ def cmd_enrich(args: argparse.Namespace) -> int:
 
 
 def cmd_cube(args: argparse.Namespace) -> int:
-    from geocrm.cube import build_cube
+    from geocrm.cube import build_cube, refresh_cube
 
-    summary = build_cube(_migrated_engine())
+    engine = _migrated_engine()
+    if args.action == "refresh":
+        result = refresh_cube(engine)
+        seconds = result["seconds"]
+        if not result["cells"]:
+            print(f"hex cube is up to date: nothing queued ({seconds['total'] * 1000:.0f} ms)")
+            return 0
+        steps = ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items() if k != "total")
+        summary = result["summary"]
+        print(
+            f"hex cube refreshed: {result['cells']} changed res-11 cells "
+            f"({result['customers']} customers) recomputed with their ancestors at res 5-10 "
+            f"in {seconds['total']:.2f} s ({steps}); now "
+            f"{summary['fact_rows']} fact rows, {summary['customers_counted']} customers"
+        )
+        return 0
+    summary = build_cube(engine)
     print(
         f"hex cube built: {summary['fact_rows']} fact rows, {summary['customers_counted']} "
-        f"customers, cells per resolution {summary['cells_per_res']} "
-        f"in {summary['seconds']['total']:.1f} s"
+        f"customers, cells per resolution {summary['cells_per_res']}, months of activity "
+        f"{_month_span(summary['months'])} in {summary['seconds']['total']:.1f} s"
     )
     return 0
 
@@ -245,6 +261,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         )
     print(report.render())
     return 0
+
+
+def _month_span(months: list[str]) -> str:
+    return f"{months[0]}..{months[-1]}" if months else "none"
 
 
 def print_json(payload: object) -> None:
@@ -386,7 +406,12 @@ def build_parser() -> argparse.ArgumentParser:
     enr.set_defaults(func=cmd_enrich)
 
     cube = sub.add_parser("cube", help="the OLAP hex cube (H3 cells x dimensions -> measures)")
-    cube.add_argument("action", choices=["build"])
+    cube.add_argument(
+        "action",
+        choices=["build", "refresh"],
+        help="build: everything, from scratch; refresh: only the cells changed since "
+        "(imports, pins and enrich refresh it themselves)",
+    )
     cube.set_defaults(func=cmd_cube)
 
     zones_cmd = sub.add_parser("zones", help="marketers' target zones: list, export an audience")

@@ -1,17 +1,37 @@
 """The OLAP hex cube: customer measures per H3 cell at resolutions 5..11, filterable.
 
-``build_cube`` rebuilds, set-based and in one transaction, three tables of schema ``cube``
-(``spatial_sql/migrations/0007_cube.sql``):
+Four tables of schema ``cube`` (``spatial_sql/migrations/0007_cube.sql``, ``0009``):
 
 * ``cube.facts`` — additive measures per res-11 cell x stage x segment x kind x building
   class x nearest store x rep x territory;
+* ``cube.activity_facts`` — the same per month of activity (below);
 * ``cube.cell_context`` — foot traffic, addressable buildings and households per res-11 cell;
-* ``cube.rollup`` — the unfiltered totals per cell at every resolution (GROUPING SETS).
+* ``cube.rollup`` — the unfiltered totals per cell at every resolution.
 
 A question without filters is answered from ``cube.rollup``; any filter combination is
 aggregated at query time from ``cube.facts`` with ``ref.h3_cell_to_parent``. Both paths
 return the same additive sums (exact ``numeric``), and the derived measures (means,
 penetration) are computed from them here, so the caller cannot tell which path answered.
+
+**Freshness.** ``build_cube`` computes everything (an explicit ``geocrm cube build``, once).
+From then on, triggers queue the res-11 cells whose customers, enrichment or interactions
+change (``cube.dirty_cells``), and ``refresh_cube`` recomputes the facts of just those
+cells and the roll-up rows of their ancestors, in one transaction that costs what the
+customers of those cells cost; the build and the refresh run the same SQL, restricted to a
+set of cells (``spatial_sql/cube/refresh_*.sql``).
+``geocrm.freshness`` calls it after every import, manual pin, re-geocoding and enrichment.
+Readers never wait: both write with DELETE + INSERT (MVCC), never TRUNCATE.
+
+**Month of activity.** The filter ``month=YYYY-MM`` selects the customers that had at least
+one interaction in that month (``cube.activity_month(occurred_at)``: the calendar month in
+UTC). Under it the interaction counts (orders, support requests, ...) count only that
+month's interactions, and every other measure (customers, prospects, revenue, lifetime
+value, satisfaction, churn risk, and the context of the cells) is that of the selected
+customers, with their current attributes. It combines with every other filter and is
+answered from ``cube.activity_facts`` (the facts per month). One month per question: a
+customer active in two months would be counted twice in a sum over months, so several
+months are refused (``InvalidInput``) rather than answered wrongly. The cell detail breaks
+a cell down by month too.
 """
 
 from __future__ import annotations
@@ -19,6 +39,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import time
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -91,8 +112,9 @@ FILTERS: dict[str, bool] = {
     "rep_id": True,
     "territory_id": True,
 }
+#: The month-of-activity filter (``YYYY-MM``, one month per question).
+MONTH = "month"
 TOP_CUSTOMERS = 10
-_BUILD_STEPS = ("build_facts", "build_context", "build_rollup")
 _INTEGER_MEASURES = frozenset(ADDITIVE) - {"revenue", "ltv", "households"}
 
 
@@ -107,48 +129,131 @@ def _sql(name: str) -> TextClause:
 def build_cube(engine: Engine) -> dict[str, Any]:
     """Rebuild the whole cube from the enriched customers, in one transaction.
 
-    Readers see the previous cube until the rebuild commits. Customers without an
-    enrichment row (unplaced, or moved since the last ``geocrm enrich``) are left out.
+    Readers see the previous cube until the rebuild commits (it deletes and inserts; it
+    does not truncate, so nobody waits for it). Customers without an enrichment row
+    (unplaced, or moved since the last enrichment) are left out. The refresh queue is
+    emptied: the build covers every change committed before it.
 
     Returns
     -------
     dict
         Row counts (``fact_rows``, ``context_cells``, ``customers_counted``,
-        ``cells_per_res``), the segments found, and ``seconds`` per step and in total.
+        ``cells_per_res``), the segments and months found, and ``seconds`` per step and in
+        total.
     """
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     with bulk_transaction(engine) as conn:
-        driver = conn.connection.driver_connection
-        for step in _BUILD_STEPS:
-            step_started = time.perf_counter()
-            driver.execute(sql_file(f"cube/{step}.sql"))
-            seconds[step.removeprefix("build_")] = round(time.perf_counter() - step_started, 3)
-        conn.execute(text("ANALYZE cube.facts"))
-        conn.execute(text("ANALYZE cube.rollup"))
-        row = conn.execute(_sql("build_summary")).mappings().one()
-        summary = {
-            "fact_rows": row["fact_rows"],
-            "context_cells": row["context_cells"],
-            "customers_counted": int(row["customers_counted"]),
-            "cells_per_res": {int(k): v for k, v in (row["cells_per_res"] or {}).items()},
-            "segments": sorted(row["segments"]),
-        }
+        conn.execute(_sql("lock"))
+        _run_steps(conn, ("build_context", "scope_all", "refresh_facts", "refresh_rollup"), seconds)
+        conn.execute(text("ANALYZE cube.facts, cube.activity_facts, cube.rollup"))
+        summary = _summary(conn)
         seconds["total"] = round(time.perf_counter() - started, 3)
         conn.execute(
             _sql("record_build"),
             {"seconds": json.dumps(seconds), "summary": json.dumps(summary)},
         )
+    # the build deleted every row it replaced: reclaim them now rather than at autovacuum
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM cube.facts, cube.activity_facts, cube.rollup, cube.cell_context"))
     return {**summary, "seconds": seconds}
 
 
+def refresh_cube(engine: Engine) -> dict[str, Any]:
+    """Bring the cube up to date with the changes queued since the last build or refresh.
+
+    The queued res-11 cells (``cube.dirty_cells``) get their facts recomputed (deleted and
+    inserted again) and the roll-up rows of their ancestors at res 5..10 too, in one
+    transaction, with the same SQL as ``build_cube`` restricted to those cells. With an
+    empty queue nothing is written. Cell context (buildings, foot traffic) is not
+    refreshed: it changes with the city or the network layers, after which
+    ``geocrm enrich`` rebuilds the cube.
+
+    Raises
+    ------
+    NotFound
+        The cube was never built (``geocrm cube build`` first).
+
+    Returns
+    -------
+    dict
+        ``cells`` (res-11 cells recomputed; 0 when there was nothing to do), ``customers``
+        (the enriched customers in them, whose facts were aggregated again), ``summary``
+        (as ``last_build``) and ``seconds`` per step and in total.
+    """
+    started = time.perf_counter()
+    seconds: dict[str, float] = {}
+    with engine.connect() as conn:
+        _built(conn)
+        pending = conn.execute(_sql("pending")).scalar_one()
+    if not pending:
+        seconds["total"] = round(time.perf_counter() - started, 3)
+        return {"cells": 0, "seconds": seconds}
+    with bulk_transaction(engine) as conn:
+        conn.execute(_sql("lock"))
+        _run_steps(conn, ("scope_dirty",), seconds)
+        cells = conn.execute(_sql("scope_size")).scalar_one()
+        if cells == 0:  # a concurrent refresh took them while we waited for the lock
+            seconds["total"] = round(time.perf_counter() - started, 3)
+            return {"cells": 0, "seconds": seconds}
+        _run_steps(conn, ("refresh_facts", "refresh_rollup"), seconds)
+        customers = conn.execute(_sql("scope_customers")).scalar_one()
+        step_started = time.perf_counter()
+        summary = _summary(conn)
+        seconds["summary"] = round(time.perf_counter() - step_started, 3)
+        seconds["total"] = round(time.perf_counter() - started, 3)
+        conn.execute(
+            _sql("record_refresh"),
+            {
+                "summary": json.dumps(summary),
+                "refresh": json.dumps({"cells": cells, "customers": customers, "seconds": seconds}),
+            },
+        )
+    return {"cells": cells, "customers": customers, "summary": summary, "seconds": seconds}
+
+
+def is_built(engine: Engine) -> bool:
+    """Whether the cube has been built (the hooks that keep it fresh do nothing before)."""
+    with engine.connect() as conn:
+        return conn.execute(_sql("last_build")).first() is not None
+
+
 def last_build(engine: Engine) -> dict[str, Any] | None:
-    """When the cube was last built, with its summary; None if it never was."""
+    """When the cube was last built and refreshed, with its summary; None if never built."""
     with engine.connect() as conn:
         row = conn.execute(_sql("last_build")).mappings().first()
     if row is None:
         return None
-    return {"built_at": row["built_at"].isoformat(), "seconds": row["seconds"], **row["summary"]}
+    refreshed = row["refreshed_at"]
+    return {
+        "built_at": row["built_at"].isoformat(),
+        "seconds": row["seconds"],
+        "refreshed_at": refreshed.isoformat() if refreshed else None,
+        "last_refresh": row["refresh"],
+        **row["summary"],
+    }
+
+
+def _run_steps(conn: Connection, steps: Iterable[str], seconds: dict[str, float]) -> None:
+    """Run SQL files of ``spatial_sql/cube`` (several statements each), timing each."""
+    driver = conn.connection.driver_connection
+    for step in steps:
+        step_started = time.perf_counter()
+        driver.execute(sql_file(f"cube/{step}.sql"))
+        name = step.removeprefix("build_").removeprefix("refresh_")
+        seconds[name] = round(time.perf_counter() - step_started, 3)
+
+
+def _summary(conn: Connection) -> dict[str, Any]:
+    row = conn.execute(_sql("summary")).mappings().one()
+    return {
+        "fact_rows": row["fact_rows"],
+        "context_cells": row["context_cells"],
+        "customers_counted": int(row["customers_counted"]),
+        "cells_per_res": {int(k): v for k, v in (row["cells_per_res"] or {}).items()},
+        "segments": sorted(row["segments"]),
+        "months": list(row["months"]),
+    }
 
 
 # --------------------------------------------------------------------------- querying
@@ -172,7 +277,9 @@ def query_cube(
     filters
         Dimension name (``FILTERS``) to one value, several values (a list, or a
         comma-separated string); the values of one filter are alternatives, filters combine.
-        Without filters, cells that only have context (buildings, foot traffic) are included.
+        ``month`` (``YYYY-MM``, one month) keeps the customers active that month and counts
+        that month's interactions only (see the module docstring). Without filters, cells
+        that only have context (buildings, foot traffic) are included.
 
     Returns
     -------
@@ -192,8 +299,11 @@ def query_cube(
 def cell_detail(engine: Engine, cell: int | str) -> dict[str, Any]:
     """One cell: its measures, its top customers by revenue and a breakdown by dimension.
 
-    ``top_customers`` and the breakdown come from the live customer tables and the last
-    cube build respectively; measures are those of ``query_cube``.
+    ``top_customers`` come from the live customer tables, the breakdown from the cube;
+    measures are those of ``query_cube``. The breakdown has one list per dimension of
+    ``FILTERS`` (each adds up to the cell) and one by ``month`` of activity (the customers
+    active in each month and that month's interactions: customers active in several months
+    are in each, so the months do not add up to the cell).
     """
     cell = parse_cell(cell)
     res = _cell_res(cell)
@@ -212,10 +322,14 @@ def cell_detail(engine: Engine, cell: int | str) -> dict[str, Any]:
             }
             for c in top
         ]
-        breakdown: dict[str, list[dict[str, Any]]] = {name: [] for name in FILTERS}
-        for row in conn.execute(_sql("breakdown"), {"lo": lo, "hi": hi}).mappings():
+        breakdown: dict[str, list[dict[str, Any]]] = {name: [] for name in (*FILTERS, MONTH)}
+        rows = [
+            *conn.execute(_sql("breakdown"), {"lo": lo, "hi": hi}).mappings(),
+            *conn.execute(_sql("breakdown_month"), {"lo": lo, "hi": hi}).mappings(),
+        ]
+        for row in rows:
             value: Any = row["value"]
-            if value is not None and FILTERS[row["dimension"]]:
+            if value is not None and FILTERS.get(row["dimension"]):
                 value = int(value)
             fact_measures = _measures(
                 {
@@ -429,8 +543,8 @@ def _existing_cell(conn: Connection, cell: int) -> dict[str, Any]:
     return _select(rows[0], None)
 
 
-def _no_filters() -> dict[str, list | None]:
-    return dict.fromkeys(FILTERS)
+def _no_filters() -> dict[str, Any]:
+    return dict.fromkeys((*FILTERS, MONTH))
 
 
 def _split(value: Any) -> list[str]:
@@ -443,21 +557,26 @@ def _split(value: Any) -> list[str]:
 
 
 def validate_filters(conn: Connection, filters: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Validated filters as SQL array parameters (None: no filter on that dimension).
+    """Validated filters as SQL parameters: an array per dimension of ``FILTERS`` and
+    ``month`` as the first day of the month (None: no filter on that dimension).
 
-    Values are checked against what the data holds (stores, reps, the segments of the last
-    cube build); ``InvalidInput`` says which values are allowed."""
+    Values are checked against what the data holds (stores, reps, the segments and months
+    of the cube); ``InvalidInput`` says which values are allowed."""
     filters = dict(filters or {})
-    unknown = sorted(set(filters) - set(FILTERS))
+    unknown = sorted(set(filters) - {*FILTERS, MONTH})
     if unknown:
         raise InvalidInput(
-            f"unknown filter {', '.join(map(repr, unknown))}; filters: {', '.join(FILTERS)}"
+            f"unknown filter {', '.join(map(repr, unknown))}; filters: "
+            f"{', '.join((*FILTERS, MONTH))}"
         )
-    summary = _built(conn) if "segment" in filters else {}
+    summary = _built(conn) if {"segment", MONTH} & set(filters) else {}
     params = _no_filters()
     for name, raw in filters.items():
         values = _split(raw)
         if not values:
+            continue
+        if name == MONTH:
+            params[MONTH] = _check_month(values, summary.get("months", []))
             continue
         if FILTERS[name]:
             try:
@@ -480,6 +599,26 @@ def validate_filters(conn: Connection, filters: Mapping[str, Any] | None) -> dic
             _check_values(name, values, allowed_text)
             params[name] = sorted(set(values))
     return params
+
+
+def _check_month(values: list[str], months: list[str]) -> str:
+    """The first day (``YYYY-MM-01``) of the one month asked for, within the data's months."""
+    if len(values) > 1:
+        raise InvalidInput(
+            f"month takes one month (YYYY-MM), got {len(values)}: a customer active in "
+            "several months would be counted once per month in their sum; ask month by month"
+        )
+    value = values[0]
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise InvalidInput(f"month must be a month as YYYY-MM (e.g. 2026-03), got {value!r}")
+    if not months:
+        raise InvalidInput("the cube holds no interactions: there is no month of activity")
+    if not months[0] <= value <= months[-1]:
+        raise InvalidInput(
+            f"month {value} is outside the data: months with activity run from {months[0]} "
+            f"to {months[-1]} ({', '.join(months)})"
+        )
+    return f"{value}-01"
 
 
 def _allowed_ids(conn: Connection, name: str) -> tuple[int, ...] | None:

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from geocrm.db import bulk_transaction, query
 from geocrm.errors import InvalidInput, NotFound
+from geocrm.freshness import after_customer_change
 from geocrm.geometry import BBox, Point
 
 
@@ -61,7 +62,10 @@ def geocoding_issues(
 
 
 def pin_customer(engine: Engine, external_id: str, *, lon: float, lat: float) -> dict[str, Any]:
-    """Place a customer by hand (``match_level = manual``; re-geocoding never moves it)."""
+    """Place a customer by hand (``match_level = manual``; re-geocoding never moves it).
+
+    Then the customer is enriched at its new place and the hex cube refreshed
+    (``geocrm.freshness``; never fails the pin)."""
     point = Point(lon=lon, lat=lat)
     with engine.begin() as conn:
         row = (
@@ -74,6 +78,7 @@ def pin_customer(engine: Engine, external_id: str, *, lon: float, lat: float) ->
         )
     if row is None:
         raise NotFound(f"No customer with external id {external_id!r}")
+    after_customer_change(engine)
     return dict(row)
 
 
@@ -81,7 +86,8 @@ def regeocode(
     engine: Engine, *, everything: bool = False, progress: bool = False
 ) -> dict[str, int]:
     """Geocode customers again from their address: those not yet placed (or whose address
-    changed), or with ``everything`` all address-placed ones. Manual pins never move."""
+    changed), or with ``everything`` all address-placed ones. Manual pins never move.
+    The customers placed or moved are then enriched and the hex cube refreshed."""
     from geocrm.geocode import cached_geocoder
     from geocrm.ingest import write_geocodes
 
@@ -94,6 +100,7 @@ def regeocode(
             [r.address for r in todo], postcodes=[r.postcode for r in todo], progress=progress
         )
         write_geocodes(conn, [r.customer_id for r in todo], results)
+    after_customer_change(engine)
     placed = sum(r.match_level != "none" for r in results)
     return {"geocoded": len(results), "placed": placed, "not_placed": len(results) - placed}
 

@@ -10,6 +10,7 @@ import pytest
 import shapely
 from sqlalchemy import text
 
+from geocrm.cube import is_built
 from geocrm.customers import pin_customer
 from geocrm.enrich import enrich
 from geocrm.hexgrid import cell_to_parent, latlng_to_cells
@@ -134,7 +135,18 @@ def test_enrichment_is_incremental(engine, enriched, demo):
         ).scalar()
     pin_customer(engine, external_id, lon=24.9500, lat=60.1690)  # moved by hand
     moved = enrich(engine, progress=False)
-    assert moved.customers_enriched == 1 and not moved.network_recomputed
+    assert not moved.network_recomputed
+    # once the hex cube is built, the pin itself enriches the customer (geocrm.freshness)
+    assert moved.customers_enriched == (0 if is_built(engine) else 1)
+    with engine.connect() as conn:
+        cell = conn.execute(
+            text(
+                "SELECT e.h3_11 FROM crm.customer_enrichment e JOIN crm.customers c "
+                "USING (customer_id) WHERE c.external_id = :id"
+            ),
+            {"id": external_id},
+        ).scalar_one()
+    assert cell == latlng_to_cells([60.1690], [24.9500])[0]
 
 
 def test_hexagons_exist_for_cells_in_use_and_the_whole_city(engine, enriched):

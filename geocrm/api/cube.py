@@ -36,6 +36,7 @@ class CubeFilters:
     store_id: str | None
     rep_id: str | None
     territory_id: str | None
+    month: str | None
 
     def as_dict(self) -> dict[str, str]:
         return {k: v for k, v in vars(self).items() if v is not None}
@@ -53,8 +54,16 @@ def cube_filters(
     store_id: Annotated[str | None, Query(description=f"nearest store id: {_MANY}")] = None,
     rep_id: Annotated[str | None, Query(description=f"owner rep id: {_MANY}")] = None,
     territory_id: Annotated[str | None, Query(description=f"territory id: {_MANY}")] = None,
+    month: Annotated[
+        str | None,
+        Query(
+            description="month of activity, YYYY-MM (one month): only the customers with an "
+            "interaction that month, and only that month's interactions",
+            examples=["2026-03"],
+        ),
+    ] = None,
 ) -> CubeFilters:
-    return CubeFilters(stage, segment, kind, building_class, store_id, rep_id, territory_id)
+    return CubeFilters(stage, segment, kind, building_class, store_id, rep_id, territory_id, month)
 
 
 FiltersDep = Annotated[CubeFilters, Depends(cube_filters)]
@@ -89,7 +98,8 @@ def get_dimensions(engine: EngineDep) -> dict[str, Any]:
 
 @router.get(
     "/{cell}",
-    summary="One cell: measures, top customers by revenue, breakdown by each dimension, centre",
+    summary="One cell: measures, top customers by revenue, breakdown by each dimension and "
+    "by month of activity, centre",
 )
 def get_cell(engine: EngineDep, cell: str) -> dict[str, Any]:
     return cell_detail(engine, cell)

@@ -1,6 +1,7 @@
 -- Rebuild cube.cell_context: foot traffic of walk segments, addressable buildings and
--- households per res-11 cell.
-TRUNCATE cube.cell_context;
+-- households per res-11 cell. DELETE, not TRUNCATE: readers keep the previous rows until
+-- the build commits instead of waiting for its lock.
+DELETE FROM cube.cell_context;
 INSERT INTO cube.cell_context (h3_11, footfall_sum, footfall_n, addressable_buildings, households)
 SELECT h3_11, sum(footfall_sum), sum(footfall_n), sum(addressable_buildings), sum(households)
 FROM (

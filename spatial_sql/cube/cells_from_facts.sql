@@ -1,7 +1,9 @@
--- Cells at :res aggregated at query time from cube.facts, for any filter combination.
--- Every filter is an array (NULL: no filter). :lo/:hi (res-11 ids, NULL: everywhere)
--- restrict the facts to the descendants of one cell. With a filter (:filtered) only cells
--- with matching customers are returned; without one, also cells that only have context.
+-- Cells at :res aggregated at query time from cube.facts, for any filter combination, or
+-- from cube.activity_facts when :month (the first day of one month) is given: then only the
+-- customers active that month count, with that month's interactions. Every other filter is
+-- an array (NULL: no filter). :lo/:hi (res-11 ids, NULL: everywhere) restrict the facts to
+-- the descendants of one cell. With a filter (:filtered) only cells with matching customers
+-- are returned; without one, also cells that only have context.
 WITH facts AS (
     SELECT ref.h3_cell_to_parent(h3_11, :res) AS h3,
            sum(customers) AS customers, sum(prospects) AS prospects,
@@ -12,7 +14,21 @@ WITH facts AS (
            sum(complaints) AS complaints, sum(visits) AS visits,
            sum(survey_responses) AS survey_responses,
            sum(campaign_responses) AS campaign_responses
-    FROM cube.facts
+    FROM (
+        SELECT h3_11, stage, segment, kind, building_class, store_id, rep_id, territory_id,
+               customers, prospects, revenue, ltv, satisfaction_sum, satisfaction_n,
+               churn_sum, churn_n, orders, support_requests, complaints, visits,
+               survey_responses, campaign_responses
+        FROM cube.facts
+        WHERE CAST(:month AS date) IS NULL
+        UNION ALL
+        SELECT h3_11, stage, segment, kind, building_class, store_id, rep_id, territory_id,
+               customers, prospects, revenue, ltv, satisfaction_sum, satisfaction_n,
+               churn_sum, churn_n, orders, support_requests, complaints, visits,
+               survey_responses, campaign_responses
+        FROM cube.activity_facts
+        WHERE month = CAST(:month AS date)
+    ) f
     WHERE (CAST(:lo AS bigint) IS NULL OR h3_11 BETWEEN CAST(:lo AS bigint) AND CAST(:hi AS bigint))
       AND (CAST(:stage AS text[]) IS NULL OR stage = ANY (CAST(:stage AS text[])))
       AND (CAST(:segment AS text[]) IS NULL OR segment = ANY (CAST(:segment AS text[])))

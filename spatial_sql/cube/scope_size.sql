@@ -1,0 +1,2 @@
+-- How many cells this build or refresh recomputes.
+SELECT count(*) FROM cube_scope
