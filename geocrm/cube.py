@@ -428,7 +428,8 @@ def cells_csv(cells: list[dict[str, Any]]) -> str:
 
 def dimensions(engine: Engine) -> dict[str, Any]:
     """The measures, and the values each filter can take (stores and reps with their names;
-    segments as of the last build) — what a client offers in its pickers."""
+    segments and months of activity as of the last build or refresh) — what a client offers
+    in its pickers."""
     with engine.connect() as conn:
         row = conn.execute(_sql("last_build")).mappings().first()
         named: dict[str, list[dict[str, Any]]] = {"store_id": [], "rep_id": []}
@@ -442,6 +443,7 @@ def dimensions(engine: Engine) -> dict[str, Any]:
         "building_class": list(BUILDING_CLASSES),
         **named,
         "territory_id": [],
+        MONTH: list(row["summary"].get("months", [])) if row else [],
     }
 
 

@@ -45,7 +45,7 @@ TILEJSON_VERSION = "3.0.0"
 WORLD_BOUNDS = (-180.0, -85.051129, 180.0, 85.051129)
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_CUBE_FILTERS = frozenset(cube.FILTERS)
+_CUBE_FILTERS = frozenset((*cube.FILTERS, cube.MONTH))
 _TRADE_AREA_KINDS = ("isochrone", "ring", "huff_primary", "huff_secondary")
 _MODES = ("walk", "drive")
 #: What each query parameter of a layer may be; the catalogue names them per layer.
@@ -53,6 +53,7 @@ PARAM_DOCS: dict[str, str] = {
     "measure": "the measure drawn as `value`: " + ", ".join(cube.MEASURES),
     "res": f"H3 resolution {cube.RESOLUTIONS[0]}..{cube.RESOLUTIONS[-1]} instead of the zoom's",
     **{name: f"cube filter {name}: one value or several, comma-separated" for name in cube.FILTERS},
+    cube.MONTH: "month of activity YYYY-MM (one month): customers with interactions that month",
     "trade_area_kind": "trade-area kind: " + ", ".join(_TRADE_AREA_KINDS),
     "mode": "travel mode: walk, drive",
     "trade_area_store_id": "store ids, comma-separated",

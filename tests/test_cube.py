@@ -321,6 +321,7 @@ def test_dimensions_name_every_filter_value(engine, built):
     assert dims["measures"] == list(MEASURES)
     assert set(dims) >= set(cube.FILTERS)
     assert dims["segment"] == sorted(built["segments"])
+    assert dims["month"] == built["months"]
     with engine.connect() as conn:
         stores = dict(conn.execute(text("SELECT store_id, name FROM crm.stores")).all())
     assert {s["id"]: s["name"] for s in dims["store_id"]} == stores

@@ -221,6 +221,47 @@ def test_hex_tiles_add_up_to_the_cube_at_every_zoom(app_client, engine, city_bou
         assert all(c.get("prospects", 0) == 0 for c in filtered.values())
 
 
+def test_hex_and_customer_tiles_under_a_month_of_activity(app_client, engine, city_bounds, built):
+    """month=YYYY-MM draws the customers active that month and that month's interactions,
+    like /api/cube: the cells of the covering tiles add up to the raw counts."""
+    month = built["months"][-2]
+    with engine.connect() as conn:
+        active, orders = conn.execute(
+            text(
+                "SELECT count(DISTINCT i.customer_id), count(*) FILTER (WHERE i.type = 'order') "
+                "FROM crm.interactions i JOIN crm.customer_enrichment e USING (customer_id) "
+                "WHERE cube.activity_month(i.occurred_at) = CAST(:m AS date)"
+            ),
+            {"m": f"{month}-01"},
+        ).one()
+    assert active > 0
+    tiles = tiles_covering(city_bounds, 12)
+    cells = _features_by_h3(app_client, "hexes", "hexes", tiles, month=month)
+    assert sum(c.get("customers", 0) + c.get("prospects", 0) for c in cells.values()) == active
+    assert sum(c.get("orders", 0) for c in cells.values()) == orders
+    clusters = _features_by_h3(app_client, "customers", "customer_clusters", tiles, month=month)
+    assert sum(c["count"] for c in clusters.values()) == active
+    z = 16
+    x, y = tile_xy(*CENTRE, z)
+    points = _get(app_client, "customers", z, x, y, month=month).get("customers", {})
+    ids = {f["id"] for f in points.get("features", [])}
+    with engine.connect() as conn:
+        expected = set(
+            conn.execute(
+                text(
+                    "SELECT DISTINCT c.customer_id FROM crm.customers c "
+                    "JOIN crm.interactions i USING (customer_id) WHERE c.geom && ST_Transform("
+                    "ST_TileEnvelope(:z, :x, :y, margin => 64.0 / 4096), 4326) "
+                    "AND cube.activity_month(i.occurred_at) = CAST(:m AS date)"
+                ),
+                {"z": z, "x": x, "y": y, "m": f"{month}-01"},
+            ).scalars()
+        )
+    assert ids == expected
+    bad = app_client.get(f"/tiles/hexes/12/{tiles[0][1]}/{tiles[0][2]}.mvt?month=1999-01")
+    assert bad.status_code == 422 and "month" in bad.json()["detail"]
+
+
 def test_hex_value_is_the_chosen_measure(app_client):
     z = 13
     x, y = tile_xy(*CENTRE, z)

@@ -35,8 +35,9 @@ AS $$ SELECT (ARRAY[5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 7, 8, 9, 9, 10, 11])[least(gre
 
 -- The cube's additive sums per cell at resolution res, for the cells whose hexagon meets
 -- the box: from the precomputed roll-up when no filter is set, otherwise aggregated from
--- the res-11 facts (each cell's descendants are an id range of cube.facts) -- the same
--- two paths, with the same sums, as geocrm.cube.query_cube.
+-- the res-11 facts (each cell's descendants are an id range of cube.facts), or from the
+-- facts of one month of activity (cube.activity_facts) when query.month ('YYYY-MM-01') is
+-- set -- the same paths, with the same sums, as geocrm.cube.query_cube.
 CREATE OR REPLACE FUNCTION tiles.cube_cells(res integer, box geometry, query json)
 RETURNS TABLE (
     h3 bigint, geom geometry, customers numeric, prospects numeric, revenue numeric,
@@ -47,6 +48,7 @@ RETURNS TABLE (
     households numeric)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
+#variable_conflict use_column
 DECLARE
     f_stage text[] := tiles.texts(query -> 'stage');
     f_segment text[] := tiles.texts(query -> 'segment');
@@ -55,9 +57,10 @@ DECLARE
     f_store bigint[] := tiles.ints(query -> 'store_id');
     f_rep bigint[] := tiles.ints(query -> 'rep_id');
     f_territory bigint[] := tiles.ints(query -> 'territory_id');
+    f_month date := (query ->> 'month')::date;
 BEGIN
     IF coalesce(f_stage, f_segment, f_kind, f_class) IS NULL
-       AND coalesce(f_store, f_rep, f_territory) IS NULL THEN
+       AND coalesce(f_store, f_rep, f_territory) IS NULL AND f_month IS NULL THEN
         RETURN QUERY
         SELECT c.h3, c.geom, r.customers::numeric, r.prospects::numeric, r.revenue, r.ltv,
                r.satisfaction_sum, r.satisfaction_n::numeric, r.churn_sum, r.churn_n::numeric,
@@ -87,7 +90,18 @@ BEGIN
                sum(f.survey_responses) AS survey_responses,
                sum(f.campaign_responses) AS campaign_responses
         FROM cells c
-        JOIN cube.facts f ON f.h3_11 BETWEEN c.lo AND c.hi
+        JOIN (SELECT h3_11, stage, segment, kind, building_class, store_id, rep_id,
+                     territory_id, customers, prospects, revenue, ltv, satisfaction_sum,
+                     satisfaction_n, churn_sum, churn_n, orders, support_requests,
+                     complaints, visits, survey_responses, campaign_responses
+              FROM cube.facts WHERE f_month IS NULL
+              UNION ALL
+              SELECT h3_11, stage, segment, kind, building_class, store_id, rep_id,
+                     territory_id, customers, prospects, revenue, ltv, satisfaction_sum,
+                     satisfaction_n, churn_sum, churn_n, orders, support_requests,
+                     complaints, visits, survey_responses, campaign_responses
+              FROM cube.activity_facts WHERE month = f_month) f
+          ON f.h3_11 BETWEEN c.lo AND c.hi
         WHERE (f_stage IS NULL OR f.stage = ANY (f_stage))
           AND (f_segment IS NULL OR f.segment = ANY (f_segment))
           AND (f_kind IS NULL OR f.kind = ANY (f_kind))

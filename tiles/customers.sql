@@ -1,7 +1,7 @@
 -- Layer "customers": one point per customer from query.points_from (default zoom 15) up;
 -- below it, customers aggregated per H3 cell of the zoom's resolution (from the cube), one
 -- point per cell at its centre with the counts. Filters as the hex layer (stage, segment,
--- kind, building_class, store_id, rep_id, territory_id). Over the feature cap, the
+-- kind, building_class, store_id, rep_id, territory_id, month). Over the feature cap, the
 -- customers with the highest revenue are drawn.
 CREATE OR REPLACE FUNCTION tiles.customers(z integer, x integer, y integer, query json)
 RETURNS bytea
@@ -19,6 +19,7 @@ DECLARE
     f_store bigint[] := tiles.ints(query -> 'store_id');
     f_rep bigint[] := tiles.ints(query -> 'rep_id');
     f_territory bigint[] := tiles.ints(query -> 'territory_id');
+    f_month date := (query ->> 'month')::date;
     mvt bytea;
 BEGIN
     IF z < coalesce((query ->> 'points_from')::integer, 15) THEN
@@ -53,6 +54,12 @@ BEGIN
                    WHERE e.customer_id = c.customer_id
                      AND (f_class IS NULL OR e.building_class = ANY (f_class))
                      AND (f_store IS NULL OR e.nearest_store_id = ANY (f_store))))
+              -- active in the month (cube.activity_month: the calendar month in UTC)
+              AND (f_month IS NULL OR EXISTS (
+                   SELECT FROM crm.interactions i
+                   WHERE i.customer_id = c.customer_id
+                     AND i.occurred_at >= f_month::timestamp AT TIME ZONE 'UTC'
+                     AND i.occurred_at < (f_month + interval '1 month') AT TIME ZONE 'UTC'))
             -- over the cap, the biggest accounts are the ones drawn
             ORDER BY c.annual_revenue DESC, c.customer_id
             LIMIT cap

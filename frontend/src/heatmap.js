@@ -14,6 +14,7 @@ const LABELS = {
   building_class: "Building class",
   store_id: "Nearest store",
   rep_id: "Rep",
+  month: "Month of activity",
 };
 
 /** The overlays (every catalogue layer but the base map), kept in catalogue order. */

@@ -1,7 +1,17 @@
 // What the user sees, kept in the URL so that a link shares the view: the map position in
 // the hash (MapLibre's own `#zoom/lat/lon`), the rest in the query string.
 
-export const FILTERS = ["stage", "segment", "kind", "building_class", "store_id", "rep_id"];
+export const FILTERS = [
+  "stage",
+  "segment",
+  "kind",
+  "building_class",
+  "store_id",
+  "rep_id",
+  "month",
+];
+/** The filters a target zone's audience takes (a zone is not about a month). */
+export const ZONE_FILTERS = FILTERS.filter((f) => f !== "month");
 const params = new URLSearchParams(window.location.search);
 
 export const state = {

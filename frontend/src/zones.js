@@ -11,7 +11,7 @@ import {
 } from "terra-draw";
 import { TerraDrawMapLibreGLAdapter } from "terra-draw-maplibre-gl-adapter";
 import { api, debounce, el, formatValue, showError } from "./api.js";
-import { FILTERS, state } from "./state.js";
+import { state, ZONE_FILTERS } from "./state.js";
 
 const EDITABLE = {
   feature: {
@@ -42,7 +42,7 @@ export function initZones(map) {
 
   function filters() {
     return Object.fromEntries(
-      FILTERS.filter((f) => state.filters[f]).map((f) => [f, state.filters[f]]),
+      ZONE_FILTERS.filter((f) => state.filters[f]).map((f) => [f, state.filters[f]]),
     );
   }
 
