@@ -123,7 +123,7 @@ SEARCH_MAX_LIMIT = 100
 SEARCH_SIMILARITY_THRESHOLD = 0.45
 #: Most matches of one search that are ranked: a query matching more customers than this
 #: (a word nearly every address has) ranks the first ones found, so it stays fast at scale.
-SEARCH_MAX_CANDIDATES = 2000
+SEARCH_MAX_CANDIDATES = 1000
 
 
 def search_customers(engine: Engine, q: str, *, limit: int = 10) -> list[dict[str, Any]]:
@@ -147,7 +147,7 @@ def search_customers(engine: Engine, q: str, *, limit: int = 10) -> list[dict[st
                 f"q must have at least {SEARCH_MIN_CHARS} letters or digits, got {q!r}"
             )
         conn.execute(
-            query("customers/similarity_threshold"),
+            query("customers/search_settings"),
             {"threshold": str(SEARCH_SIMILARITY_THRESHOLD)},
         )
         rows = conn.execute(

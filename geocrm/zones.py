@@ -241,8 +241,14 @@ def _counts(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _no_jit(conn: Connection) -> None:
+    """No JIT compilation in this transaction: it costs more than any audience count."""
+    conn.execute(query("zones/no_jit"))
+
+
 def _count(conn: Connection, geom: MultiPolygon | bytes, params: Mapping[str, Any]) -> dict:
     wkb = geom if isinstance(geom, bytes) else shapely.to_wkb(geom)
+    _no_jit(conn)
     row = conn.execute(query("zones/count"), {"wkb": wkb, **params}).mappings().one()
     return _counts(row)
 
@@ -324,6 +330,7 @@ def _zone_row(conn: Connection, zone: int | str) -> Mapping[str, Any]:
 
 
 def _feature(conn: Connection, zone_id: int) -> dict[str, Any]:
+    _no_jit(conn)
     feature = conn.execute(query("zones/features"), {"zone_id": zone_id}).scalar()
     if feature is None:
         raise NotFound(f"No target zone {zone_id}")
@@ -334,6 +341,7 @@ def list_zones(engine: Engine) -> dict[str, Any]:
     """Every saved zone as a GeoJSON FeatureCollection (id = zone_id), each with its
     audience under its saved filters (``customers``, ``prospects``, ``total``, ``revenue``)."""
     with engine.connect() as conn:
+        _no_jit(conn)
         features = list(conn.execute(query("zones/features"), {"zone_id": None}).scalars())
     return {"type": "FeatureCollection", "features": features}
 

@@ -8,7 +8,8 @@
 -- very many customers (`katu`, `helsinki`) ranks only the first :candidates hits, so that
 -- its cost stays bounded however many customers there are.
 WITH hits AS MATERIALIZED (
-    SELECT c.customer_id,
+    SELECT c.customer_id, c.external_id, c.name, c.address, c.geocoded_address, c.stage,
+           c.segment, c.kind, c.geom,
            crm.customer_search_text(c.name, c.address, c.geocoded_address) AS doc,
            crm.search_normalize(c.name) AS name_doc
     FROM crm.customers c
@@ -18,24 +19,21 @@ WITH hits AS MATERIALIZED (
               <% crm.customer_search_text(c.name, c.address, c.geocoded_address)
     LIMIT :candidates
 ), ranked AS (
-    SELECT h.customer_id,
-           CASE WHEN h.name_doc LIKE q.q || '%' THEN 'name_prefix'
-                WHEN ' ' || h.doc || ' ' LIKE '% ' || q.q || ' %' THEN 'word'
-                WHEN ' ' || h.doc LIKE '% ' || q.q || '%' THEN 'word_prefix'
-                WHEN h.doc LIKE '%' || q.q || '%' THEN 'substring'
-                ELSE 'similar' END AS match,
+    SELECT h.*,
+           CASE WHEN h.name_doc LIKE q.q || '%' THEN 1
+                WHEN ' ' || h.doc || ' ' LIKE '% ' || q.q || ' %' THEN 2
+                WHEN ' ' || h.doc LIKE '% ' || q.q || '%' THEN 3
+                WHEN h.doc LIKE '%' || q.q || '%' THEN 4
+                ELSE 5 END AS rank,
            word_similarity(q.q, h.doc) AS similarity
     FROM hits h
     CROSS JOIN (SELECT crm.search_normalize(:q) AS q) q
 )
-SELECT c.customer_id, c.external_id, c.name, c.address, c.geocoded_address, c.stage,
-       c.segment, c.kind,
-       round(ST_X(c.geom)::numeric, 7)::float8 AS lon,
-       round(ST_Y(c.geom)::numeric, 7)::float8 AS lat,
-       r.match, round(r.similarity::numeric, 3)::float8 AS similarity
-FROM ranked r
-JOIN crm.customers c USING (customer_id)
-ORDER BY array_position(ARRAY['name_prefix', 'word', 'word_prefix', 'substring', 'similar'],
-                        r.match),
-         r.similarity DESC, c.name, c.customer_id
+SELECT customer_id, external_id, name, address, geocoded_address, stage, segment, kind,
+       round(ST_X(geom)::numeric, 7)::float8 AS lon,
+       round(ST_Y(geom)::numeric, 7)::float8 AS lat,
+       (ARRAY['name_prefix', 'word', 'word_prefix', 'substring', 'similar'])[rank] AS match,
+       round(similarity::numeric, 3)::float8 AS similarity
+FROM ranked
+ORDER BY rank, similarity DESC, name, customer_id
 LIMIT :limit

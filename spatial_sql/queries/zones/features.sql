@@ -1,6 +1,6 @@
 -- Saved target zones as GeoJSON features (all of them, or the one :zone_id), each with the
 -- audience under its own saved filters: customers, prospects, total and revenue, counted
--- as zones/count.sql counts them.
+-- as zones/count.sql counts them (the enrichment read only for its filters).
 SELECT json_build_object(
            'type', 'Feature', 'id', z.zone_id,
            'geometry', ST_AsGeoJSON(z.geom, 7)::json,
@@ -19,16 +19,20 @@ CROSS JOIN LATERAL (
            count(*) AS total,
            coalesce(sum(c.annual_revenue), 0) AS revenue
     FROM crm.customers c
-    LEFT JOIN crm.customer_enrichment e ON e.customer_id = c.customer_id
     WHERE ST_Intersects(z.geom, c.geom)
       AND (z.filters -> 'stage' IS NULL OR c.stage = ANY (crm.jsonb_texts(z.filters -> 'stage')))
       AND (z.filters -> 'segment' IS NULL
            OR c.segment = ANY (crm.jsonb_texts(z.filters -> 'segment')))
       AND (z.filters -> 'kind' IS NULL OR c.kind = ANY (crm.jsonb_texts(z.filters -> 'kind')))
       AND (z.filters -> 'building_class' IS NULL
-           OR e.building_class = ANY (crm.jsonb_texts(z.filters -> 'building_class')))
+           OR EXISTS (SELECT 1 FROM crm.customer_enrichment e
+                      WHERE e.customer_id = c.customer_id
+                        AND e.building_class = ANY (crm.jsonb_texts(z.filters -> 'building_class'))))
       AND (z.filters -> 'store_id' IS NULL
-           OR e.nearest_store_id = ANY (CAST(crm.jsonb_texts(z.filters -> 'store_id') AS integer[])))
+           OR EXISTS (SELECT 1 FROM crm.customer_enrichment e
+                      WHERE e.customer_id = c.customer_id
+                        AND e.nearest_store_id
+                            = ANY (CAST(crm.jsonb_texts(z.filters -> 'store_id') AS integer[]))))
       AND (z.filters -> 'rep_id' IS NULL
            OR c.assigned_rep_id = ANY (CAST(crm.jsonb_texts(z.filters -> 'rep_id') AS integer[])))
       AND (z.filters -> 'territory_id' IS NULL
