@@ -587,6 +587,8 @@ def validate_filters(conn: Connection, filters: Mapping[str, Any] | None) -> dic
                 raise InvalidInput(
                     f"{name} takes integer ids (comma-separated), got {raw!r}"
                 ) from None
+            if any(not 0 < i < 2**63 for i in ids):
+                raise InvalidInput(f"{name} ids are positive 64-bit integers, got {raw!r}")
             allowed = _allowed_ids(conn, name)
             if allowed is not None:
                 _check_values(name, ids, allowed)

@@ -73,7 +73,10 @@ def _position(value: Any, where: str) -> tuple[float, float]:
         raise InvalidInput(f"{where} must be a position [lon, lat], got {value!r}")
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
         raise InvalidInput(f"{where} must hold numbers, got {value!r}")
-    lon, lat = float(value[0]), float(value[1])
+    try:
+        lon, lat = float(value[0]), float(value[1])
+    except OverflowError:
+        raise InvalidInput(f"{where} holds a number too large for a coordinate") from None
     if not (math.isfinite(lon) and math.isfinite(lat)):
         raise InvalidInput(f"{where} must hold finite numbers, got {value!r}")
     if not -180 <= lon <= 180:
@@ -198,6 +201,12 @@ def audience_filters(conn: Connection, filters: Mapping[str, Any] | None) -> dic
     segments of the customers (not of the last cube build, so zones work before one).
     """
     filters = dict(filters or {})
+    if filters.get(cube.MONTH):
+        raise InvalidInput(
+            "a zone's audience is every customer in it, whatever the month: the month of "
+            "activity filters the hex cube and the map, not zones"
+        )
+    filters.pop(cube.MONTH, None)
     segment = filters.pop("segment", None)
     params = cube.validate_filters(conn, filters)
     segments = sorted(set(_split(segment)))

@@ -325,6 +325,8 @@ def test_trade_area_filters(app_client, engine):
         ("/tiles/hexes/12/2331/1185.mvt?stage=vip", 422, "unknown stage 'vip'"),
         ("/tiles/hexes/12/2331/1185.mvt?rep_id=abc", 422, "integer ids"),
         ("/tiles/hexes/12/2331/1185.mvt?rep_id=999999", 422, "unknown rep_id"),
+        ("/tiles/hexes/12/2331/1185.mvt?territory_id=99999999999999999999", 422, "64-bit"),
+        ("/tiles/hexes/12/2331/1185.mvt?month=2026-05,2026-06", 422, "month"),
         ("/tiles/hexes/12/2331/1185.mvt?res=4", 422, "res must be one of"),
         ("/tiles/hexes/12/2331/1185.mvt?colour=red", 422, "does not take 'colour'"),
         ("/tiles/stores/12/2331/1185.mvt?stage=client", 422, "does not take 'stage'"),
@@ -375,6 +377,11 @@ def test_cache_etag_and_304(app_client):
     assert redrawn.headers["etag"] == first.headers["etag"]
     other = app_client.get(url.replace("revenue", "customers"))
     assert other.headers["etag"] != first.headers["etag"]
+    # one tile for equivalent queries: the order of the values does not matter
+    a = app_client.get(url + "&stage=client,partner")
+    b = app_client.get(url + "&stage=partner,client")
+    assert a.headers["x-tile-cache"] == "miss" and b.headers["x-tile-cache"] == "hit"
+    assert a.headers["etag"] == b.headers["etag"]
 
 
 def test_no_stale_tiles_after_the_data_change(app_client, engine):
@@ -489,3 +496,28 @@ def test_tile_sql_function_contract(engine, built):
                 layers[layer_name] += len(layer["features"])
             # zones are drawn by users: none are saved here (tests/test_zones.py draws them)
             assert layers or name == "zones", name
+
+
+def test_enrichment_and_interactions_refresh_the_customer_tiles(app_client, engine):
+    url = "/tiles/customers/16/{}/{}.mvt".format(*tile_xy(*CENTRE, 16))
+    for statement in (
+        "UPDATE crm.customer_enrichment SET footfall_index = footfall_index "
+        "WHERE customer_id = (SELECT min(customer_id) FROM crm.customer_enrichment)",
+        "UPDATE crm.interactions SET score = score "
+        "WHERE interaction_id = (SELECT min(interaction_id) FROM crm.interactions)",
+    ):
+        before = app_client.get(url).headers["etag"]
+        with engine.begin() as conn:
+            conn.execute(text(statement))
+        assert app_client.get(url).headers["etag"] != before, statement
+
+
+def test_writers_never_wait_for_each_other_on_the_tile_versions(engine):
+    """A long import and a manual pin both change customers: the version bump of one must
+    not hold up the other (each session counts its own changes)."""
+    with engine.connect() as first, engine.connect() as second:
+        first.execute(text("UPDATE crm.customers SET name = name WHERE customer_id = 1"))
+        second.execute(text("SET LOCAL lock_timeout = '1s'"))
+        second.execute(text("UPDATE crm.customers SET name = name WHERE customer_id = 2"))
+        second.commit()
+        first.commit()

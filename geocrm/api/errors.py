@@ -6,7 +6,7 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from geocrm.errors import GeoCrmError
 
@@ -41,10 +41,20 @@ async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _data_error(_request: Request, exc: Exception) -> JSONResponse:
+    # a value the database cannot hold (e.g. an id beyond bigint) that validation let through
+    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else ""
+    return JSONResponse(
+        _error_body("InvalidInput", f"a value is out of range: {reason}"), status_code=422
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Map ``GeoCrmError`` subclasses (by their ``http_status``), request validation, and
-    database failures (503)."""
+    """Map ``GeoCrmError`` subclasses (by their ``http_status``), request validation, values
+    the database cannot hold (422) and database failures (503)."""
     app.add_exception_handler(GeoCrmError, _geocrm_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(OperationalError, _database_error)
     app.add_exception_handler(psycopg.OperationalError, _database_error)
+    app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(psycopg.DataError, _data_error)

@@ -1,7 +1,11 @@
 -- The versions of some data sources, as one token: part of a tile's cache key and ETag.
--- changed_at (microseconds) keeps tokens unique across a re-created database.
-SELECT string_agg(
-           source || '=' || version || '@' || (extract(epoch FROM changed_at) * 1e6)::bigint,
-           ',' ORDER BY source)
-FROM tiles.data_versions
-WHERE source = ANY (CAST(:sources AS text[]))
+-- A source's version is the sum of its per-session counters (migration 0014); the time of
+-- its last change (microseconds) keeps tokens unique across a re-created database.
+SELECT string_agg(source || '=' || version || '@' || changed_us, ',' ORDER BY source)
+FROM (
+    SELECT source, sum(version) AS version,
+           (extract(epoch FROM max(changed_at)) * 1e6)::bigint AS changed_us
+    FROM tiles.data_versions
+    WHERE source = ANY (CAST(:sources AS text[]))
+    GROUP BY source
+) AS v
