@@ -57,7 +57,7 @@ from folium.plugins import FastMarkerCluster
 from shapely.geometry import shape
 from sqlalchemy import Engine
 
-from geocrm import cube
+from geocrm import cube, zones
 from geocrm.db import query
 from geocrm.errors import InvalidInput, NotFound, SetupError
 from geocrm.settings import PROJECT_ROOT
@@ -275,7 +275,8 @@ def zone_report(
     try:
         cells = cube.query_cube(engine, res=res, filters=zone_filters)
         with engine.connect() as conn:
-            params = cube.validate_filters(conn, zone_filters)
+            # the audience as the zones API counts and exports it
+            params = zones.audience_filters(conn, zone_filters)
     except InvalidInput as exc:
         raise InvalidInput(f"zone {found['name']!r} has filters the cube refuses: {exc}") from exc
     built = cube.last_build(engine) or {}
@@ -532,7 +533,8 @@ def _customers(
         # at least one row, to read the totals from
         rows = (
             conn.execute(
-                query("reports/customers"), {**params, "zone_id": zone_id, "cap": max(cap, 1)}
+                query("reports/customers"),
+                {cube.MONTH: None, **params, "zone_id": zone_id, "cap": max(cap, 1)},
             )
             .mappings()
             .all()

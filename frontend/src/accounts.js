@@ -40,7 +40,10 @@ export function initAccounts(map) {
   }, 200);
   input.addEventListener("input", search);
 
+  let opened = 0; // the latest card asked for: an older answer arriving later is dropped
+
   async function open(customer) {
+    const ticket = ++opened;
     if (customer.lon !== null && customer.lon !== undefined) {
       map.flyTo({ center: [customer.lon, customer.lat], zoom: 17 });
       marker?.remove();
@@ -56,8 +59,10 @@ export function initAccounts(map) {
         api(`/api/customers/${customer.customer_id}`),
         api(`/api/customers/${customer.customer_id}/interactions?limit=20`),
       ]);
+      if (ticket !== opened) return;
       card.replaceChildren(...renderCard(feature, history));
     } catch (error) {
+      if (ticket !== opened) return;
       card.replaceChildren(el("p", { class: "empty" }, error.message));
       showError(error);
     }
@@ -92,11 +97,11 @@ function renderCard(feature, history) {
       "table",
       {},
       row("Building", e.building_class),
-      row("Foot traffic", e.footfall_index === undefined ? "–" : `${Math.round(e.footfall_index)} / 100`),
+      row("Foot traffic", e.footfall_index == null ? "–" : `${Math.round(e.footfall_index)} / 100`),
       row(
         "Nearest store",
         e.nearest_store
-          ? `${e.nearest_store} (${Math.round(minutes)} min ${e.nearest_store_mode})`
+          ? `${e.nearest_store}${minutes == null ? "" : ` (${Math.round(minutes)} min ${e.nearest_store_mode})`}`
           : "–",
       ),
       row("Trade areas", e.trade_area_ids ? String(e.trade_area_ids.length) : "–"),

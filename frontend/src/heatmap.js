@@ -34,7 +34,8 @@ export class Overlays {
     const layer = this.layers.find((l) => l.name === name);
     if (!layer || this.map.getSource(name)) return;
     const tilejson = (this.tilejson[name] ??= await api(layer.tilejson));
-    if (this.map.getSource(name)) return;
+    // unchecked while its TileJSON was on the way, or added meanwhile
+    if (!state.layers.has(name) || this.map.getSource(name)) return;
     this.map.addSource(name, { type: "vector", url: this.url(layer) });
     const later = this.layers.slice(this.layers.indexOf(layer) + 1).map((l) => l.name);
     const before = this.map
@@ -232,8 +233,11 @@ async function ancestors(cell, res, minRes) {
 }
 
 /** The panel of one hexagon: measures, breakdowns, top customers, drill-down and up. */
+let opening = 0; // the latest openCell call: an older answer arriving later is dropped
+
 export async function openCell(map, cell, resByZoom, { fly = true } = {}) {
   const panel = document.getElementById("cell");
+  const ticket = ++opening;
   state.cell = cell;
   saveState();
   if (map.getLayer("hexes-selected")) map.setFilter("hexes-selected", ["==", ["get", "h3"], cell]);
@@ -248,6 +252,7 @@ export async function openCell(map, cell, resByZoom, { fly = true } = {}) {
         : [],
       ancestors(cell, detail.res, Math.min(...resByZoom)),
     ]);
+    if (ticket !== opening) return;
     if (fly && detail.center) {
       map.flyTo({ center: detail.center, zoom: zoomForRes(resByZoom, detail.res) });
     }
@@ -328,6 +333,7 @@ export async function openCell(map, cell, resByZoom, { fly = true } = {}) {
           : null,
         el("button", { onclick: () => closeCell(map) }, "Close"),
       ),
+      el("p", { class: "hint" }, "Measures of all customers in the hexagon; the drill-down follows the filters."),
       measures,
       el("h3", {}, "Top customers by revenue"),
       detail.top_customers?.length ? top : el("p", { class: "empty" }, "No customers."),
@@ -337,6 +343,7 @@ export async function openCell(map, cell, resByZoom, { fly = true } = {}) {
       children.length ? childList : el("p", { class: "empty" }, "The finest resolution."),
     );
   } catch (error) {
+    if (ticket !== opening) return;
     panel.replaceChildren(el("p", { class: "empty" }, error.message));
     showError(error);
   }

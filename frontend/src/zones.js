@@ -184,7 +184,10 @@ export function initZones(map) {
 
   window.geocrm = { ...(window.geocrm || {}), draw, zone };
   return {
-    onShow: () => listZones(map),
+    onShow: () => {
+      listZones(map);
+      count(); // the filters may have changed in the heatmap view
+    },
     onHide: () => setMode(null),
     refresh: count,
   };
