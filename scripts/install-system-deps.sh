@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages GeoCRM needs: PostgreSQL 15 + PostGIS 3 (the embedded
 # database), GDAL's command-line tools (the tests open served vector tiles with them) and
-# Chromium (the web app and the reports are tested in it, headless). Fast when they are
-# already there: apt is only called for what is missing.
+# Chromium (the web app and the reports are tested in it, headless), and Node.js + npm when
+# the machine has none. Fast when they are already there: apt is only called for what is
+# missing.
 set -euo pipefail
 
 PACKAGES=(postgresql-15 postgresql-15-postgis-3 gdal-bin chromium)
@@ -11,6 +12,8 @@ missing=()
 for pkg in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+# Node.js and npm build the web app; many machines have them already (not from Debian)
+command -v npm >/dev/null || missing+=(nodejs npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ -n "${DATABASE_URL:-}" ] && ! command -v apt-get >/dev/null; then
