@@ -292,3 +292,29 @@ def test_accounts_search_flies_to_a_customer_and_shows_its_card(session, engine)
     assert card.locator("table.history tr").count() > 0
     session.map_image("account")
     assert session.errors == []
+
+
+def test_an_isochrone_around_a_clicked_point_is_counted_like_a_drawn_zone(session, engine):
+    page = session.open("/?view=zones#15/60.1680/24.9440")
+    page.get_by_role("button", name="Isochrone").click()
+    page.fill("#iso-minutes", "5")
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function(
+        "window.geocrm.zone.kind === 'isochrone' && "
+        "window.geocrm.zone.counted === window.geocrm.zone.geometry"
+    )
+    zone = page.evaluate("window.geocrm.zone")
+    assert zone["source"]["mode"] == "walk" and zone["source"]["minutes"] == 5
+    with engine.connect() as conn:
+        expected = conn.execute(
+            text(
+                "SELECT count(*) FROM crm.customers WHERE ST_Intersects(geom, "
+                "ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326))"
+            ),
+            {"g": json.dumps(zone["geometry"])},
+        ).scalar_one()
+    assert expected > 0
+    assert int(page.locator("#zone-count").get_attribute("data-total")) == expected
+    session.map_image("isochrone")
+    assert session.errors == []
