@@ -318,3 +318,33 @@ def test_an_isochrone_around_a_clicked_point_is_counted_like_a_drawn_zone(sessio
     assert int(page.locator("#zone-count").get_attribute("data-total")) == expected
     session.map_image("isochrone")
     assert session.errors == []
+
+
+def test_a_polygon_drawn_point_by_point_is_counted(session, engine):
+    page = session.open("/?view=zones#15/60.1680/24.9440")
+    page.get_by_role("button", name="Polygon").click()
+    box = page.locator("#map").bounding_box()
+    corners = [(0.35, 0.3), (0.7, 0.35), (0.65, 0.7), (0.3, 0.65)]
+    points = [(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy) for fx, fy in corners]
+    for x, y in points:
+        page.mouse.move(x, y, steps=4)
+        page.mouse.click(x, y)
+    page.mouse.move(*points[0], steps=4)
+    page.mouse.click(*points[0])  # back on the first point closes the polygon
+    page.wait_for_function(
+        "window.geocrm.zone.kind === 'polygon' && "
+        "window.geocrm.zone.geometry.coordinates[0].length === 5 && "
+        "window.geocrm.zone.counted === window.geocrm.zone.geometry"
+    )
+    geometry = page.evaluate("window.geocrm.zone.geometry")
+    with engine.connect() as conn:
+        expected = conn.execute(
+            text(
+                "SELECT count(*) FROM crm.customers WHERE ST_Intersects(geom, "
+                "ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326))"
+            ),
+            {"g": json.dumps(geometry)},
+        ).scalar_one()
+    assert expected > 0
+    assert int(page.locator("#zone-count").get_attribute("data-total")) == expected
+    assert session.errors == []
