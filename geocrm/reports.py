@@ -897,13 +897,17 @@ def _ensure_frontend_packages(node_modules: Path) -> None:
             f"geocrm: installing the frontend's npm packages (npm ci --prefix {frontend})",
             file=sys.stderr,
         )
-        done = subprocess.run(
-            [npm, "ci", "--prefix", str(frontend), "--no-audit", "--no-fund"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode == 0 and all(p.is_file() for p in needed):
+        try:
+            done = subprocess.run(
+                [npm, "ci", "--prefix", str(frontend), "--no-audit", "--no-fund"],
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=600,  # an unreachable registry must not hang the report
+            )
+        except subprocess.TimeoutExpired:
+            done = None
+        if done is not None and done.returncode == 0 and all(p.is_file() for p in needed):
             return
     missing = ", ".join(str(p.relative_to(node_modules)) for p in needed if not p.is_file())
     raise SetupError(
