@@ -198,6 +198,14 @@ def test_clicking_a_hex_opens_its_panel_with_drill_down(session):
     page.wait_for_function(
         "document.querySelector('#cell .crumbs')?.innerText.trim().endsWith('res 9')"
     )
+    # breadcrumbs res 5..8, computed in the page: the res-8 one is the API's parent
+    cell = page.evaluate("window.geocrm.state.cell")
+    crumbs = panel.locator(".crumbs button")
+    assert crumbs.count() == 4
+    parent = page.evaluate(f"fetch('/api/cube/{cell}/parent').then(r => r.json())")
+    crumbs.last.click()
+    page.wait_for_function(f"window.geocrm.state.cell === '{parent['h3']}'")
+    panel.get_by_text("Top customers by revenue").wait_for()
     session.map_image("hex-panel")
     assert session.errors == []
 

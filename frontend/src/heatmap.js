@@ -220,19 +220,23 @@ function zoomForRes(resByZoom, res) {
   return z < 0 ? 16 : z + 0.5;
 }
 
+/** The H3 ancestor of a cell (hex index) at a coarser resolution: bit arithmetic on the
+ * index, as ref.h3_cell_to_parent does in SQL (resolution in bits 52-55, 3 bits per digit,
+ * digits finer than the resolution set to 7). */
+export function h3Parent(cell, res) {
+  const id = BigInt(`0x${cell}`);
+  const r = BigInt(res);
+  const parent = (id & ~(15n << 52n)) | (r << 52n) | ((1n << (3n * (15n - r))) - 1n);
+  return parent.toString(16);
+}
+
 /** The cells above a cell of resolution `res`, coarsest first, down to `minRes`. */
-async function ancestors(cell, res, minRes) {
+function ancestors(cell, res, minRes) {
   const chain = [];
-  let current = cell;
-  for (let r = res - 1; r >= minRes; r--) {
-    const parent = await api(`/api/cube/${current}/parent`);
-    chain.unshift(parent);
-    current = parent.h3;
-  }
+  for (let r = minRes; r < res; r++) chain.push({ h3: h3Parent(cell, r), res: r });
   return chain;
 }
 
-/** The panel of one hexagon: measures, breakdowns, top customers, drill-down and up. */
 let opening = 0; // the latest openCell call: an older answer arriving later is dropped
 
 export async function openCell(map, cell, resByZoom, { fly = true } = {}) {
@@ -246,12 +250,11 @@ export async function openCell(map, cell, resByZoom, { fly = true } = {}) {
   const filters = layerQuery(FILTERS);
   try {
     const detail = await api(`/api/cube/${cell}`);
-    const [children, chain] = await Promise.all([
+    const children =
       detail.res < Math.max(...resByZoom)
-        ? api(`/api/cube/${cell}/children${filters ? `?${filters}` : ""}`)
-        : [],
-      ancestors(cell, detail.res, Math.min(...resByZoom)),
-    ]);
+        ? await api(`/api/cube/${cell}/children${filters ? `?${filters}` : ""}`)
+        : [];
+    const chain = ancestors(cell, detail.res, Math.min(...resByZoom));
     if (ticket !== opening) return;
     if (fly && detail.center) {
       map.flyTo({ center: detail.center, zoom: zoomForRes(resByZoom, detail.res) });
