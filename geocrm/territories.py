@@ -612,7 +612,9 @@ def evaluate(
                 "cells": int(members.size),
                 "gap_cells": int(area.gap[members].sum()),
                 "area_km2": round(sum(h3.cell_area(_h3(c), "km^2") for c in cells), 4),
-                "centroid": [round(centroid.x, 6), round(centroid.y, 6)],
+                "centroid": None
+                if polygon.is_empty
+                else [round(centroid.x, 6), round(centroid.y, 6)],
                 "compactness": _polsby_popper(polygon),
                 "rep_mean_distance_km": None if distance is None else round(distance, 3),
                 "rep_mean_travel_minutes_est": None
@@ -876,7 +878,6 @@ def move_cells(
         missing = [_h3(c) for c in parsed if c not in saved]
         if missing:
             raise InvalidInput(f"cells not in plan {plan_id}: {', '.join(missing[:5])}")
-        before = plan_stats = None
         area = load_area(conn, plan["res"], list(saved))
         position = {tid: i for i, tid in enumerate(ids)}
         work = area.workload(plan["measure"])
@@ -890,6 +891,11 @@ def move_cells(
             for c in parsed:
                 saved[c] = territory_id
         new = np.array([position[saved[int(c)]] for c in area.cells])
+        emptied = [tid for tid in ids if not (new == position[tid]).any()]
+        if emptied:
+            raise InvalidInput(
+                f"the move would leave territory {emptied[0]} without cells: keep at least one"
+            )
         reps = {r["rep_id"]: r for r in _reps(conn)}
         owners = []
         for t in conn.execute(query("territories/territories"), {"plan_id": plan_id}).mappings():

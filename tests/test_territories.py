@@ -216,6 +216,10 @@ def test_a_draft_can_be_edited_with_balance_before_and_after(engine, enriched):
             {"p": plan["plan_id"]},
         ).scalars()
         assert list(actions) == ["design", "edit"]
+    # a territory keeps at least one cell
+    last = [c for c, t in _cells_of(engine, plan["plan_id"]).items() if t == ids[2]]
+    with pytest.raises(InvalidInput, match="without cells"):
+        territories.move_cells(engine, plan["plan_id"], last, territory_id=ids[0])
 
 
 def test_bad_requests_are_refused(engine, enriched):
