@@ -270,8 +270,16 @@ def cmd_territories(args: argparse.Namespace) -> int:
         return 0
     if args.k is None or args.measure is None:
         raise InvalidInput("design needs --k K and --measure M")
+    locked: dict[str, int] = {}
+    for item in args.lock or []:
+        cell, sep, index = item.partition("=")
+        if not sep or not index.strip().isdigit():
+            raise InvalidInput(
+                f"--lock takes CELL=INDEX (an H3 cell, a territory 0..k-1): {item!r}"
+            )
+        locked[cell.strip()] = int(index)
     plan = territories.design_plan(
-        engine, k=args.k, measure=args.measure, res=args.res, name=args.name
+        engine, k=args.k, measure=args.measure, res=args.res, name=args.name, locked_cells=locked
     )
     if args.json:
         print_json(_without_geometry(plan))
@@ -492,6 +500,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     terr.add_argument("--res", type=int, default=9, help="design: H3 resolution (default 9)")
     terr.add_argument("--name", help="design: the plan's name")
+    terr.add_argument(
+        "--lock",
+        action="append",
+        metavar="CELL=INDEX",
+        help="design: keep an H3 cell in territory INDEX (0..k-1); repeatable",
+    )
     terr.add_argument("--json", action="store_true", help="machine-readable output")
     terr.set_defaults(func=cmd_territories)
 

@@ -278,6 +278,18 @@ def test_the_cli_designs_a_plan_and_prints_json(engine, enriched, use_database, 
     assert all("workload" in t and "customers" in t for t in plan["territories"])
     assert main(["territories", "list"]) == 0
     assert str(plan["plan_id"]) in capsys.readouterr().out
+    # a cell locked into the third territory stays there
+    cell = plan["territories"][0]["territory_id"]
+    with engine.connect() as conn:
+        first = conn.execute(
+            text("SELECT h3 FROM crm.territory_cells WHERE territory_id = :t LIMIT 1"),
+            {"t": cell},
+        ).scalar_one()
+    args = ["territories", "design", "--k", "3", "--measure", "customers", "--json"]
+    assert main([*args, "--lock", f"{h3.int_to_str(first)}=2"]) == 0
+    locked = json.loads(capsys.readouterr().out)
+    assert locked["territories"][2]["locked_cells"] == [h3.int_to_str(first)]
+    assert main([*args, "--lock", "nonsense"]) == 2
 
 
 def test_the_partition_balances_a_large_synthetic_grid():
