@@ -223,6 +223,72 @@ def cmd_zones(args: argparse.Namespace) -> int:
     return 0
 
 
+def _without_geometry(plan: dict) -> dict:
+    """A plan for the terminal: its figures and territories' stats, no polygons."""
+    plan = {k: v for k, v in plan.items() if k != "geojson"}
+    plan["territories"] = [
+        {k: v for k, v in t.items() if k != "geometry"} for t in plan.get("territories", [])
+    ]
+    return plan
+
+
+def _plan_text(plan: dict) -> str:
+    bal = "-" if plan["balance"] is None else f"{plan['balance']:.3f}"
+    lines = [
+        f"plan {plan['plan_id']} {plan['name']!r} ({plan['status']}): {plan['k']} territories "
+        f"on {plan['measure']} at res {plan['res']}; balance (max/min) {bal}, contiguous "
+        f"{'yes' if plan['contiguous'] else 'NO'}, compactness {plan['compactness']}"
+    ]
+    for t in plan["territories"]:
+        lines.append(
+            f"  {t['territory_id']:>5}  {t['name']:<40} workload {t['workload']:>10.2f}  "
+            f"customers {t['customers']:>5}  cells {t['cells']:>4}  {t['area_km2']:.2f} km2"
+        )
+    return "\n".join(lines)
+
+
+def cmd_territories(args: argparse.Namespace) -> int:
+    from geocrm import territories
+
+    engine = _migrated_engine()
+    if args.action == "list":
+        plans = territories.list_plans(engine)
+        if args.json:
+            print_json(plans)
+        else:
+            print(territories.plan_table(plans) if plans else "no territory plans yet")
+        return 0
+    if args.action == "publish":
+        if args.plan is None:
+            raise InvalidInput("publish needs PLAN (the plan's id)")
+        plan = territories.publish_plan(engine, args.plan)
+        if args.json:
+            print_json(_without_geometry(plan))
+        else:
+            print(_plan_text(plan))
+            print(f"published: {plan['customers_updated']} customer(s) updated; {plan['cube']}")
+        return 0
+    if args.k is None or args.measure is None:
+        raise InvalidInput("design needs --k K and --measure M")
+    locked: dict[str, int] = {}
+    for item in args.lock or []:
+        cell, sep, index = item.partition("=")
+        if not sep or not index.strip().isdigit():
+            raise InvalidInput(
+                f"--lock takes CELL=INDEX (an H3 cell, a territory 0..k-1): {item!r}"
+            )
+        locked[cell.strip()] = int(index)
+    plan = territories.design_plan(
+        engine, k=args.k, measure=args.measure, res=args.res, name=args.name, locked_cells=locked
+    )
+    if args.json:
+        print_json(_without_geometry(plan))
+    else:
+        print(_plan_text(plan))
+        print(f"saved as a draft: `geocrm territories publish {plan['plan_id']}` publishes it")
+    return 0
+
+
 def parse_filters(items: Sequence[str]) -> dict[str, list[str]]:
     """``--filter NAME=V1,V2`` options as cube filters; a repeated NAME adds values."""
     filters: dict[str, list[str]] = {}
@@ -420,6 +486,28 @@ def build_parser() -> argparse.ArgumentParser:
     zones_cmd.add_argument("--out", type=Path, help="for export: the CSV file to write")
     zones_cmd.add_argument("--json", action="store_true", help="list: machine-readable output")
     zones_cmd.set_defaults(func=cmd_zones)
+
+    terr = sub.add_parser(
+        "territories", help="sales territory plans: design (a draft), publish, list"
+    )
+    terr.add_argument("action", choices=["design", "publish", "list"])
+    terr.add_argument("plan", nargs="?", type=_positive, help="for publish: the plan's id")
+    terr.add_argument("--k", type=_positive, help="design: number of territories (>= 2)")
+    terr.add_argument(
+        "--measure",
+        choices=["customers", "revenue", "visits", "mix"],
+        help="design: the workload to balance",
+    )
+    terr.add_argument("--res", type=int, default=9, help="design: H3 resolution (default 9)")
+    terr.add_argument("--name", help="design: the plan's name")
+    terr.add_argument(
+        "--lock",
+        action="append",
+        metavar="CELL=INDEX",
+        help="design: keep an H3 cell in territory INDEX (0..k-1); repeatable",
+    )
+    terr.add_argument("--json", action="store_true", help="machine-readable output")
+    terr.set_defaults(func=cmd_territories)
 
     rep = sub.add_parser(
         "report", help="a shareable HTML map report (folium): a hex heatmap or a target zone"

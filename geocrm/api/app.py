@@ -8,7 +8,17 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from geocrm import __version__
-from geocrm.api import cube, customers, geocoding, health, imports, stores, tiles, zones
+from geocrm.api import (
+    cube,
+    customers,
+    geocoding,
+    health,
+    imports,
+    stores,
+    territories,
+    tiles,
+    zones,
+)
 from geocrm.api.errors import install_error_handlers
 from geocrm.settings import PROJECT_ROOT
 
@@ -33,6 +43,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(cube.router)
     app.include_router(tiles.router)
     app.include_router(zones.router)
+    app.include_router(territories.router)
 
     if FRONTEND_DIST.joinpath("index.html").is_file():
         # the web map app, last: every path no API route took is a file of the app

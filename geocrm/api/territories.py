@@ -1,0 +1,82 @@
+"""``/api/territory-plans``: design, list, read and publish sales territory plans."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field
+
+from geocrm import territories
+from geocrm.api.deps import EngineDep
+
+router = APIRouter(prefix="/api", tags=["territories"])
+
+PlanId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the plan's id")]
+
+
+class PlanCreate(BaseModel):
+    """What to design: K territories balanced on a workload measure."""
+
+    k: int = Field(description="number of territories, 2 .. the number of cells of the area")
+    measure: str = Field(
+        description="workload: " + ", ".join(territories.MEASURES) + " (see the docs)"
+    )
+    res: int = Field(default=territories.DEFAULT_RES, description="H3 resolution, 5..11")
+    name: str | None = Field(default=None, description="the plan's name")
+    locked_cells: dict[str, int] = Field(
+        default_factory=dict,
+        description="H3 cell (hex or decimal id) -> territory index 0..k-1: stays there",
+    )
+
+
+class CellEdit(BaseModel):
+    """An edit of a draft plan: move cells to a territory and/or (un)lock them."""
+
+    cells: list[str | int] = Field(min_length=1, description="H3 cells (hex or decimal)")
+    territory_id: int | None = Field(default=None, description="the territory to move them to")
+    locked: bool | None = Field(default=None, description="lock (true) or unlock (false)")
+
+
+@router.post(
+    "/territory-plans",
+    status_code=201,
+    summary="Design a draft plan of K balanced, contiguous territories",
+)
+def create_plan(engine: EngineDep, body: PlanCreate) -> dict[str, Any]:
+    return territories.design_plan(
+        engine,
+        k=body.k,
+        measure=body.measure,
+        res=body.res,
+        name=body.name,
+        locked_cells=body.locked_cells,
+    )
+
+
+@router.get("/territory-plans", summary="Territory plans, newest first (summaries)")
+def list_plans(engine: EngineDep) -> list[dict[str, Any]]:
+    return territories.list_plans(engine)
+
+
+@router.get("/territory-plans/{plan_id}", summary="A plan with its territories and polygons")
+def get_plan(engine: EngineDep, plan_id: PlanId) -> dict[str, Any]:
+    return territories.get_plan(engine, plan_id)
+
+
+@router.post(
+    "/territory-plans/{plan_id}/publish",
+    summary="Publish a draft onto the customers; it becomes the active plan (409 if not a draft)",
+)
+def publish_plan(engine: EngineDep, plan_id: PlanId) -> dict[str, Any]:
+    return territories.publish_plan(engine, plan_id)
+
+
+@router.post(
+    "/territory-plans/{plan_id}/edits",
+    summary="Move cells between territories or (un)lock them in a draft (409 if published)",
+)
+def edit_plan(engine: EngineDep, plan_id: PlanId, body: CellEdit) -> dict[str, Any]:
+    return territories.move_cells(
+        engine, plan_id, body.cells, territory_id=body.territory_id, locked=body.locked
+    )

@@ -1,0 +1,987 @@
+"""Territory plans: cut the city's H3 cells into K balanced, contiguous sales territories.
+
+Workload
+    Per H3 cell at resolution ``res`` (default 9, ~0.1 km² a cell), computed set-based in
+    SQL (``spatial_sql/queries/territories/cell_workload.sql``) from the enriched customers
+    (their res-11 cell's parent at ``res``) and their interactions. ``measure`` is one of
+
+    - ``customers``: the number of customers (all ladder stages, prospects included);
+    - ``revenue``: their annual revenue;
+    - ``visits``: field visits needed per month, per customer
+      ``base(stage) + min(1, 0.25 x contacts in the last 90 days / 3)`` with
+      ``base`` = prospect 0.25, customer 0.5, client 1, supporter 1, advocate 1.5,
+      partner 2 (deeper relationships get more care; an account in active contact
+      gets up to one extra visit a month). "The last 90 days" end at the latest
+      recorded interaction, so demo data of any date behaves the same;
+    - ``mix``: ``0.4 x customers + 0.3 x revenue + 0.3 x visits``, each as a share of the
+      area's total (so the units cancel; the area's total mix workload is 100).
+
+The area
+    The cells at ``res`` that hold at least one enriched customer, plus the fewest *gap
+    cells* needed to make them one connected piece on the H3 adjacency graph (cells on
+    the H3 grid path between the nearest cells of two pieces, e.g. across a park or a
+    bay). Gap cells carry no workload; they exist so that every territory can be one
+    connected piece. The city's empty cells (``ref.h3_cells.in_city``) are left out: a
+    territory is where the accounts are.
+
+Design (``partition``, ``best_partition``), a region-growing heuristic
+    1. *Seeds*: one per territory, the area cell nearest a rep's home base
+       (``crm.reps.home_base``; with more reps than K, K reps spread out by farthest-point
+       sampling; with fewer, the remaining seeds are the area cells farthest from the
+       others).
+    2. *Growth*: multi-source breadth-first growth by workload: the lightest territory
+       that still has an unassigned neighbouring cell takes the one nearest its seed;
+       until every cell is taken. Locked cells start in their territory.
+    3. *Refinement*: boundary-cell moves from heavy to light territories. Territories
+       are visited heaviest first; a cell of territory A that touches a lighter
+       neighbour B moves there when its workload ``w`` satisfies ``0 < w < load(A) -
+       load(B)`` (so the sum of squared loads strictly drops: the loop ends), it is not
+       locked, and it is not an articulation point of A (A stays one piece; B gains a
+       cell adjacent to it, so it stays one piece too). Among the candidates the lightest
+       B is preferred, then the cell that is closest to B's centroid relative to A's
+       (compactness). Stop when max/min workload <= ``target`` (1.05) or no move helps.
+    4. *Compaction*: up to 4 sweeps of boundary smoothing: a cell moves to a
+       neighbouring territory where it has more H3 neighbours than in its own (the
+       shared boundary strictly shrinks, so the sweeps end), if it is not locked, not an
+       articulation point, and the balance stays within max(target, the balance reached).
+    5. *Restarts*: when the rep-seeded run misses the target and the area is small
+       (<= 2,000 cells), up to 24 runs from random seeds (a fixed generator: the same
+       input gives the same plan); the best balance wins.
+    6. *Reps*: each territory gets a rep, greedily the closest (territory centre, home
+       base) pairs first, each rep once; with fewer reps than K a rep owns several.
+
+    Balance cannot beat the granularity of the cells: one cell of 37 customers is never
+    split. The result is a local optimum, not a proven one.
+
+Reported per territory: workload, customers, revenue, visits, cells, area km², centroid,
+Polsby-Popper compactness (4πA/P² of the union of its cells) and the rep's mean distance
+to its customers. Travel time is *estimated*: straight-line distance x 1.3 (detour) at an
+assumed 25 km/h, not a street-network route. Per plan: ``balance`` (max/min workload,
+``None`` when a territory has none), ``contiguous`` and the mean compactness.
+
+Plans are saved as drafts; ``publish_plan`` writes the territory and its rep onto the
+customers (one set-based UPDATE), makes the plan the active one (archiving the previous)
+and lets ``geocrm.freshness`` refresh the cube. Published plans are read-only (here and
+by a trigger of migration ``0015_territories.sql``). The API is
+``geocrm.api.territories``, the CLI ``geocrm territories``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import h3
+import networkx as nx
+import numpy as np
+import shapely
+from shapely.geometry import mapping
+from sqlalchemy import Connection, Engine
+
+from geocrm import hexgrid
+from geocrm.db import query
+from geocrm.errors import Conflict, InvalidInput, NotFound
+
+#: The workload measures.
+MEASURES = ("customers", "revenue", "visits", "mix")
+#: Weights of the ``mix`` measure (each part a share of the area's total).
+MIX_WEIGHTS = {"customers": 0.4, "revenue": 0.3, "visits": 0.3}
+#: Default H3 resolution of the territories' building blocks (~0.1 km² a cell).
+DEFAULT_RES = 9
+#: Resolutions a plan may use (those of the hex cube).
+RESOLUTIONS = hexgrid.RESOLUTIONS
+#: Balance (max/min workload) at which refinement stops.
+TARGET_BALANCE = 1.05
+#: Sweeps of the compaction phase of :func:`partition`.
+COMPACTION_SWEEPS = 4
+#: Assumed travel speed (km/h) and detour factor of the travel-time estimate.
+ASSUMED_SPEED_KMH = 25.0
+DETOUR_FACTOR = 1.3
+TRAVEL_METHOD = (
+    f"estimate: straight-line distance x {DETOUR_FACTOR} at an assumed {ASSUMED_SPEED_KMH:g} "
+    "km/h (not a street-network route)"
+)
+_KM_PER_DEG_LAT = 110.574
+_KM_PER_DEG_LON_EQ = 111.320
+
+
+# --------------------------------------------------------------------------- the grid
+
+
+def _h3(cell: int) -> str:
+    return h3.int_to_str(int(cell))
+
+
+def neighbours(cells: Sequence[int]) -> list[list[int]]:
+    """For each cell, the indices (into ``cells``) of its H3 neighbours within ``cells``."""
+    index = {int(c): i for i, c in enumerate(cells)}
+    out: list[list[int]] = []
+    for cell in cells:
+        ring = h3.grid_disk(_h3(cell), 1)
+        out.append([index[n] for n in (h3.str_to_int(s) for s in ring) if n != cell and n in index])
+    return out
+
+
+def _planar_km(cells: Sequence[int]) -> np.ndarray:
+    """Cell centres as (x, y) km on a local equirectangular plane (fine within a city)."""
+    lons, lats = hexgrid.cell_centroids(cells)
+    if not len(lons):
+        return np.zeros((0, 2))
+    cos = math.cos(math.radians(float(np.mean(lats))))
+    return np.column_stack([lons * _KM_PER_DEG_LON_EQ * cos, lats * _KM_PER_DEG_LAT])
+
+
+def connect_area(cells: Sequence[int]) -> list[int]:
+    """The gap cells that join ``cells`` into one connected piece on the H3 grid.
+
+    While there are several pieces, the largest is joined to the nearest other piece
+    along the H3 grid path between their two nearest cells.
+    """
+    area = {int(c) for c in cells}
+    added: list[int] = []
+    while True:
+        ordered = sorted(area)
+        graph = nx.Graph()
+        graph.add_nodes_from(range(len(ordered)))
+        for i, nbrs in enumerate(neighbours(ordered)):
+            graph.add_edges_from((i, j) for j in nbrs)
+        pieces = sorted(nx.connected_components(graph), key=len, reverse=True)
+        if len(pieces) <= 1:
+            return sorted(added)
+        xy = _planar_km(ordered)
+        main = np.fromiter(pieces[0], dtype=int)
+        rest = np.fromiter(set().union(*pieces[1:]), dtype=int)
+        d = ((xy[main][:, None, :] - xy[rest][None, :, :]) ** 2).sum(axis=2)
+        a, b = np.unravel_index(int(np.argmin(d)), d.shape)
+        path = h3.grid_path_cells(_h3(ordered[main[a]]), _h3(ordered[rest[b]]))
+        new = [h3.str_to_int(p) for p in path if h3.str_to_int(p) not in area]
+        area.update(new)
+        added.extend(new)
+
+
+def is_contiguous(cells: Sequence[int], labels: Sequence[int]) -> bool:
+    """Whether every territory (cells sharing a label) is one connected piece."""
+    nbrs = neighbours(cells)
+    labels = np.asarray(labels)
+    for label in np.unique(labels):
+        members = set(np.flatnonzero(labels == label).tolist())
+        start = next(iter(members))
+        seen, stack = {start}, [start]
+        while stack:
+            for j in nbrs[stack.pop()]:
+                if j in members and j not in seen:
+                    seen.add(j)
+                    stack.append(j)
+        if seen != members:
+            return False
+    return True
+
+
+def balance(loads: Sequence[float]) -> float | None:
+    """max/min of the territories' workloads; ``None`` when one has none."""
+    loads = np.asarray(loads, dtype=float)
+    low = float(loads.min()) if loads.size else 0.0
+    return round(float(loads.max()) / low, 4) if low > 0 else None
+
+
+# --------------------------------------------------------------------------- design
+
+
+@dataclass
+class Partition:
+    """The result of :func:`partition`: a territory index per cell, and how it went."""
+
+    labels: np.ndarray
+    seeds: list[int]
+    moves: int
+    seconds: float
+    restarts: int = 0
+
+
+def _farthest_points(xy: np.ndarray, k: int, chosen: list[int]) -> list[int]:
+    """Extend ``chosen`` (indices into ``xy``) to ``k`` points by farthest-point sampling."""
+    chosen = list(chosen)
+    if not chosen:
+        centre = xy.mean(axis=0)
+        chosen.append(int(np.argmin(((xy - centre) ** 2).sum(axis=1))))
+    while len(chosen) < k:
+        d = ((xy[:, None, :] - xy[chosen][None, :, :]) ** 2).sum(axis=2).min(axis=1)
+        d[chosen] = -1
+        chosen.append(int(np.argmax(d)))
+    return chosen[:k]
+
+
+def partition(
+    cells: Sequence[int],
+    weights: Sequence[float],
+    k: int,
+    *,
+    seeds: Sequence[int] | None = None,
+    locked: Mapping[int, int] | None = None,
+    target: float = TARGET_BALANCE,
+    max_moves: int | None = None,
+) -> Partition:
+    """Partition connected H3 ``cells`` into ``k`` contiguous territories of balanced weight.
+
+    Parameters
+    ----------
+    cells
+        H3 ids (int) of one resolution, one connected piece (see :func:`connect_area`).
+    weights
+        Workload of each cell (>= 0).
+    k
+        Number of territories, 2 <= k <= len(cells).
+    seeds
+        Optional seed cell index per territory (e.g. nearest a rep's base); missing ones
+        are chosen by farthest-point sampling.
+    locked
+        Cell index -> territory index: these cells start and stay there.
+    target
+        Stop refining once max/min workload is at most this.
+    max_moves
+        Cap on refinement moves (default 50 x the number of cells).
+
+    The algorithm is described in the module docstring.
+    """
+    started = time.perf_counter()
+    n = len(cells)
+    w = np.asarray(weights, dtype=float)
+    if not 2 <= k <= n:
+        raise InvalidInput(f"k must be between 2 and the number of cells ({n}), not {k}")
+    locked = dict(locked or {})
+    nbrs = neighbours(cells)
+    xy = _planar_km(cells)
+    labels = np.full(n, -1, dtype=int)
+    is_locked = np.zeros(n, dtype=bool)
+    for i, t in locked.items():
+        labels[i] = t
+        is_locked[i] = True
+
+    # seeds: given ones first (moved off cells locked elsewhere), the rest spread out
+    chosen: list[int] = []
+    for t, s in enumerate(list(seeds or [])[:k]):
+        if labels[s] not in (-1, t) or s in chosen:
+            free = [i for i in range(n) if labels[i] in (-1, t) and i not in chosen]
+            s = min(free, key=lambda i: float(((xy[i] - xy[s]) ** 2).sum()))
+        chosen.append(s)
+    chosen = _farthest_points(xy, k, chosen)
+    for t, s in enumerate(chosen):
+        labels[s] = t
+
+    # growth: the lightest territory with an unassigned neighbour takes the nearest one
+    loads = np.bincount(labels[labels >= 0], weights=w[labels >= 0], minlength=k)
+    sizes = np.bincount(labels[labels >= 0], minlength=k)
+    frontier: list[list[tuple[float, int]]] = [[] for _ in range(k)]
+    for i in np.flatnonzero(labels >= 0):
+        t = labels[i]
+        for j in nbrs[i]:
+            if labels[j] == -1:
+                heapq.heappush(frontier[t], (float(((xy[j] - xy[chosen[t]]) ** 2).sum()), j))
+    while (labels == -1).any():
+        for t in range(k):
+            while frontier[t] and labels[frontier[t][0][1]] != -1:
+                heapq.heappop(frontier[t])
+        open_ = [t for t in range(k) if frontier[t]]
+        if not open_:  # the area is not one piece: hand the rest to the lightest
+            rest = np.flatnonzero(labels == -1)
+            labels[rest] = int(np.argmin(loads))
+            break
+        t = min(open_, key=lambda t: (loads[t], sizes[t]))
+        _, i = heapq.heappop(frontier[t])
+        labels[i] = t
+        loads[t] += w[i]
+        sizes[t] += 1
+        for j in nbrs[i]:
+            if labels[j] == -1:
+                heapq.heappush(frontier[t], (float(((xy[j] - xy[chosen[t]]) ** 2).sum()), j))
+
+    # refinement: contiguity-keeping boundary moves from heavy to light
+    members = [set(np.flatnonzero(labels == t).tolist()) for t in range(k)]
+    sums = np.array([xy[list(m)].sum(axis=0) if m else np.zeros(2) for m in members])
+    cuts: dict[int, set[int]] = {}
+
+    def articulation(t: int) -> set[int]:
+        if t not in cuts:
+            graph = nx.Graph()
+            graph.add_nodes_from(members[t])
+            graph.add_edges_from((i, j) for i in members[t] for j in nbrs[i] if j in members[t])
+            cuts[t] = set(nx.articulation_points(graph))
+        return cuts[t]
+
+    moves, limit = 0, max_moves if max_moves is not None else 50 * n
+    while moves < limit:
+        ratio = balance(loads)
+        if ratio is not None and ratio <= target:
+            break
+        move = None
+        for a in np.argsort(-loads, kind="stable"):
+            if len(members[a]) <= 1:
+                continue
+            centre_a = sums[a] / len(members[a])
+            best: tuple[float, float, int, int] | None = None
+            for i in members[a]:
+                if is_locked[i] or w[i] <= 0:
+                    continue
+                for b in {int(labels[j]) for j in nbrs[i]} - {int(a)}:
+                    if w[i] >= loads[a] - loads[b]:
+                        continue
+                    centre_b = sums[b] / len(members[b])
+                    shift = float(np.hypot(*(xy[i] - centre_b)) - np.hypot(*(xy[i] - centre_a)))
+                    key = (float(loads[b]), shift, i, b)
+                    if best is None or key < best:
+                        if i in articulation(int(a)):
+                            continue
+                        best = key
+            if best is not None:
+                move = (int(a), best[3], best[2])
+                break
+        if move is None:
+            break
+        a, b, i = move
+        members[a].discard(i)
+        members[b].add(i)
+        labels[i] = b
+        loads[a] -= w[i]
+        loads[b] += w[i]
+        sums[a] -= xy[i]
+        sums[b] += xy[i]
+        cuts.pop(a, None)
+        cuts.pop(b, None)
+        moves += 1
+    # compaction: boundary smoothing. A cell moves to a neighbouring territory where it
+    # has more neighbours than in its own (the shared boundary, hence the perimeter,
+    # strictly shrinks: the sweeps end) unless the balance would end worse than
+    # max(target, the balance reached); a few sweeps
+    allowed = max(target, balance(loads) or math.inf)
+    for _ in range(COMPACTION_SWEEPS):
+        swept = 0
+        for i in range(n):
+            a = int(labels[i])
+            if is_locked[i] or len(members[a]) <= 1 or not nbrs[i]:
+                continue
+            around = np.bincount(labels[nbrs[i]], minlength=k)
+            best_b, best_gain = -1, 0
+            for b in {int(labels[j]) for j in nbrs[i]} - {a}:
+                gain = int(around[b]) - int(around[a])
+                if gain <= best_gain:
+                    continue
+                after = loads.copy()
+                after[a] -= w[i]
+                after[b] += w[i]
+                ratio = balance(after)
+                if (ratio if ratio is not None else math.inf) > allowed:
+                    continue
+                best_b, best_gain = b, gain
+            if best_b < 0 or i in articulation(a):
+                continue
+            b = best_b
+            members[a].discard(i)
+            members[b].add(i)
+            labels[i] = b
+            loads[a] -= w[i]
+            loads[b] += w[i]
+            sums[a] -= xy[i]
+            sums[b] += xy[i]
+            cuts.pop(a, None)
+            cuts.pop(b, None)
+            swept += 1
+        moves += swept
+        if not swept:
+            break
+    return Partition(labels, chosen, moves, round(time.perf_counter() - started, 3))
+
+
+#: Restarts from random seeds when the rep-seeded design misses the target (small areas).
+RESTARTS = 24
+#: Areas above this many cells get no restarts (each run costs seconds there).
+RESTART_MAX_CELLS = 2_000
+
+
+def best_partition(
+    cells: Sequence[int],
+    weights: Sequence[float],
+    k: int,
+    seeds: Sequence[int] | None = None,
+    locked: Mapping[int, int] | None = None,
+    *,
+    restarts: int | None = None,
+    target: float = TARGET_BALANCE,
+) -> Partition:
+    """:func:`partition` from ``seeds``, then, while the balance misses ``target``, from
+    random seeds (a fixed random generator: the same input gives the same plan); the
+    best balance wins, ties to the earlier run."""
+    started = time.perf_counter()
+    if restarts is None:
+        restarts = RESTARTS if len(cells) <= RESTART_MAX_CELLS else 0
+    w = np.asarray(weights, dtype=float)
+
+    def score(p: Partition) -> float:
+        ratio = balance(np.bincount(p.labels, weights=w, minlength=k))
+        return math.inf if ratio is None else ratio
+
+    best = partition(cells, w, k, seeds=seeds, locked=locked, target=target)
+    rng = np.random.default_rng(20240601)
+    tried = 0
+    while tried < restarts and score(best) > target:
+        tried += 1
+        candidate = partition(
+            cells,
+            w,
+            k,
+            seeds=rng.choice(len(cells), size=k, replace=False).tolist(),
+            locked=locked,
+            target=target,
+        )
+        if score(candidate) < score(best):
+            best = candidate
+    best.restarts = tried
+    best.seconds = round(time.perf_counter() - started, 3)
+    return best
+
+
+def _match_reps(
+    area: Area, labels: np.ndarray, reps: list[dict[str, Any]], k: int
+) -> list[dict[str, Any] | None]:
+    """A rep per territory: greedily the closest (territory centre, home base) pairs first,
+    each rep once; with fewer reps than territories the rest get their nearest rep."""
+    if not reps:
+        return [None] * k
+    xy = _planar_km(area.cells)
+    centres = np.array([xy[labels == t].mean(axis=0) for t in range(k)])
+    base = _planar_km(
+        hexgrid.latlng_to_cells(
+            [r["lat"] for r in reps],
+            [r["lon"] for r in reps],
+            hexgrid.get_resolution(area.cells[0]),
+        )
+    )
+    d = ((centres[:, None, :] - base[None, :, :]) ** 2).sum(axis=2)
+    owners: list[dict[str, Any] | None] = [None] * k
+    used: set[int] = set()
+    for flat in np.argsort(d, axis=None, kind="stable"):
+        t, r = divmod(int(flat), len(reps))
+        if owners[t] is None and r not in used:
+            owners[t] = reps[r]
+            used.add(r)
+    for t in range(k):
+        if owners[t] is None:
+            owners[t] = reps[int(np.argmin(d[t]))]
+    return owners
+
+
+# --------------------------------------------------------------------------- the area
+
+
+@dataclass
+class Area:
+    """The cells of a plan's area and their workload inputs (parallel arrays)."""
+
+    cells: np.ndarray
+    customers: np.ndarray
+    revenue: np.ndarray
+    visits: np.ndarray
+    gap: np.ndarray
+
+    def workload(self, measure: str) -> np.ndarray:
+        """Workload per cell under ``measure`` (see the module docstring)."""
+        if measure == "mix":
+            mix = np.zeros(len(self.cells))
+            for part, weight in MIX_WEIGHTS.items():
+                values = getattr(self, part).astype(float)
+                total = values.sum()
+                if total > 0:
+                    mix += weight * 100.0 * values / total
+            return mix
+        return getattr(self, measure).astype(float)
+
+
+def _check_measure(measure: Any) -> str:
+    if measure not in MEASURES:
+        raise InvalidInput(f"measure must be one of {', '.join(MEASURES)}, not {measure!r}")
+    return measure
+
+
+def _check_res(res: Any) -> int:
+    if not isinstance(res, int) or isinstance(res, bool) or res not in RESOLUTIONS:
+        raise InvalidInput(
+            f"res must be an H3 resolution within {RESOLUTIONS[0]}..{RESOLUTIONS[-1]}, not {res!r}"
+        )
+    return res
+
+
+def _cell_stats(conn: Connection, res: int) -> dict[int, tuple[int, float, float]]:
+    rows = conn.execute(query("territories/cell_workload"), {"res": res}).all()
+    return {int(r.h3): (int(r.customers), float(r.revenue), float(r.visits)) for r in rows}
+
+
+def load_area(conn: Connection, res: int, cells: Sequence[int] | None = None) -> Area:
+    """The area at ``res``: cells with enriched customers plus gap cells (or exactly
+    ``cells``, e.g. a saved plan's), with their customers, revenue and visits."""
+    stats = _cell_stats(conn, res)
+    if cells is None:
+        if not stats:
+            raise InvalidInput(
+                "no enriched customers to design territories for: load customers and run "
+                "`geocrm enrich` first"
+            )
+        gaps = set(connect_area(list(stats)))
+        cells = sorted(set(stats) | gaps)
+    else:
+        gaps = {int(c) for c in cells if int(c) not in stats}
+        cells = sorted(int(c) for c in cells)
+    zero = (0, 0.0, 0.0)
+    return Area(
+        cells=np.asarray(cells, dtype=np.int64),
+        customers=np.array([stats.get(c, zero)[0] for c in cells], dtype=float),
+        revenue=np.array([stats.get(c, zero)[1] for c in cells], dtype=float),
+        visits=np.array([stats.get(c, zero)[2] for c in cells], dtype=float),
+        gap=np.array([c in gaps for c in cells], dtype=bool),
+    )
+
+
+def parse_cell(value: Any) -> int:
+    """An H3 cell id given as an int, a decimal string or an H3 hex string."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        cell = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        cell = int(value.strip())
+    elif isinstance(value, str):
+        try:
+            cell = h3.str_to_int(value.strip())
+        except (ValueError, TypeError, h3.H3BaseException):
+            raise InvalidInput(f"{value!r} is not an H3 cell id") from None
+    else:
+        raise InvalidInput(f"{value!r} is not an H3 cell id")
+    if not 0 < cell < 2**63 or not h3.is_valid_cell(_h3(cell)):
+        raise InvalidInput(f"{value!r} is not a valid H3 cell id")
+    return cell
+
+
+def _locked_indices(
+    area: Area, locked_cells: Mapping[Any, Any] | None, k: int, res: int
+) -> dict[int, int]:
+    index = {int(c): i for i, c in enumerate(area.cells)}
+    out: dict[int, int] = {}
+    for key, territory in (locked_cells or {}).items():
+        cell = parse_cell(key)
+        if hexgrid.get_resolution(cell) != res:
+            raise InvalidInput(f"locked cell {key} is not at resolution {res}")
+        if cell not in index:
+            raise InvalidInput(f"locked cell {key} is not in the area (no customers there)")
+        if not isinstance(territory, int) or isinstance(territory, bool) or not 0 <= territory < k:
+            raise InvalidInput(
+                f"locked cell {key}: territory must be an index 0..{k - 1}, not {territory!r}"
+            )
+        out[index[cell]] = territory
+    return out
+
+
+def _reps(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(query("territories/rep_bases")).mappings()]
+
+
+def _rep_seeds(area: Area, reps: list[dict[str, Any]], k: int) -> list[int]:
+    """Seed cell indices near the reps' home bases (see the module docstring)."""
+    if not reps:
+        return []
+    xy = _planar_km(area.cells)
+    base_cells = hexgrid.latlng_to_cells(
+        [r["lat"] for r in reps], [r["lon"] for r in reps], hexgrid.get_resolution(area.cells[0])
+    )
+    base_xy = _planar_km(base_cells)
+    picked = _farthest_points(base_xy, k, []) if len(reps) > k else list(range(len(reps)))
+    seeds: list[int] = []
+    for r in picked:
+        d = ((xy - base_xy[r]) ** 2).sum(axis=1)
+        d[seeds] = np.inf
+        seeds.append(int(np.argmin(d)))
+    return _farthest_points(xy, k, seeds)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def _polygon(cells: Sequence[int]):
+    return shapely.union_all(hexgrid.cell_boundaries(cells))
+
+
+def _polsby_popper(polygon) -> float:
+    """4πA/P² of a lon/lat polygon, measured on a local plane (1 for a disc)."""
+    if polygon.is_empty:
+        return 0.0
+    lat0 = math.radians(polygon.centroid.y)
+    planar = shapely.transform(
+        polygon, lambda c: c * [_KM_PER_DEG_LON_EQ * math.cos(lat0), _KM_PER_DEG_LAT]
+    )
+    return round(4 * math.pi * planar.area / planar.length**2, 4) if planar.length else 0.0
+
+
+def evaluate(
+    area: Area, labels: Sequence[int], measure: str, owners: Sequence[dict | None]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Plan-level figures and per-territory stats (with GeoJSON polygons) of a partition."""
+    labels = np.asarray(labels)
+    k = len(owners)
+    work = area.workload(measure)
+    loads = np.bincount(labels, weights=work, minlength=k)
+    lons, lats = hexgrid.cell_centroids(area.cells)
+    territories = []
+    for t in range(k):
+        members = np.flatnonzero(labels == t)
+        cells = area.cells[members]
+        polygon = _polygon(cells.tolist())
+        customers = area.customers[members]
+        rep = owners[t]
+        distance = None
+        if rep is not None and customers.sum() > 0:
+            cos = math.cos(math.radians(rep["lat"]))
+            d = np.hypot(
+                (lons[members] - rep["lon"]) * _KM_PER_DEG_LON_EQ * cos,
+                (lats[members] - rep["lat"]) * _KM_PER_DEG_LAT,
+            )
+            distance = float((d * customers).sum() / customers.sum())
+        centroid = polygon.centroid
+        territories.append(
+            {
+                "index": t,
+                "rep_id": rep["rep_id"] if rep else None,
+                "rep_name": rep["name"] if rep else None,
+                "workload": round(float(loads[t]), 3),
+                "customers": int(customers.sum()),
+                "revenue": round(float(area.revenue[members].sum()), 2),
+                "visits_per_month": round(float(area.visits[members].sum()), 2),
+                "cells": int(members.size),
+                "gap_cells": int(area.gap[members].sum()),
+                "area_km2": round(sum(h3.cell_area(_h3(c), "km^2") for c in cells), 4),
+                "centroid": None
+                if polygon.is_empty
+                else [round(centroid.x, 6), round(centroid.y, 6)],
+                "compactness": _polsby_popper(polygon),
+                "rep_mean_distance_km": None if distance is None else round(distance, 3),
+                "rep_mean_travel_minutes_est": None
+                if distance is None
+                else round(distance * DETOUR_FACTOR / ASSUMED_SPEED_KMH * 60, 1),
+                "geometry": mapping(polygon),
+            }
+        )
+    plan = {
+        "balance": balance(loads),
+        "contiguous": is_contiguous(area.cells.tolist(), labels),
+        "compactness": round(float(np.mean([t["compactness"] for t in territories])), 4),
+        "workload_total": round(float(loads.sum()), 3),
+        "cells": len(area.cells),
+        "gap_cells": int(area.gap.sum()),
+        "target_balance": TARGET_BALANCE,
+        "travel_time": TRAVEL_METHOD,
+    }
+    return plan, territories
+
+
+# --------------------------------------------------------------------------- plans
+
+
+def _stats_json(territory: Mapping[str, Any]) -> str:
+    return json.dumps({k: v for k, v in territory.items() if k != "geometry"})
+
+
+def design_plan(
+    engine: Engine,
+    *,
+    k: int,
+    measure: str,
+    res: int = DEFAULT_RES,
+    name: str | None = None,
+    locked_cells: Mapping[Any, int] | None = None,
+) -> dict[str, Any]:
+    """Design K territories on ``measure`` at ``res`` and save them as a draft plan.
+
+    Parameters
+    ----------
+    k
+        Number of territories, 2 .. the number of cells of the area.
+    measure
+        ``customers``, ``revenue``, ``visits`` or ``mix`` (module docstring).
+    res
+        H3 resolution of the cells (5..11, default 9).
+    name
+        The plan's name (default: the measure, k and res).
+    locked_cells
+        H3 cell (int, decimal or hex string) -> territory index 0..k-1; those cells stay
+        in that territory.
+
+    Returns the plan as :func:`get_plan` does.
+    """
+    measure = _check_measure(measure)
+    res = _check_res(res)
+    if not isinstance(k, int) or isinstance(k, bool) or k < 2:
+        raise InvalidInput(f"k must be an integer of at least 2, not {k!r}")
+    name = (name or "").strip() or f"{measure} k={k} res={res}"
+    if len(name) > 200:
+        raise InvalidInput("name must be at most 200 characters")
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        area = load_area(conn, res)
+        if k > len(area.cells):
+            raise InvalidInput(
+                f"k must be between 2 and the number of cells ({len(area.cells)}), not {k}"
+            )
+        locked = _locked_indices(area, locked_cells, k, res)
+        reps = _reps(conn)
+        seeds = _rep_seeds(area, reps, k)
+        result = best_partition(area.cells.tolist(), area.workload(measure), k, seeds, locked)
+        owners_or_none: list[dict | None] = _match_reps(area, result.labels, reps, k)
+        plan_stats, territories = evaluate(area, result.labels, measure, owners_or_none)
+        plan_stats.update(
+            moves=result.moves,
+            restarts=result.restarts,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+        plan_id = conn.execute(
+            query("territories/insert_plan"),
+            {"name": name, "res": res, "measure": measure, "k": k, "stats": json.dumps(plan_stats)},
+        ).scalar_one()
+        ids = []
+        for t in territories:
+            ids.append(
+                conn.execute(
+                    query("territories/insert_territory"),
+                    {
+                        "plan_id": plan_id,
+                        "name": f"Territory {t['index'] + 1}"
+                        + (f" ({t['rep_name']})" if t["rep_name"] else ""),
+                        "rep_id": t["rep_id"],
+                        "locked": bool(any(v == t["index"] for v in locked.values())),
+                        "stats": _stats_json(t),
+                    },
+                ).scalar_one()
+            )
+        is_locked = np.zeros(len(area.cells), dtype=bool)
+        is_locked[list(locked)] = True
+        conn.execute(
+            query("territories/insert_cells"),
+            {
+                "plan_id": plan_id,
+                "h3": area.cells.tolist(),
+                "territory_ids": [ids[t] for t in result.labels],
+                "locked": is_locked.tolist(),
+            },
+        )
+        _record(
+            conn,
+            plan_id,
+            {
+                "action": "design",
+                "k": k,
+                "measure": measure,
+                "res": res,
+                "locked_cells": len(locked),
+                **plan_stats,
+            },
+        )
+        return _plan(conn, plan_id)
+
+
+def _record(conn: Connection, plan_id: int, what: Mapping[str, Any]) -> None:
+    conn.execute(query("territories/record_edit"), {"plan_id": plan_id, "what": json.dumps(what)})
+
+
+def _plan(conn: Connection, plan_id: int) -> dict[str, Any]:
+    row = conn.execute(query("territories/plans"), {"plan_id": plan_id}).mappings().one_or_none()
+    if row is None:
+        raise NotFound(f"territory plan {plan_id} does not exist")
+    plan = _plan_summary(row)
+    cells = conn.execute(query("territories/cells"), {"plan_id": plan_id}).all()
+    by_territory: dict[int, list[int]] = {}
+    locked: dict[int, list[str]] = {}
+    for cell in cells:
+        by_territory.setdefault(cell.territory_id, []).append(int(cell.h3))
+        if cell.locked:
+            locked.setdefault(cell.territory_id, []).append(_h3(cell.h3))
+    territories, features = [], []
+    for t in conn.execute(query("territories/territories"), {"plan_id": plan_id}).mappings():
+        stats = dict(t["stats"])
+        entry = {
+            "territory_id": t["territory_id"],
+            "name": t["name"],
+            **stats,
+            "rep_id": t["rep_id"],
+            "rep_name": t["rep_name"],
+            "locked_cells": locked.get(t["territory_id"], []),
+        }
+        territories.append(entry)
+        polygon = _polygon(by_territory.get(t["territory_id"], []))
+        features.append(
+            {
+                "type": "Feature",
+                "id": t["territory_id"],
+                "geometry": mapping(polygon),
+                "properties": entry,
+            }
+        )
+    plan["territories"] = territories
+    plan["geojson"] = {"type": "FeatureCollection", "features": features}
+    return plan
+
+
+def _plan_summary(row: Mapping[str, Any]) -> dict[str, Any]:
+    stats = dict(row["stats"] or {})
+    return {
+        "plan_id": row["plan_id"],
+        "name": row["name"],
+        "status": row["status"],
+        "active": row["active"],
+        "res": row["res"],
+        "measure": row["measure"],
+        "k": row["k"],
+        "created_at": row["created_at"].isoformat(),
+        "published_at": row["published_at"].isoformat() if row["published_at"] else None,
+        "balance": stats.get("balance"),
+        "contiguous": stats.get("contiguous"),
+        "compactness": stats.get("compactness"),
+        "stats": stats,
+    }
+
+
+def get_plan(engine: Engine, plan_id: int) -> dict[str, Any]:
+    """A plan: its figures, its territories' stats and, as GeoJSON, their polygons
+    (the union of their cells) under ``geojson``."""
+    with engine.connect() as conn:
+        return _plan(conn, plan_id)
+
+
+def list_plans(engine: Engine) -> list[dict[str, Any]]:
+    """Every plan's summary (no territories), newest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(query("territories/plans"), {"plan_id": None}).mappings()
+        return [_plan_summary(r) for r in rows]
+
+
+def _draft_for_update(conn: Connection, plan_id: int) -> Mapping[str, Any]:
+    row = conn.execute(query("territories/plan_for_update"), {"plan_id": plan_id})
+    plan = row.mappings().one_or_none()
+    if plan is None:
+        raise NotFound(f"territory plan {plan_id} does not exist")
+    if plan["status"] != "draft":
+        raise Conflict(
+            f"territory plan {plan_id} is {plan['status']}: it is read-only (design a new plan)"
+        )
+    return plan
+
+
+def publish_plan(engine: Engine, plan_id: int) -> dict[str, Any]:
+    """Publish a draft: its territories and reps onto the customers, active, the previous
+    active plan archived; then the cube refreshes the changed cells."""
+    from geocrm import freshness
+
+    with engine.begin() as conn:
+        plan = _draft_for_update(conn, plan_id)
+        archived = list(conn.execute(query("territories/archive_active")).scalars())
+        conn.execute(query("territories/mark_published"), {"plan_id": plan_id})
+        updated = conn.execute(
+            query("territories/assign_customers"), {"plan_id": plan_id, "res": plan["res"]}
+        ).rowcount
+        _record(
+            conn, plan_id, {"action": "publish", "customers_updated": updated, "archived": archived}
+        )
+    report = freshness.after_customer_change(engine, enrich=False)
+    published = get_plan(engine, plan_id)
+    published.update(customers_updated=updated, archived_plans=archived, cube=report.render())
+    return published
+
+
+def move_cells(
+    engine: Engine,
+    plan_id: int,
+    cells: Sequence[Any],
+    *,
+    territory_id: int | None = None,
+    locked: bool | None = None,
+    who: str = "geocrm",
+) -> dict[str, Any]:
+    """Edit a draft: move ``cells`` to ``territory_id`` and/or (un)lock them.
+
+    Returns the plan after the edit, with ``edit`` = the balance before and after and
+    whether every territory is still one piece. Recorded in ``crm.territory_edits``.
+    """
+    with engine.begin() as conn:
+        plan = _draft_for_update(conn, plan_id)
+        ids = [
+            int(t["territory_id"])
+            for t in conn.execute(query("territories/territories"), {"plan_id": plan_id}).mappings()
+        ]
+        if territory_id is not None and territory_id not in ids:
+            raise InvalidInput(f"territory {territory_id} is not in plan {plan_id}")
+        saved = {
+            int(r.h3): int(r.territory_id)
+            for r in conn.execute(query("territories/cells"), {"plan_id": plan_id})
+        }
+        parsed = [parse_cell(c) for c in cells]
+        missing = [_h3(c) for c in parsed if c not in saved]
+        if missing:
+            raise InvalidInput(f"cells not in plan {plan_id}: {', '.join(missing[:5])}")
+        area = load_area(conn, plan["res"], list(saved))
+        position = {tid: i for i, tid in enumerate(ids)}
+        work = area.workload(plan["measure"])
+        old = np.array([position[saved[int(c)]] for c in area.cells])
+        before = balance(np.bincount(old, weights=work, minlength=len(ids)))
+        conn.execute(
+            query("territories/update_cell"),
+            {"plan_id": plan_id, "h3": parsed, "territory_id": territory_id, "locked": locked},
+        )
+        if territory_id is not None:
+            for c in parsed:
+                saved[c] = territory_id
+        new = np.array([position[saved[int(c)]] for c in area.cells])
+        emptied = [tid for tid in ids if not (new == position[tid]).any()]
+        if emptied:
+            raise InvalidInput(
+                f"the move would leave territory {emptied[0]} without cells: keep at least one"
+            )
+        reps = {r["rep_id"]: r for r in _reps(conn)}
+        owners = []
+        for t in conn.execute(query("territories/territories"), {"plan_id": plan_id}).mappings():
+            owners.append(reps.get(t["rep_id"]))
+        plan_stats, territories = evaluate(area, new, plan["measure"], owners)
+        for tid, t in zip(ids, territories, strict=True):
+            conn.execute(
+                query("territories/update_territory_stats"),
+                {"territory_id": tid, "stats": _stats_json(t)},
+            )
+        conn.execute(
+            query("territories/update_plan_stats"),
+            {"plan_id": plan_id, "stats": json.dumps(plan_stats)},
+        )
+        edit = {
+            "action": "edit",
+            "who": who,
+            "cells": [_h3(c) for c in parsed],
+            "territory_id": territory_id,
+            "locked": locked,
+            "balance_before": before,
+            "balance_after": plan_stats["balance"],
+            "contiguous": plan_stats["contiguous"],
+        }
+        _record(conn, plan_id, edit)
+        result = _plan(conn, plan_id)
+        result["edit"] = edit
+        return result
+
+
+def plan_table(plans: Sequence[Mapping[str, Any]]) -> str:
+    """Plans as a text table for the CLI."""
+    lines = [
+        f"{'id':>4}  {'status':<9} {'active':<6} {'measure':<9} {'k':>3} {'res':>3} "
+        f"{'balance':>8}  name"
+    ]
+    for p in plans:
+        bal = "-" if p["balance"] is None else f"{p['balance']:.3f}"
+        lines.append(
+            f"{p['plan_id']:>4}  {p['status']:<9} {'yes' if p['active'] else '':<6} "
+            f"{p['measure']:<9} {p['k']:>3} {p['res']:>3} {bal:>8}  {p['name']}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,5 @@
+-- Territory plans, newest first (or the one :plan_id).
+SELECT plan_id, name, status, active, res, measure, k, created_at, published_at, stats
+FROM crm.territory_plans
+WHERE CAST(:plan_id AS bigint) IS NULL OR plan_id = CAST(:plan_id AS bigint)
+ORDER BY plan_id DESC
