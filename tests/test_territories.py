@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import h3
+import mapbox_vector_tile
 import numpy as np
 import pytest
 import shapely
@@ -18,6 +19,7 @@ from geocrm.api.app import create_app
 from geocrm.cli import main
 from geocrm.enrich import enrich
 from geocrm.errors import Conflict, InvalidInput
+from geocrm.tiles import tile_xy
 
 RES = territories.DEFAULT_RES
 
@@ -301,3 +303,24 @@ def test_the_partition_balances_a_large_synthetic_grid():
     loads = np.bincount(result.labels, weights=weights, minlength=5)
     assert territories.is_contiguous(cells, result.labels)
     assert loads.max() / loads.min() <= territories.TARGET_BALANCE
+
+
+def test_the_territories_layer_draws_each_territory_of_a_plan(api, engine):
+    """The map layer: one polygon per territory of the plan, with its rep and workload,
+    covering exactly the plan's cells."""
+    plan = territories.design_plan(engine, k=3, measure="customers")
+    cells = _cells_of(engine, plan["plan_id"])
+    lat, lon = h3.cell_to_latlng(h3.int_to_str(next(iter(cells))))
+    z = 12
+    x, y = tile_xy(lon, lat, z)
+    r = api.get(f"/tiles/territories/{z}/{x}/{y}.mvt?plan_id={plan['plan_id']}")
+    assert r.status_code == 200
+    features = mapbox_vector_tile.decode(r.content)["territories"]["features"]
+    by_id = {t["territory_id"]: t for t in plan["territories"]}
+    assert {f["id"] for f in features} == set(by_id)
+    for f in features:
+        expected = by_id[f["id"]]
+        assert f["properties"]["rep_id"] == expected["rep_id"]
+        assert f["properties"]["workload"] == pytest.approx(expected["workload"])
+    bad = api.get(f"/tiles/territories/{z}/{x}/{y}.mvt?plan_id=999999")
+    assert bad.status_code == 422 and "unknown plan_id" in bad.json()["detail"]
