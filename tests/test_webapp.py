@@ -356,3 +356,46 @@ def test_a_polygon_drawn_point_by_point_is_counted(session, engine):
     assert expected > 0
     assert int(page.locator("#zone-count").get_attribute("data-total")) == expected
     assert session.errors == []
+
+
+def test_a_manager_designs_edits_undoes_and_publishes_territories(session, engine):
+    page = session.open("/?view=territories#14/60.1680/24.9440")
+    page.fill("#plan-design input[name=k]", "3")
+    page.get_by_role("button", name="Design").click()
+    rows = page.locator("#plan tr[data-territory-id]")
+    rows.first.wait_for()
+    assert rows.count() == 3
+    plan = page.evaluate("window.geocrm.territories.plan")
+    assert plan["status"] == "draft" and plan["contiguous"]
+    assert page.locator("#plan-balance").inner_text() == f"{plan['balance']:.3f}"
+    session.settle()
+    # move a cell of the biggest territory into the first one, by clicking it on the map
+    biggest = max(plan["territories"][1:], key=lambda t: t["cells"])
+    target = plan["territories"][0]["territory_id"]
+    page.locator(f"#plan input[value='{target}']").check()
+    lon, lat = biggest["centroid"]
+    point = page.evaluate(f"window.geocrm.map.project([{lon}, {lat}])")
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    page.locator("#plan .edit").wait_for()
+    edited = page.evaluate("window.geocrm.territories.plan")
+    assert edited["edit"]["territory_id"] == target
+    assert edited["edit"]["balance_before"] == pytest.approx(plan["balance"])
+    with engine.connect() as conn:
+        moved = conn.execute(
+            text(
+                "SELECT territory_id FROM crm.territory_cells "
+                "WHERE plan_id = :p AND h3 = CAST(:c AS bigint)"
+            ),
+            {"p": plan["plan_id"], "c": int(edited["edit"]["cells"][0], 16)},
+        ).scalar_one()
+    assert moved == target
+    # undo puts it back
+    page.get_by_role("button", name="Undo").click()
+    page.wait_for_function(
+        f"window.geocrm.territories.plan.edit.territory_id === {biggest['territory_id']}"
+    )
+    page.get_by_role("button", name="Publish").click()
+    page.wait_for_function("window.geocrm.territories.plan.status === 'published'")
+    session.map_image("territories")
+    assert session.errors == []

@@ -6,6 +6,7 @@ import { initAccounts } from "./accounts.js";
 import { api, setMapLoading, showError } from "./api.js";
 import { initHeatmap, Overlays } from "./heatmap.js";
 import { saveState, state } from "./state.js";
+import { initTerritories } from "./territories.js";
 import { initZones } from "./zones.js";
 
 async function main() {
@@ -33,7 +34,8 @@ async function main() {
   const heatmap = await initHeatmap(map, catalogue, overlays);
   const zones = initZones(map);
   const accounts = initAccounts(map);
-  const views = { heatmap, zones, accounts };
+  const territories = initTerritories(map);
+  const views = { heatmap, zones, accounts, territories };
 
   function show(view) {
     views[state.view]?.onHide?.();
