@@ -1,0 +1,58 @@
+"""``/api/routes``: a rep's visit route for a day, as GeoJSON (or CSV of the stops)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, Field
+
+from geocrm import routes
+from geocrm.api.deps import EngineDep
+
+router = APIRouter(prefix="/api", tags=["routes"])
+
+
+class RouteRequest(BaseModel):
+    """Whose route, which day, and which customers (default: the rep's most due)."""
+
+    rep_id: int = Field(ge=1, le=2**31 - 1, description="the rep; the route starts at its base")
+    date: dt.date | None = Field(default=None, description="the day, YYYY-MM-DD (default today)")
+    customer_ids: list[int] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=routes.MAX_STOPS_LIMIT,
+        description="hand-picked customers (all visited if they fit); default: the most due",
+    )
+    mode: Literal["drive", "walk"] = Field(default="drive", description="the street network")
+    max_stops: int = Field(
+        default=routes.DEFAULT_MAX_STOPS,
+        ge=1,
+        le=routes.MAX_STOPS_LIMIT,
+        description="at most this many due customers",
+    )
+
+
+@router.post(
+    "/routes",
+    summary="Plan a rep's visit route for a day (OR-Tools; nearest-neighbour baseline)",
+    response_model=None,
+)
+def plan_route(
+    engine: EngineDep,
+    body: RouteRequest,
+    format: Annotated[Literal["geojson", "csv"], Query(description="geojson or csv")] = "geojson",
+) -> dict[str, Any] | PlainTextResponse:
+    plan = routes.plan_route(
+        engine,
+        body.rep_id,
+        day=body.date,
+        customer_ids=body.customer_ids,
+        mode=body.mode,
+        max_stops=body.max_stops,
+    )
+    if format == "csv":
+        return PlainTextResponse(routes.plan_csv(plan), media_type="text/csv")
+    return routes.plan_geojson(plan)
