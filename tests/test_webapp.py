@@ -399,3 +399,25 @@ def test_a_manager_designs_edits_undoes_and_publishes_territories(session, engin
     page.wait_for_function("window.geocrm.territories.plan.status === 'published'")
     session.map_image("territories")
     assert session.errors == []
+
+
+def test_a_rep_plans_the_day_and_sees_the_route(session):
+    page = session.open("/?view=accounts#14/60.1680/24.9440")
+    page.get_by_role("button", name="Plan the day").click()
+    page.locator("#route .route-totals").wait_for()
+    rep_id = page.locator("#route-form select[name=rep_id]").input_value()
+    route = page.evaluate(
+        "fetch('/api/routes', {method: 'POST', headers: {'Content-Type': 'application/json'},"
+        f" body: JSON.stringify({{rep_id: {rep_id}, mode: 'drive'}})}}).then(r => r.json())"
+    )
+    stops = route["totals"]["stops"]
+    assert stops > 0
+    assert page.locator("#route table.stops tr").count() == stops
+    assert route["totals"]["travel_minutes"] <= route["baseline"]["travel_minutes"] + 1e-6
+    session.settle()
+    drawn = page.evaluate(
+        "window.geocrm.map.queryRenderedFeatures({layers: ['route-line', 'route-stops']}).length"
+    )
+    assert drawn > stops  # the line and every stop
+    session.map_image("route")
+    assert session.errors == []

@@ -5,6 +5,7 @@ import maplibregl from "./maplibre.js";
 import { initAccounts } from "./accounts.js";
 import { api, setMapLoading, showError } from "./api.js";
 import { initHeatmap, Overlays } from "./heatmap.js";
+import { initRoutes } from "./routes.js";
 import { saveState, state } from "./state.js";
 import { initTerritories } from "./territories.js";
 import { initZones } from "./zones.js";
@@ -34,6 +35,7 @@ async function main() {
   const heatmap = await initHeatmap(map, catalogue, overlays);
   const zones = initZones(map);
   const accounts = initAccounts(map);
+  initRoutes(map, (await api("/api/cube/dimensions")).rep_id);
   const territories = initTerritories(map);
   const views = { heatmap, zones, accounts, territories };
 

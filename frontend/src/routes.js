@@ -1,0 +1,114 @@
+// Visit routes for reps: the due customers of a rep for a day, ordered into a route on the
+// street network from the rep's base and back (POST /api/routes), drawn on the map with
+// its stops, listed with arrival times, and exportable as CSV.
+
+import { api, el, showError } from "./api.js";
+
+const EMPTY = { type: "FeatureCollection", features: [] };
+
+export function initRoutes(map, reps) {
+  const form = document.getElementById("route-form");
+  const select = form.querySelector("select[name=rep_id]");
+  for (const rep of reps) select.append(el("option", { value: rep.id }, rep.name));
+  const out = document.getElementById("route");
+
+  function ensureLayers() {
+    if (map.getSource("route")) return;
+    map.addSource("route", { type: "geojson", data: EMPTY });
+    map.addLayer({
+      id: "route-line",
+      type: "line",
+      source: "route",
+      filter: ["==", ["get", "kind"], "route"],
+      paint: { "line-color": "#e7298a", "line-width": 4, "line-opacity": 0.85 },
+    });
+    map.addLayer({
+      id: "route-stops",
+      type: "circle",
+      source: "route",
+      filter: ["in", ["get", "kind"], ["literal", ["stop", "base"]]],
+      paint: {
+        "circle-radius": ["match", ["get", "kind"], "base", 8, 6],
+        "circle-color": ["match", ["get", "kind"], "base", "#253494", "#ffffff"],
+        "circle-stroke-color": "#e7298a",
+        "circle-stroke-width": 3,
+      },
+    });
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const body = { rep_id: Number(data.get("rep_id")), mode: data.get("mode") };
+    if (data.get("date")) body.date = data.get("date");
+    try {
+      const route = await api("/api/routes", { method: "POST", body });
+      ensureLayers();
+      map.getSource("route").setData(route);
+      const stops = route.features.filter((f) => f.properties.kind === "stop");
+      const line = route.features.find((f) => f.properties.kind === "route");
+      if (line) {
+        const points = line.geometry.coordinates.flat(Infinity);
+        const xs = points.filter((_, i) => i % 2 === 0);
+        const ys = points.filter((_, i) => i % 2 === 1);
+        map.fitBounds(
+          [
+            [Math.min(...xs), Math.min(...ys)],
+            [Math.max(...xs), Math.max(...ys)],
+          ],
+          { padding: 40 },
+        );
+      }
+      const t = route.totals;
+      const csv = `/api/routes?format=csv`;
+      out.replaceChildren(
+        el(
+          "p",
+          { class: "route-totals" },
+          `${t.stops} visits · ${Math.round(t.travel_minutes)} min driving/walking · ${t.km} km · back at ${t.end.slice(11)}`,
+        ),
+        el(
+          "p",
+          { class: "hint" },
+          `Nearest-neighbour tour: ${Math.round(route.baseline.travel_minutes)} min travel.` +
+            (route.unscheduled.length ? ` ${route.unscheduled.length} due visits do not fit the day.` : ""),
+        ),
+        el(
+          "table",
+          { class: "stops" },
+          stops.map((s) =>
+            el(
+              "tr",
+              {},
+              el("td", {}, String(s.properties.order)),
+              el("td", {}, s.properties.arrival.slice(11)),
+              el("td", {}, s.properties.name),
+            ),
+          ),
+        ),
+        exportButton(csv, body),
+      );
+    } catch (error) {
+      showError(error);
+    }
+  });
+}
+
+function exportButton(url, body) {
+  const button = el("button", {}, "Export CSV");
+  button.addEventListener("click", async () => {
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+      const link = el("a", { href: URL.createObjectURL(await response.blob()), download: "route.csv" });
+      link.click();
+    } catch (error) {
+      showError(error);
+    }
+  });
+  return button;
+}
