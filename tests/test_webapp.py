@@ -403,15 +403,22 @@ def test_a_manager_designs_edits_undoes_and_publishes_territories(session, engin
 
 def test_a_rep_plans_the_day_and_sees_the_route(session):
     page = session.open("/?view=accounts#14/60.1680/24.9440")
-    page.get_by_role("button", name="Plan the day").click()
-    page.locator("#route .route-totals").wait_for()
-    rep_id = page.locator("#route-form select[name=rep_id]").input_value()
-    route = page.evaluate(
-        "fetch('/api/routes', {method: 'POST', headers: {'Content-Type': 'application/json'},"
-        f" body: JSON.stringify({{rep_id: {rep_id}, mode: 'drive'}})}}).then(r => r.json())"
+    # a rep with visits due (other tests may have reassigned customers or logged visits)
+    reps = page.locator("#route-form select[name=rep_id] option").evaluate_all(
+        "options => options.map(o => o.value)"
     )
+    for rep_id in reps:
+        route = page.evaluate(
+            "fetch('/api/routes', {method: 'POST', headers: {'Content-Type': 'application/json'},"
+            f" body: JSON.stringify({{rep_id: {rep_id}, mode: 'drive'}})}}).then(r => r.json())"
+        )
+        if route["totals"]["stops"] > 0:
+            break
     stops = route["totals"]["stops"]
     assert stops > 0
+    page.select_option("#route-form select[name=rep_id]", rep_id)
+    page.get_by_role("button", name="Plan the day").click()
+    page.locator("#route .route-totals").wait_for()
     assert page.locator("#route table.stops tr").count() == stops
     assert route["totals"]["travel_minutes"] <= route["baseline"]["travel_minutes"] + 1e-6
     session.settle()
