@@ -16,6 +16,15 @@ Workload
     - ``mix``: ``0.4 x customers + 0.3 x revenue + 0.3 x visits``, each as a share of the
       area's total (so the units cancel; the area's total mix workload is 100).
 
+Rep-customer bonds
+    A customer's bond with its current rep (``assigned_rep_id``) has strength
+    ``0.5 x min(1, years since relationship_start / 5) + 0.5 x min(1, contacts with that rep
+    in the last 12 months / 12)`` and is *strong* from 0.5
+    (``spatial_sql/queries/territories/strong_bonds.sql``). Reps are matched to territories
+    keeping the most strong bonds first (then the nearest home base), and a plan reports
+    ``strong_bonds``, ``bonds_kept`` and ``bonds_broken`` (its customers that would change
+    rep), also after every edit.
+
 The area
     The cells at ``res`` that hold at least one enriched customer, plus the fewest *gap
     cells* needed to make them one connected piece on the H3 adjacency graph (cells on
@@ -73,7 +82,7 @@ import json
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import h3
@@ -447,8 +456,10 @@ def best_partition(
 def _match_reps(
     area: Area, labels: np.ndarray, reps: list[dict[str, Any]], k: int
 ) -> list[dict[str, Any] | None]:
-    """A rep per territory: greedily the closest (territory centre, home base) pairs first,
-    each rep once; with fewer reps than territories the rest get their nearest rep."""
+    """A rep per territory, each rep once: greedily the pairs that keep the most strong
+    rep-customer bonds first (the rep already owns those customers), then the closest
+    (territory centre, home base); with fewer reps than territories the rest get their
+    nearest rep."""
     if not reps:
         return [None] * k
     xy = _planar_km(area.cells)
@@ -461,9 +472,12 @@ def _match_reps(
         )
     )
     d = ((centres[:, None, :] - base[None, :, :]) ** 2).sum(axis=2)
+    kept = np.zeros((k, len(reps)))
+    for r, rep in enumerate(reps):
+        kept[:, r] = area.kept_bonds(labels, [rep["rep_id"]] * k)
     owners: list[dict[str, Any] | None] = [None] * k
     used: set[int] = set()
-    for flat in np.argsort(d, axis=None, kind="stable"):
+    for flat in np.lexsort((d.ravel(), -kept.ravel())):
         t, r = divmod(int(flat), len(reps))
         if owners[t] is None and r not in used:
             owners[t] = reps[r]
@@ -486,6 +500,16 @@ class Area:
     revenue: np.ndarray
     visits: np.ndarray
     gap: np.ndarray
+    #: strong rep-customer bonds: cell index -> {current rep id: number of strong bonds}
+    bonds: dict[int, dict[int, int]] = field(default_factory=dict)
+
+    def kept_bonds(self, labels: np.ndarray, rep_ids: Sequence[int | None]) -> np.ndarray:
+        """Strong bonds each territory keeps when territory t goes to ``rep_ids[t]``."""
+        kept = np.zeros(len(rep_ids), dtype=int)
+        for cell, per_rep in self.bonds.items():
+            rep = rep_ids[int(labels[cell])]
+            kept[int(labels[cell])] += per_rep.get(rep, 0) if rep is not None else 0
+        return kept
 
     def workload(self, measure: str) -> np.ndarray:
         """Workload per cell under ``measure`` (see the module docstring)."""
@@ -535,12 +559,18 @@ def load_area(conn: Connection, res: int, cells: Sequence[int] | None = None) ->
         gaps = {int(c) for c in cells if int(c) not in stats}
         cells = sorted(int(c) for c in cells)
     zero = (0, 0.0, 0.0)
+    index = {c: i for i, c in enumerate(cells)}
+    bonds: dict[int, dict[int, int]] = {}
+    for row in conn.execute(query("territories/strong_bonds"), {"res": res}):
+        if int(row.h3) in index:
+            bonds.setdefault(index[int(row.h3)], {})[int(row.rep_id)] = int(row.strong)
     return Area(
         cells=np.asarray(cells, dtype=np.int64),
         customers=np.array([stats.get(c, zero)[0] for c in cells], dtype=float),
         revenue=np.array([stats.get(c, zero)[1] for c in cells], dtype=float),
         visits=np.array([stats.get(c, zero)[2] for c in cells], dtype=float),
         gap=np.array([c in gaps for c in cells], dtype=bool),
+        bonds=bonds,
     )
 
 
@@ -669,9 +699,16 @@ def evaluate(
                 "geometry": mapping(polygon),
             }
         )
+    strong = sum(sum(per_rep.values()) for per_rep in area.bonds.values())
+    kept = int(area.kept_bonds(labels, [o["rep_id"] if o else None for o in owners]).sum())
     plan = {
         "balance": balance(loads),
         "contiguous": is_contiguous(area.cells.tolist(), labels),
+        # strong rep-customer bonds (strong_bonds.sql) and how many this plan breaks: the
+        # customer's territory goes to another rep than the one it has now
+        "strong_bonds": strong,
+        "bonds_kept": kept,
+        "bonds_broken": strong - kept,
         "compactness": round(float(np.mean([t["compactness"] for t in territories])), 4),
         "workload_total": round(float(loads.sum()), 3),
         "cells": len(area.cells),

@@ -324,3 +324,23 @@ def test_the_territories_layer_draws_each_territory_of_a_plan(api, engine):
         assert f["properties"]["workload"] == pytest.approx(expected["workload"])
     bad = api.get(f"/tiles/territories/{z}/{x}/{y}.mvt?plan_id=999999")
     assert bad.status_code == 422 and "unknown plan_id" in bad.json()["detail"]
+
+
+def test_plans_keep_strong_bonds_where_they_can_and_say_how_many_they_break(engine, enriched):
+    """Reps are matched to territories keeping the most strong rep-customer bonds (the rep
+    already owns those customers); the plan reports the bonds it breaks."""
+    from dataclasses import replace
+
+    plan = territories.design_plan(engine, k=3, measure="customers")
+    stats = plan["stats"]
+    assert stats["strong_bonds"] > 0
+    assert stats["bonds_kept"] + stats["bonds_broken"] == stats["strong_bonds"]
+    with engine.connect() as conn:
+        cells = _cells_of(engine, plan["plan_id"])
+        area = territories.load_area(conn, plan["res"], list(cells))
+        reps = territories._reps(conn)
+    ids = [t["territory_id"] for t in plan["territories"]]
+    labels = np.array([ids.index(cells[int(c)]) for c in area.cells])
+    by_distance = territories._match_reps(replace(area, bonds={}), labels, reps, len(ids))
+    kept_by_distance = area.kept_bonds(labels, [o["rep_id"] for o in by_distance]).sum()
+    assert stats["bonds_kept"] >= kept_by_distance
