@@ -81,7 +81,7 @@ import heapq
 import json
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,7 +93,7 @@ from shapely.geometry import mapping
 from sqlalchemy import Connection, Engine
 
 from geocrm import hexgrid
-from geocrm.db import query
+from geocrm.db import loaded_city, query
 from geocrm.errors import Conflict, InvalidInput, NotFound
 
 #: The workload measures.
@@ -111,6 +111,10 @@ COMPACTION_SWEEPS = 4
 #: Assumed travel speed (km/h) and detour factor of the travel-time estimate.
 ASSUMED_SPEED_KMH = 25.0
 DETOUR_FACTOR = 1.3
+NETWORK_TRAVEL_METHOD = (
+    "rep_mean_travel_minutes: by car on the loaded city's drive network from the rep's home "
+    "base to each cell's centre (Dijkstra), weighted by customers"
+)
 TRAVEL_METHOD = (
     f"estimate: straight-line distance x {DETOUR_FACTOR} at an assumed {ASSUMED_SPEED_KMH:g} "
     "km/h (not a street-network route)"
@@ -651,10 +655,45 @@ def _polsby_popper(polygon) -> float:
     return round(4 * math.pi * planar.area / planar.length**2, 4) if planar.length else 0.0
 
 
+Travel = Callable[[dict, np.ndarray, np.ndarray], np.ndarray]
+
+
+def network_travel(engine: Engine) -> Travel | None:
+    """Minutes by car from a rep's home base to points on the loaded city's drive network
+    (Dijkstra from the base, both ends snapped to the network and walked at walking speed,
+    the graph shared with visit routes); None when no city is loaded."""
+    from geocrm import network, routes
+
+    try:
+        with engine.connect() as conn:
+            city = loaded_city(conn)
+        graph = routes._graph(engine, city, "drive")
+    except NotFound:
+        return None
+    from_base: dict[int, tuple[np.ndarray, float]] = {}
+
+    def minutes(rep: dict, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        if rep["rep_id"] not in from_base:
+            node, access = graph.net.snap(np.array([rep["lon"]]), np.array([rep["lat"]]))
+            dist, _, _ = network._dijkstra(graph.adjacency, {int(node[0]): 0.0})
+            from_base[rep["rep_id"]] = (np.asarray(dist), float(access[0]))
+        dist, base_access = from_base[rep["rep_id"]]
+        nodes, access = graph.net.snap(np.asarray(lon, float), np.asarray(lat, float))
+        return ((base_access + access) / network.WALK_SPEED_M_S + dist[nodes]) / 60.0
+
+    return minutes
+
+
 def evaluate(
-    area: Area, labels: Sequence[int], measure: str, owners: Sequence[dict | None]
+    area: Area,
+    labels: Sequence[int],
+    measure: str,
+    owners: Sequence[dict | None],
+    travel: Travel | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Plan-level figures and per-territory stats (with GeoJSON polygons) of a partition."""
+    """Plan-level figures and per-territory stats (with GeoJSON polygons) of a partition;
+    with ``travel`` (:func:`network_travel`), the customers' mean travel time from their
+    rep's base on the street network."""
     labels = np.asarray(labels)
     k = len(owners)
     work = area.workload(measure)
@@ -675,6 +714,14 @@ def evaluate(
                 (lats[members] - rep["lat"]) * _KM_PER_DEG_LAT,
             )
             distance = float((d * customers).sum() / customers.sum())
+        network_minutes = None
+        if travel is not None and rep is not None and customers.sum() > 0:
+            mins = travel(rep, lons[members], lats[members])
+            reached = np.isfinite(mins) & (customers > 0)
+            if reached.any():
+                network_minutes = float(
+                    (mins[reached] * customers[reached]).sum() / customers[reached].sum()
+                )
         centroid = polygon.centroid
         territories.append(
             {
@@ -696,6 +743,9 @@ def evaluate(
                 "rep_mean_travel_minutes_est": None
                 if distance is None
                 else round(distance * DETOUR_FACTOR / ASSUMED_SPEED_KMH * 60, 1),
+                "rep_mean_travel_minutes": None
+                if network_minutes is None
+                else round(network_minutes, 1),
                 "geometry": mapping(polygon),
             }
         )
@@ -714,7 +764,7 @@ def evaluate(
         "cells": len(area.cells),
         "gap_cells": int(area.gap.sum()),
         "target_balance": TARGET_BALANCE,
-        "travel_time": TRAVEL_METHOD,
+        "travel_time": NETWORK_TRAVEL_METHOD if travel is not None else TRAVEL_METHOD,
     }
     return plan, territories
 
@@ -772,7 +822,9 @@ def design_plan(
         seeds = _rep_seeds(area, reps, k)
         result = best_partition(area.cells.tolist(), area.workload(measure), k, seeds, locked)
         owners_or_none: list[dict | None] = _match_reps(area, result.labels, reps, k)
-        plan_stats, territories = evaluate(area, result.labels, measure, owners_or_none)
+        plan_stats, territories = evaluate(
+            area, result.labels, measure, owners_or_none, travel=network_travel(engine)
+        )
         plan_stats.update(
             moves=result.moves,
             restarts=result.restarts,
@@ -983,7 +1035,9 @@ def move_cells(
         owners = []
         for t in conn.execute(query("territories/territories"), {"plan_id": plan_id}).mappings():
             owners.append(reps.get(t["rep_id"]))
-        plan_stats, territories = evaluate(area, new, plan["measure"], owners)
+        plan_stats, territories = evaluate(
+            area, new, plan["measure"], owners, travel=network_travel(engine)
+        )
         for tid, t in zip(ids, territories, strict=True):
             conn.execute(
                 query("territories/update_territory_stats"),

@@ -344,3 +344,13 @@ def test_plans_keep_strong_bonds_where_they_can_and_say_how_many_they_break(engi
     by_distance = territories._match_reps(replace(area, bonds={}), labels, reps, len(ids))
     kept_by_distance = area.kept_bonds(labels, [o["rep_id"] for o in by_distance]).sum()
     assert stats["bonds_kept"] >= kept_by_distance
+
+
+def test_travel_time_from_the_reps_base_is_on_the_street_network(engine, enriched):
+    plan = territories.design_plan(engine, k=3, measure="customers")
+    assert plan["stats"]["travel_time"] == territories.NETWORK_TRAVEL_METHOD
+    minutes = [t["rep_mean_travel_minutes"] for t in plan["territories"]]
+    assert all(m is not None and 0 < m < 30 for m in minutes), minutes  # a small city centre
+    # the network goes around blocks: never faster than a straight line at 50 km/h
+    for t in plan["territories"]:
+        assert t["rep_mean_travel_minutes"] >= t["rep_mean_distance_km"] / 50 * 60 * 0.9
