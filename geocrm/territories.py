@@ -91,6 +91,7 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from geocrm import hexgrid
 from geocrm.db import loaded_city, query
@@ -967,6 +968,20 @@ def publish_plan(engine: Engine, plan_id: int) -> dict[str, Any]:
     active plan archived; then the cube refreshes the changed cells."""
     from geocrm import freshness
 
+    try:
+        updated, archived = _publish(engine, plan_id)
+    except IntegrityError:
+        # another plan was published at the same instant: one active plan at a time
+        raise Conflict(
+            f"another territory plan was published while plan {plan_id} was: try again"
+        ) from None
+    report = freshness.after_customer_change(engine, enrich=False)
+    published = get_plan(engine, plan_id)
+    published.update(customers_updated=updated, archived_plans=archived, cube=report.render())
+    return published
+
+
+def _publish(engine: Engine, plan_id: int) -> tuple[int, list[int]]:
     with engine.begin() as conn:
         plan = _draft_for_update(conn, plan_id)
         archived = list(conn.execute(query("territories/archive_active")).scalars())
@@ -977,10 +992,7 @@ def publish_plan(engine: Engine, plan_id: int) -> dict[str, Any]:
         _record(
             conn, plan_id, {"action": "publish", "customers_updated": updated, "archived": archived}
         )
-    report = freshness.after_customer_change(engine, enrich=False)
-    published = get_plan(engine, plan_id)
-    published.update(customers_updated=updated, archived_plans=archived, cube=report.render())
-    return published
+    return updated, archived
 
 
 def move_cells(
