@@ -549,11 +549,12 @@ def _no_filters() -> dict[str, Any]:
     return dict.fromkeys((*FILTERS, MONTH))
 
 
-def _split(value: Any) -> list[str]:
+def split_values(value: Any) -> list[str]:
+    """A filter's values from one value, a list, or a comma-separated string."""
     if value is None:
         return []
     items: Iterable[Any] = value.split(",") if isinstance(value, str) else value
-    if isinstance(items, int | str):
+    if isinstance(items, int | float | str):
         items = [items]
     return [str(v).strip() for v in items if str(v).strip()]
 
@@ -574,7 +575,7 @@ def validate_filters(conn: Connection, filters: Mapping[str, Any] | None) -> dic
     summary = _built(conn) if {"segment", MONTH} & set(filters) else {}
     params = _no_filters()
     for name, raw in filters.items():
-        values = _split(raw)
+        values = split_values(raw)
         if not values:
             continue
         if name == MONTH:

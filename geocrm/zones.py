@@ -184,15 +184,6 @@ def geometry_geojson(geom: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------- filters
 
 
-def _split(value: Any) -> list[str]:
-    if value is None:
-        return []
-    items = value.split(",") if isinstance(value, str) else value
-    if isinstance(items, int | float | str):
-        items = [items]
-    return [str(v).strip() for v in items if str(v).strip()]
-
-
 def audience_filters(conn: Connection, filters: Mapping[str, Any] | None) -> dict[str, Any]:
     """Validated audience filters as SQL array parameters (None: no filter on it).
 
@@ -209,7 +200,7 @@ def audience_filters(conn: Connection, filters: Mapping[str, Any] | None) -> dic
     filters.pop(cube.MONTH, None)
     segment = filters.pop("segment", None)
     params = cube.validate_filters(conn, filters)
-    segments = sorted(set(_split(segment)))
+    segments = sorted(set(cube.split_values(segment)))
     params["segment"] = None
     if segments:
         known = tuple(conn.execute(query("zones/segments")).scalars())
@@ -233,7 +224,7 @@ def _saved_params(saved: Mapping[str, Any]) -> dict[str, Any]:
     params: dict[str, Any] = dict.fromkeys(FILTERS)
     for name, values in saved.items():
         if name in FILTERS and values is not None:
-            items = _split(values)
+            items = cube.split_values(values)
             params[name] = [int(v) for v in items] if FILTERS[name] else items
     return params
 
