@@ -319,6 +319,19 @@ def partition(
     sums = np.array([xy[list(m)].sum(axis=0) if m else np.zeros(2) for m in members])
     cuts: dict[int, set[int]] = {}
 
+    def reassign(i: int, a: int, b: int) -> None:
+        """Move cell i from territory a to b, keeping members, loads, centres and the
+        cut-vertex cache in step."""
+        members[a].discard(i)
+        members[b].add(i)
+        labels[i] = b
+        loads[a] -= w[i]
+        loads[b] += w[i]
+        sums[a] -= xy[i]
+        sums[b] += xy[i]
+        cuts.pop(a, None)
+        cuts.pop(b, None)
+
     def articulation(t: int) -> set[int]:
         if t not in cuts:
             graph = nx.Graph()
@@ -357,15 +370,7 @@ def partition(
         if move is None:
             break
         a, b, i = move
-        members[a].discard(i)
-        members[b].add(i)
-        labels[i] = b
-        loads[a] -= w[i]
-        loads[b] += w[i]
-        sums[a] -= xy[i]
-        sums[b] += xy[i]
-        cuts.pop(a, None)
-        cuts.pop(b, None)
+        reassign(i, a, b)
         moves += 1
     # compaction: boundary smoothing. A cell moves to a neighbouring territory where it
     # has more neighbours than in its own (the shared boundary, hence the perimeter,
@@ -393,16 +398,7 @@ def partition(
                 best_b, best_gain = b, gain
             if best_b < 0 or i in articulation(a):
                 continue
-            b = best_b
-            members[a].discard(i)
-            members[b].add(i)
-            labels[i] = b
-            loads[a] -= w[i]
-            loads[b] += w[i]
-            sums[a] -= xy[i]
-            sums[b] += xy[i]
-            cuts.pop(a, None)
-            cuts.pop(b, None)
+            reassign(i, a, best_b)
             swept += 1
         moves += swept
         if not swept:
