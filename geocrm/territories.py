@@ -924,6 +924,8 @@ def _plan_summary(row: Mapping[str, Any]) -> dict[str, Any]:
         "res": row["res"],
         "measure": row["measure"],
         "k": row["k"],
+        "version": row["version"],
+        "based_on": row["based_on"],
         "created_at": row["created_at"].isoformat(),
         "published_at": row["published_at"].isoformat() if row["published_at"] else None,
         "balance": stats.get("balance"),

@@ -1,5 +1,6 @@
 -- Territory plans, newest first (or the one :plan_id).
-SELECT plan_id, name, status, active, res, measure, k, created_at, published_at, stats
+SELECT plan_id, name, status, active, res, measure, k, created_at, published_at, stats,
+       version, based_on
 FROM crm.territory_plans
 WHERE CAST(:plan_id AS bigint) IS NULL OR plan_id = CAST(:plan_id AS bigint)
 ORDER BY plan_id DESC
