@@ -897,7 +897,9 @@ def _plan(conn: Connection, plan_id: int) -> dict[str, Any]:
             **stats,
             "rep_id": t["rep_id"],
             "rep_name": t["rep_name"],
+            "locked": t["locked"],
             "locked_cells": locked.get(t["territory_id"], []),
+            "h3_cells": [_h3(c) for c in by_territory.get(t["territory_id"], [])],
         }
         territories.append(entry)
         polygon = _polygon(by_territory.get(t["territory_id"], []))
