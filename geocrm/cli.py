@@ -279,7 +279,13 @@ def cmd_territories(args: argparse.Namespace) -> int:
             )
         locked[cell.strip()] = int(index)
     plan = territories.design_plan(
-        engine, k=args.k, measure=args.measure, res=args.res, name=args.name, locked_cells=locked
+        engine,
+        k=args.k,
+        measure=args.measure,
+        res=args.res,
+        name=args.name,
+        locked_cells=locked,
+        based_on=args.based_on,
     )
     if args.json:
         print_json(_without_geometry(plan))
@@ -552,7 +558,16 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["customers", "revenue", "visits", "mix"],
         help="design: the workload to balance",
     )
-    terr.add_argument("--res", type=int, default=9, help="design: H3 resolution (default 9)")
+    terr.add_argument(
+        "--res", type=int, help="design: H3 resolution (default 9, or the base plan's)"
+    )
+    terr.add_argument(
+        "--based-on",
+        type=_positive,
+        metavar="PLAN",
+        help="design: redesign from PLAN (its next version), keeping its locked cells and "
+        "locked territories",
+    )
     terr.add_argument("--name", help="design: the plan's name")
     terr.add_argument(
         "--lock",

@@ -81,7 +81,7 @@ import heapq
 import json
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,6 +109,11 @@ RESOLUTIONS = hexgrid.RESOLUTIONS
 TARGET_BALANCE = 1.05
 #: Sweeps of the compaction phase of :func:`partition`.
 COMPACTION_SWEEPS = 4
+#: Sweeps of the objective phase of :func:`partition` (travel time and bonds).
+OBJECTIVE_SWEEPS = 8
+#: What one broken strong rep-customer bond costs in the objective phase, in minutes of
+#: travel of one unit of workload (e.g. one customer): a bond outweighs a short detour.
+BOND_MINUTES = 10.0
 #: Assumed travel speed (km/h) and detour factor of the travel-time estimate.
 ASSUMED_SPEED_KMH = 25.0
 DETOUR_FACTOR = 1.3
@@ -237,6 +242,10 @@ def partition(
     *,
     seeds: Sequence[int] | None = None,
     locked: Mapping[int, int] | None = None,
+    frozen: Collection[int] = (),
+    cost: np.ndarray | None = None,
+    bonds: np.ndarray | None = None,
+    start: np.ndarray | None = None,
     target: float = TARGET_BALANCE,
     max_moves: int | None = None,
 ) -> Partition:
@@ -255,6 +264,21 @@ def partition(
         are chosen by farthest-point sampling.
     locked
         Cell index -> territory index: these cells start and stay there.
+    frozen
+        Territories that keep exactly their locked cells: they take no other cell (the
+        balance is then that of the other territories).
+    cost
+        (cells x k) cost of a cell for a territory, e.g. minutes by road from the
+        territory's rep's home base: growth takes the cheapest neighbouring cell (default:
+        the squared distance from the territory's seed).
+    bonds
+        (cells x k) strong rep-customer bonds of a cell with the rep meant for each
+        territory: growth takes bonded cells first, refinement prefers moves that break
+        fewer bonds, smoothing never breaks one. With ``cost`` or ``bonds`` a last phase
+        moves boundary cells where that lowers the travel cost plus the bonds broken.
+    start
+        A territory index per cell to refine (skips seeding and growth), e.g. a partition
+        whose reps are now known.
     target
         Stop refining once max/min workload is at most this.
     max_moves
@@ -268,6 +292,8 @@ def partition(
     if not 2 <= k <= n:
         raise InvalidInput(f"k must be between 2 and the number of cells ({n}), not {k}")
     locked = dict(locked or {})
+    frozen = {int(t) for t in frozen}
+    free = np.array([t not in frozen for t in range(k)])
     nbrs = neighbours(cells)
     xy = _planar_km(cells)
     labels = np.full(n, -1, dtype=int)
@@ -275,44 +301,58 @@ def partition(
     for i, t in locked.items():
         labels[i] = t
         is_locked[i] = True
+    if len(frozen) >= k:
+        raise InvalidInput("at least one territory must be free to design (not locked)")
+    if start is not None:  # refine a given partition: no seeds, no growth
+        labels = np.asarray(start, dtype=int).copy()
+        seeds = [int(np.flatnonzero(labels == t)[0]) for t in range(k)]
 
-    # seeds: given ones first (moved off cells locked elsewhere), the rest spread out
-    chosen: list[int] = []
-    for t, s in enumerate(list(seeds or [])[:k]):
-        if labels[s] not in (-1, t) or s in chosen:
-            free = [i for i in range(n) if labels[i] in (-1, t) and i not in chosen]
-            s = min(free, key=lambda i: float(((xy[i] - xy[s]) ** 2).sum()))
-        chosen.append(s)
-    chosen = _farthest_points(xy, k, chosen)
+    # seeds: given ones first, the rest spread out; a territory with locked cells grows
+    # from the one nearest its seed, others' seeds are moved off cells locked elsewhere
+    chosen = _farthest_points(xy, k, list(seeds or [])[:k])
+    for t, s in enumerate(chosen):
+        own = [i for i, lt in locked.items() if lt == t]
+        if own:
+            chosen[t] = min(own, key=lambda i: float(((xy[i] - xy[s]) ** 2).sum()))
+        elif labels[s] not in (-1, t) or s in chosen[:t]:
+            spare = [i for i in range(n) if labels[i] in (-1, t) and i not in chosen]
+            chosen[t] = min(spare, key=lambda i: float(((xy[i] - xy[s]) ** 2).sum()))
     for t, s in enumerate(chosen):
         labels[s] = t
+    objectives = cost is not None or bonds is not None
+    if cost is None:
+        cost = ((xy[:, None, :] - xy[chosen][None, :, :]) ** 2).sum(axis=2)
+    held = np.zeros((n, k)) if bonds is None else np.asarray(bonds, dtype=float)
 
-    # growth: the lightest territory with an unassigned neighbour takes the nearest one
+    # growth: the lightest territory with an unassigned neighbour takes the cheapest one
+    # (bonded cells first)
     loads = np.bincount(labels[labels >= 0], weights=w[labels >= 0], minlength=k)
     sizes = np.bincount(labels[labels >= 0], minlength=k)
-    frontier: list[list[tuple[float, int]]] = [[] for _ in range(k)]
-    for i in np.flatnonzero(labels >= 0):
-        t = labels[i]
+    frontier: list[list[tuple[bool, float, int]]] = [[] for _ in range(k)]
+
+    def reach(t: int, i: int) -> None:
         for j in nbrs[i]:
             if labels[j] == -1:
-                heapq.heappush(frontier[t], (float(((xy[j] - xy[chosen[t]]) ** 2).sum()), j))
+                heapq.heappush(frontier[t], (held[j, t] <= 0, float(cost[j, t]), j))
+
+    for i in np.flatnonzero(labels >= 0):
+        if labels[i] not in frozen:
+            reach(int(labels[i]), i)
     while (labels == -1).any():
         for t in range(k):
-            while frontier[t] and labels[frontier[t][0][1]] != -1:
+            while frontier[t] and labels[frontier[t][0][2]] != -1:
                 heapq.heappop(frontier[t])
         open_ = [t for t in range(k) if frontier[t]]
         if not open_:  # the area is not one piece: hand the rest to the lightest
             rest = np.flatnonzero(labels == -1)
-            labels[rest] = int(np.argmin(loads))
+            labels[rest] = int(np.argmin(np.where(free, loads, np.inf)))
             break
         t = min(open_, key=lambda t: (loads[t], sizes[t]))
-        _, i = heapq.heappop(frontier[t])
+        i = heapq.heappop(frontier[t])[2]
         labels[i] = t
         loads[t] += w[i]
         sizes[t] += 1
-        for j in nbrs[i]:
-            if labels[j] == -1:
-                heapq.heappush(frontier[t], (float(((xy[j] - xy[chosen[t]]) ** 2).sum()), j))
+        reach(t, i)
 
     # refinement: contiguity-keeping boundary moves from heavy to light
     members = [set(np.flatnonzero(labels == t).tolist()) for t in range(k)]
@@ -340,32 +380,35 @@ def partition(
             cuts[t] = set(nx.articulation_points(graph))
         return cuts[t]
 
+    def free_balance(values: np.ndarray) -> float:
+        ratio = balance(values[free])
+        return math.inf if ratio is None else ratio
+
     moves, limit = 0, max_moves if max_moves is not None else 50 * n
     while moves < limit:
-        ratio = balance(loads)
-        if ratio is not None and ratio <= target:
+        if free_balance(loads) <= target:
             break
         move = None
         for a in np.argsort(-loads, kind="stable"):
-            if len(members[a]) <= 1:
+            if len(members[a]) <= 1 or not free[a]:
                 continue
             centre_a = sums[a] / len(members[a])
-            best: tuple[float, float, int, int] | None = None
+            best: tuple[float, float, float, int, int] | None = None
             for i in members[a]:
                 if is_locked[i] or w[i] <= 0:
                     continue
-                for b in {int(labels[j]) for j in nbrs[i]} - {int(a)}:
+                for b in {int(labels[j]) for j in nbrs[i]} - {int(a)} - frozen:
                     if w[i] >= loads[a] - loads[b]:
                         continue
                     centre_b = sums[b] / len(members[b])
                     shift = float(np.hypot(*(xy[i] - centre_b)) - np.hypot(*(xy[i] - centre_a)))
-                    key = (float(loads[b]), shift, i, b)
+                    key = (float(loads[b]), float(held[i, a] - held[i, b]), shift, i, b)
                     if best is None or key < best:
                         if i in articulation(int(a)):
                             continue
                         best = key
             if best is not None:
-                move = (int(a), best[3], best[2])
+                move = (int(a), best[4], best[3])
                 break
         if move is None:
             break
@@ -376,7 +419,7 @@ def partition(
     # has more neighbours than in its own (the shared boundary, hence the perimeter,
     # strictly shrinks: the sweeps end) unless the balance would end worse than
     # max(target, the balance reached); a few sweeps
-    allowed = max(target, balance(loads) or math.inf)
+    allowed = max(target, free_balance(loads))
     for _ in range(COMPACTION_SWEEPS):
         swept = 0
         for i in range(n):
@@ -385,15 +428,41 @@ def partition(
                 continue
             around = np.bincount(labels[nbrs[i]], minlength=k)
             best_b, best_gain = -1, 0
-            for b in {int(labels[j]) for j in nbrs[i]} - {a}:
+            for b in {int(labels[j]) for j in nbrs[i]} - {a} - frozen:
                 gain = int(around[b]) - int(around[a])
+                if gain <= best_gain or held[i, a] > held[i, b]:
+                    continue
+                after = loads.copy()
+                after[a] -= w[i]
+                after[b] += w[i]
+                if free_balance(after) > allowed:
+                    continue
+                best_b, best_gain = b, gain
+            if best_b < 0 or i in articulation(a):
+                continue
+            reassign(i, a, best_b)
+            swept += 1
+        moves += swept
+        if not swept:
+            break
+    # objectives: a cell moves to a neighbouring territory where the workload-weighted
+    # travel cost plus BOND_MINUTES per strong bond broken is lower (strictly: the sweeps
+    # end), if it is not locked, not an articulation point, and the balance stays allowed
+    for _ in range(OBJECTIVE_SWEEPS if objectives else 0):
+        swept = 0
+        for i in range(n):
+            a = int(labels[i])
+            if is_locked[i] or len(members[a]) <= 1:
+                continue
+            best_b, best_gain = -1, 1e-9
+            for b in {int(labels[j]) for j in nbrs[i]} - {a} - frozen:
+                gain = w[i] * (cost[i, a] - cost[i, b]) + BOND_MINUTES * (held[i, b] - held[i, a])
                 if gain <= best_gain:
                     continue
                 after = loads.copy()
                 after[a] -= w[i]
                 after[b] += w[i]
-                ratio = balance(after)
-                if (ratio if ratio is not None else math.inf) > allowed:
+                if free_balance(after) > allowed:
                     continue
                 best_b, best_gain = b, gain
             if best_b < 0 or i in articulation(a):
@@ -419,22 +488,37 @@ def best_partition(
     seeds: Sequence[int] | None = None,
     locked: Mapping[int, int] | None = None,
     *,
+    frozen: Collection[int] = (),
+    cost: np.ndarray | None = None,
+    bonds: np.ndarray | None = None,
     restarts: int | None = None,
     target: float = TARGET_BALANCE,
 ) -> Partition:
-    """:func:`partition` from ``seeds``, then, while the balance misses ``target``, from
-    random seeds (a fixed random generator: the same input gives the same plan); the
-    best balance wins, ties to the earlier run."""
+    """:func:`partition` from ``seeds`` (with ``cost`` and ``bonds``, which belong to the
+    reps of those seeds), then, while the balance misses ``target``, from random seeds
+    (a fixed random generator: the same input gives the same plan); the best balance of
+    the free territories wins, ties to the earlier run."""
     started = time.perf_counter()
     if restarts is None:
         restarts = RESTARTS if len(cells) <= RESTART_MAX_CELLS else 0
     w = np.asarray(weights, dtype=float)
+    free = [t for t in range(k) if t not in set(frozen)]
 
     def score(p: Partition) -> float:
-        ratio = balance(np.bincount(p.labels, weights=w, minlength=k))
+        ratio = balance(np.bincount(p.labels, weights=w, minlength=k)[free])
         return math.inf if ratio is None else ratio
 
-    best = partition(cells, w, k, seeds=seeds, locked=locked, target=target)
+    best = partition(
+        cells,
+        w,
+        k,
+        seeds=seeds,
+        locked=locked,
+        frozen=frozen,
+        cost=cost,
+        bonds=bonds,
+        target=target,
+    )
     rng = np.random.default_rng(20240601)
     tried = 0
     while tried < restarts and score(best) > target:
@@ -445,6 +529,9 @@ def best_partition(
             k,
             seeds=rng.choice(len(cells), size=k, replace=False).tolist(),
             locked=locked,
+            frozen=frozen,
+            cost=cost,
+            bonds=bonds,
             target=target,
         )
         if score(candidate) < score(best):
@@ -455,37 +542,50 @@ def best_partition(
 
 
 def _match_reps(
-    area: Area, labels: np.ndarray, reps: list[dict[str, Any]], k: int
+    area: Area,
+    labels: np.ndarray,
+    reps: list[dict[str, Any]],
+    k: int,
+    fixed: Mapping[int, dict[str, Any] | None] | None = None,
 ) -> list[dict[str, Any] | None]:
-    """A rep per territory, each rep once: greedily the pairs that keep the most strong
-    rep-customer bonds first (the rep already owns those customers), then the closest
-    (territory centre, home base); with fewer reps than territories the rest get their
-    nearest rep."""
-    if not reps:
-        return [None] * k
+    """A rep per territory, each rep once: the assignment that keeps the most strong
+    rep-customer bonds (the rep already owns those customers) and, among those, has the
+    shortest total distance between territory centres and home bases (an optimal
+    matching, not a greedy one). Territories in ``fixed`` keep their rep (locked
+    territories); with fewer reps than territories the rest get their nearest rep."""
+    fixed = dict(fixed or {})
+    owners: list[dict[str, Any] | None] = [fixed.get(t) for t in range(k)]
+    taken = {r["rep_id"] for r in fixed.values() if r is not None}
+    pool = [r for r in reps if r["rep_id"] not in taken]
+    open_ = [t for t in range(k) if t not in fixed]
+    if not pool or not open_:
+        return owners
     xy = _planar_km(area.cells)
-    centres = np.array([xy[labels == t].mean(axis=0) for t in range(k)])
+    centres = np.array([xy[labels == t].mean(axis=0) for t in open_])
     base = _planar_km(
         hexgrid.latlng_to_cells(
-            [r["lat"] for r in reps],
-            [r["lon"] for r in reps],
+            [r["lat"] for r in pool],
+            [r["lon"] for r in pool],
             hexgrid.get_resolution(area.cells[0]),
         )
     )
-    d = ((centres[:, None, :] - base[None, :, :]) ** 2).sum(axis=2)
-    kept = np.zeros((k, len(reps)))
-    for r, rep in enumerate(reps):
-        kept[:, r] = area.kept_bonds(labels, [rep["rep_id"]] * k)
-    owners: list[dict[str, Any] | None] = [None] * k
-    used: set[int] = set()
-    for flat in np.lexsort((d.ravel(), -kept.ravel())):
-        t, r = divmod(int(flat), len(reps))
-        if owners[t] is None and r not in used:
-            owners[t] = reps[r]
-            used.add(r)
-    for t in range(k):
+    d = np.sqrt(((centres[:, None, :] - base[None, :, :]) ** 2).sum(axis=2))
+    kept = np.zeros((len(open_), len(pool)))
+    for r, rep in enumerate(pool):
+        kept[:, r] = area.kept_bonds(labels, [rep["rep_id"]] * k)[open_]
+    # lexicographic weights: one bond kept outweighs any saving of distance
+    slack = float(d.max()) + 1.0
+    graph = nx.Graph()
+    for i in range(len(open_)):
+        for r in range(len(pool)):
+            weight = kept[i, r] * slack * (len(open_) + 1) + (slack - d[i, r])
+            graph.add_edge(("t", i), ("r", r), weight=float(weight))
+    for a, b in nx.max_weight_matching(graph, maxcardinality=True):
+        (_, i), (_, r) = (a, b) if a[0] == "t" else (b, a)
+        owners[open_[i]] = pool[r]
+    for i, t in enumerate(open_):
         if owners[t] is None:
-            owners[t] = reps[int(np.argmin(d[t]))]
+            owners[t] = pool[int(np.argmin(d[i]))]
     return owners
 
 
@@ -511,6 +611,15 @@ class Area:
             rep = rep_ids[int(labels[cell])]
             kept[int(labels[cell])] += per_rep.get(rep, 0) if rep is not None else 0
         return kept
+
+    def bond_matrix(self, owners: Sequence[dict | None]) -> np.ndarray:
+        """(cells x territories) strong bonds of each cell with territory t's rep."""
+        out = np.zeros((len(self.cells), len(owners)))
+        for cell, per_rep in self.bonds.items():
+            for t, rep in enumerate(owners):
+                if rep is not None:
+                    out[cell, t] = per_rep.get(rep["rep_id"], 0)
+        return out
 
     def workload(self, measure: str) -> np.ndarray:
         """Workload per cell under ``measure`` (see the module docstring)."""
@@ -544,21 +653,24 @@ def _cell_stats(conn: Connection, res: int) -> dict[int, tuple[int, float, float
     return {int(r.h3): (int(r.customers), float(r.revenue), float(r.visits)) for r in rows}
 
 
-def load_area(conn: Connection, res: int, cells: Sequence[int] | None = None) -> Area:
-    """The area at ``res``: cells with enriched customers plus gap cells (or exactly
-    ``cells``, e.g. a saved plan's), with their customers, revenue and visits."""
+def load_area(
+    conn: Connection, res: int, cells: Sequence[int] | None = None, extra: Sequence[int] = ()
+) -> Area:
+    """The area at ``res``: cells with enriched customers, plus ``extra`` cells (e.g. the
+    locked cells of the plan a redesign starts from), plus gap cells joining them into one
+    piece (or exactly ``cells``, e.g. a saved plan's), with their customers, revenue and
+    visits."""
     stats = _cell_stats(conn, res)
     if cells is None:
-        if not stats:
+        known = set(stats) | {int(c) for c in extra}
+        if not known:
             raise InvalidInput(
                 "no enriched customers to design territories for: load customers and run "
                 "`geocrm enrich` first"
             )
-        gaps = set(connect_area(list(stats)))
-        cells = sorted(set(stats) | gaps)
-    else:
-        gaps = {int(c) for c in cells if int(c) not in stats}
-        cells = sorted(int(c) for c in cells)
+        cells = known | set(connect_area(list(known)))
+    cells = sorted(int(c) for c in cells)
+    gaps = {c for c in cells if c not in stats}
     zero = (0, 0.0, 0.0)
     index = {c: i for i, c in enumerate(cells)}
     bonds: dict[int, dict[int, int]] = {}
@@ -616,11 +728,14 @@ def _reps(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(query("territories/rep_bases")).mappings()]
 
 
-def _rep_seeds(area: Area, reps: list[dict[str, Any]], k: int) -> list[int]:
-    """Seed cell indices near the reps' home bases (see the module docstring)."""
-    if not reps:
-        return []
+def _rep_seeds(
+    area: Area, reps: list[dict[str, Any]], k: int
+) -> tuple[list[int], list[dict[str, Any] | None]]:
+    """Seed cell indices near the reps' home bases (see the module docstring), and the
+    rep each seed is meant for (None for seeds spread out beyond the reps)."""
     xy = _planar_km(area.cells)
+    if not reps:
+        return _farthest_points(xy, k, []), [None] * k
     base_cells = hexgrid.latlng_to_cells(
         [r["lat"] for r in reps], [r["lon"] for r in reps], hexgrid.get_resolution(area.cells[0])
     )
@@ -631,7 +746,35 @@ def _rep_seeds(area: Area, reps: list[dict[str, Any]], k: int) -> list[int]:
         d = ((xy - base_xy[r]) ** 2).sum(axis=1)
         d[seeds] = np.inf
         seeds.append(int(np.argmin(d)))
-    return _farthest_points(xy, k, seeds)
+    meant = [reps[r] for r in picked] + [None] * (k - len(picked))
+    return _farthest_points(xy, k, seeds), meant
+
+
+def _km(lons: np.ndarray, lats: np.ndarray, lon: float, lat: float) -> np.ndarray:
+    """Straight-line km from (lon, lat) to each point (local plane; fine within a city)."""
+    cos = math.cos(math.radians(lat))
+    return np.hypot((lons - lon) * _KM_PER_DEG_LON_EQ * cos, (lats - lat) * _KM_PER_DEG_LAT)
+
+
+def travel_cost(
+    area: Area, seeds: Sequence[int], meant: Sequence[dict | None], travel: Travel | None
+) -> np.ndarray:
+    """(cells x territories) minutes from each territory's rep's home base to each cell's
+    centre: by car on the street network with ``travel``, else (and where the network does
+    not reach) the straight-line estimate; a territory without a rep counts from its seed."""
+    lons, lats = hexgrid.cell_centroids(area.cells)
+    out = np.empty((len(area.cells), len(meant)))
+    for t, rep in enumerate(meant):
+        if rep is None:
+            km = _km(lons, lats, float(lons[seeds[t]]), float(lats[seeds[t]]))
+        else:
+            km = _km(lons, lats, rep["lon"], rep["lat"])
+        minutes = km * DETOUR_FACTOR / ASSUMED_SPEED_KMH * 60
+        if travel is not None and rep is not None:
+            by_road = travel(rep, lons, lats)
+            minutes = np.where(np.isfinite(by_road), by_road, minutes)
+        out[:, t] = minutes
+    return out
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -705,11 +848,7 @@ def evaluate(
         rep = owners[t]
         distance = None
         if rep is not None and customers.sum() > 0:
-            cos = math.cos(math.radians(rep["lat"]))
-            d = np.hypot(
-                (lons[members] - rep["lon"]) * _KM_PER_DEG_LON_EQ * cos,
-                (lats[members] - rep["lat"]) * _KM_PER_DEG_LAT,
-            )
+            d = _km(lons[members], lats[members], rep["lon"], rep["lat"])
             distance = float((d * customers).sum() / customers.sum())
         network_minutes = None
         if travel is not None and rep is not None and customers.sum() > 0:
@@ -773,14 +912,141 @@ def _stats_json(territory: Mapping[str, Any]) -> str:
     return json.dumps({k: v for k, v in territory.items() if k != "geometry"})
 
 
+def design(
+    area: Area,
+    measure: str,
+    k: int,
+    reps: list[dict[str, Any]],
+    *,
+    locked: Mapping[int, int] | None = None,
+    fixed: Mapping[int, dict[str, Any] | None] | None = None,
+    travel: Travel | None = None,
+    objectives: bool = True,
+) -> tuple[Partition, list[dict[str, Any] | None]]:
+    """Partition ``area`` into ``k`` territories and give each a rep (nothing is saved).
+
+    ``locked``: cell index -> territory; ``fixed``: territory -> rep of the locked
+    territories (they keep exactly their locked cells). With ``objectives`` (the default)
+    two designs are made and the better one kept: territories grown from their reps' home
+    bases by travel time (``travel``, else the straight-line estimate) taking the cells
+    of their reps' strong bonds first, and territories grown by distance from their seeds;
+    each gets its reps (:func:`_match_reps`), then boundary cells move where that lowers
+    the workload-weighted travel time from the rep's base plus ``BOND_MINUTES`` per strong
+    bond broken, within the balance reached. The better is the one within the target
+    balance (else the more balanced) with the lower such cost. Without ``objectives``:
+    the design grown by distance alone, no polishing (the baseline of
+    ``benchmarks/bench_territories.py``).
+    """
+    fixed = dict(fixed or {})
+    free = [t for t in range(k) if t not in fixed]
+    taken = {f["rep_id"] for f in fixed.values() if f is not None}
+    free_seeds, free_meant = _rep_seeds(
+        area, [r for r in reps if r["rep_id"] not in taken], len(free)
+    )
+    seeds, meant = [0] * k, [fixed.get(t) for t in range(k)]
+    for t, seed, rep in zip(free, free_seeds, free_meant, strict=True):
+        seeds[t], meant[t] = seed, rep
+    cells, work = area.cells.tolist(), area.workload(measure)
+    best: tuple[tuple[float, float], Partition, list[dict[str, Any] | None]] | None = None
+    for by_objectives in (True, False) if objectives else (False,):
+        result = best_partition(
+            cells,
+            work,
+            k,
+            seeds,
+            locked,
+            frozen=list(fixed),
+            cost=travel_cost(area, seeds, meant, travel) if by_objectives else None,
+            bonds=area.bond_matrix(meant) if by_objectives else None,
+        )
+        owners = _match_reps(area, result.labels, reps, k, fixed)
+        if not objectives:
+            return result, owners
+        cost, held = travel_cost(area, seeds, owners, travel), area.bond_matrix(owners)
+        result = partition(
+            cells,
+            work,
+            k,
+            locked=locked,
+            frozen=list(fixed),
+            cost=cost,
+            bonds=held,
+            start=result.labels,
+        )
+        rows = np.arange(len(cells))
+        loads = np.bincount(result.labels, weights=work, minlength=k)[free]
+        score = (
+            max(balance(loads) or math.inf, TARGET_BALANCE),
+            float((work * cost[rows, result.labels]).sum())
+            - BOND_MINUTES * float(held[rows, result.labels].sum()),
+        )
+        if best is None or score < best[0]:
+            best = (score, result, owners)
+    assert best is not None
+    return best[1], best[2]
+
+
+@dataclass
+class _Base:
+    """What a redesign keeps of the plan it starts from (``based_on``)."""
+
+    plan_id: int
+    version: int
+    name: str
+    res: int
+    #: cell -> new territory index, for the locked cells and the locked territories' cells
+    locked: dict[int, int]
+    #: new territory index -> (name, rep id) of the locked territories (kept as they are)
+    frozen: dict[int, tuple[str, int | None]]
+
+
+def _load_base(conn: Connection, plan_id: int, k: int) -> _Base:
+    row = conn.execute(query("territories/plans"), {"plan_id": plan_id}).mappings().one_or_none()
+    if row is None:
+        raise NotFound(f"territory plan {plan_id} does not exist")
+    kept = {
+        t["territory_id"]: t
+        for t in conn.execute(query("territories/territories"), {"plan_id": plan_id}).mappings()
+    }
+    cells = conn.execute(query("territories/cells"), {"plan_id": plan_id}).all()
+    # the territories that keep something: locked ones, and those holding locked cells
+    keeping = [
+        tid
+        for tid, t in kept.items()
+        if t["locked"] or any(c.locked and c.territory_id == tid for c in cells)
+    ]
+    if len(keeping) > k:
+        raise InvalidInput(
+            f"plan {plan_id} has {len(keeping)} territories with locks: k must be at least that"
+        )
+    index = {tid: i for i, tid in enumerate(keeping)}
+    return _Base(
+        plan_id=plan_id,
+        version=row["version"],
+        name=row["name"],
+        res=row["res"],
+        locked={
+            int(c.h3): index[c.territory_id]
+            for c in cells
+            if c.locked or (c.territory_id in index and kept[c.territory_id]["locked"])
+        },
+        frozen={
+            index[tid]: (kept[tid]["name"], kept[tid]["rep_id"])
+            for tid in keeping
+            if kept[tid]["locked"]
+        },
+    )
+
+
 def design_plan(
     engine: Engine,
     *,
     k: int,
     measure: str,
-    res: int = DEFAULT_RES,
+    res: int | None = None,
     name: str | None = None,
     locked_cells: Mapping[Any, int] | None = None,
+    based_on: int | None = None,
 ) -> dict[str, Any]:
     """Design K territories on ``measure`` at ``res`` and save them as a draft plan.
 
@@ -791,37 +1057,48 @@ def design_plan(
     measure
         ``customers``, ``revenue``, ``visits`` or ``mix`` (module docstring).
     res
-        H3 resolution of the cells (5..11, default 9).
+        H3 resolution of the cells (5..11; default 9, or the base plan's).
     name
-        The plan's name (default: the measure, k and res).
+        The plan's name (default: the base plan's, else the measure, k and res).
     locked_cells
         H3 cell (int, decimal or hex string) -> territory index 0..k-1; those cells stay
         in that territory.
+    based_on
+        Redesign from this plan: the new plan is its next version (a draft), its locked
+        cells stay in their territory and its locked territories keep exactly their cells
+        and their rep (they come first, as territories 0..); the rest is designed anew
+        around the customers of today.
 
-    Returns the plan as :func:`get_plan` does.
+    Seeds and growth follow the reps' home bases by travel time on the drive network and
+    the reps' strong bonds with their customers (module docstring). Returns the plan as
+    :func:`get_plan` does.
     """
     measure = _check_measure(measure)
-    res = _check_res(res)
     if not isinstance(k, int) or isinstance(k, bool) or k < 2:
         raise InvalidInput(f"k must be an integer of at least 2, not {k!r}")
-    name = (name or "").strip() or f"{measure} k={k} res={res}"
-    if len(name) > 200:
-        raise InvalidInput("name must be at most 200 characters")
     started = time.perf_counter()
+    travel = network_travel(engine)
     with engine.begin() as conn:
-        area = load_area(conn, res)
+        base = _load_base(conn, based_on, k) if based_on is not None else None
+        if base is not None and res is not None and res != base.res:
+            raise InvalidInput(f"plan {base.plan_id} is at resolution {base.res}, not {res}")
+        res = _check_res(base.res if base else DEFAULT_RES if res is None else res)
+        name = (name or "").strip() or (base.name if base else f"{measure} k={k} res={res}")
+        if len(name) > 200:
+            raise InvalidInput("name must be at most 200 characters")
+        area = load_area(conn, res, extra=list(base.locked) if base else ())
         if k > len(area.cells):
             raise InvalidInput(
                 f"k must be between 2 and the number of cells ({len(area.cells)}), not {k}"
             )
-        locked = _locked_indices(area, locked_cells, k, res)
+        position = {int(c): i for i, c in enumerate(area.cells)}
+        locked = {position[c]: t for c, t in base.locked.items()} if base else {}
+        locked.update(_locked_indices(area, locked_cells, k, res))
         reps = _reps(conn)
-        seeds = _rep_seeds(area, reps, k)
-        result = best_partition(area.cells.tolist(), area.workload(measure), k, seeds, locked)
-        owners_or_none: list[dict | None] = _match_reps(area, result.labels, reps, k)
-        plan_stats, territories = evaluate(
-            area, result.labels, measure, owners_or_none, travel=network_travel(engine)
-        )
+        by_id = {r["rep_id"]: r for r in reps}
+        fixed = {t: by_id.get(rep_id) for t, (_, rep_id) in (base.frozen if base else {}).items()}
+        result, owners = design(area, measure, k, reps, locked=locked, fixed=fixed, travel=travel)
+        plan_stats, territories = evaluate(area, result.labels, measure, owners, travel=travel)
         plan_stats.update(
             moves=result.moves,
             restarts=result.restarts,
@@ -829,19 +1106,29 @@ def design_plan(
         )
         plan_id = conn.execute(
             query("territories/insert_plan"),
-            {"name": name, "res": res, "measure": measure, "k": k, "stats": json.dumps(plan_stats)},
+            {
+                "name": name,
+                "res": res,
+                "measure": measure,
+                "k": k,
+                "stats": json.dumps(plan_stats),
+                "based_on": base.plan_id if base else None,
+                "version": base.version + 1 if base else 1,
+            },
         ).scalar_one()
         ids = []
         for t in territories:
+            kept_name = base.frozen[t["index"]][0] if base and t["index"] in base.frozen else None
             ids.append(
                 conn.execute(
                     query("territories/insert_territory"),
                     {
                         "plan_id": plan_id,
-                        "name": f"Territory {t['index'] + 1}"
+                        "name": kept_name
+                        or f"Territory {t['index'] + 1}"
                         + (f" ({t['rep_name']})" if t["rep_name"] else ""),
                         "rep_id": t["rep_id"],
-                        "locked": bool(any(v == t["index"] for v in locked.values())),
+                        "locked": t["index"] in fixed,
                         "stats": _stats_json(t),
                     },
                 ).scalar_one()
@@ -865,7 +1152,9 @@ def design_plan(
                 "k": k,
                 "measure": measure,
                 "res": res,
+                "based_on": base.plan_id if base else None,
                 "locked_cells": len(locked),
+                "locked_territories": len(fixed),
                 **plan_stats,
             },
         )

@@ -354,3 +354,128 @@ def test_travel_time_from_the_reps_base_is_on_the_street_network(engine, enriche
     # the network goes around blocks: never faster than a straight line at 50 km/h
     for t in plan["territories"]:
         assert t["rep_mean_travel_minutes"] >= t["rep_mean_distance_km"] / 50 * 60 * 0.9
+
+
+def _objective(area, measure, labels, owners, travel) -> float:
+    """Workload-weighted travel minutes from each territory's rep plus BOND_MINUTES per
+    strong bond broken (a constant apart), computed here from the parts."""
+    work = area.workload(measure)
+    rows = np.arange(len(area.cells))
+    seeds = [int(np.flatnonzero(labels == t)[0]) for t in range(len(owners))]
+    cost = territories.travel_cost(area, seeds, owners, travel)[rows, labels]
+    kept = area.kept_bonds(labels, [o["rep_id"] if o else None for o in owners]).sum()
+    return float((work * cost).sum()) - territories.BOND_MINUTES * float(kept)
+
+
+@pytest.mark.parametrize("k", [3, 5])
+def test_design_weighs_travel_time_and_bonds_at_least_as_well_as_distance_alone(
+    engine, enriched, k
+):
+    """With objectives the design (grown by road travel time from the reps' bases, bonds
+    first, then polished) never costs more travel + broken bonds than growth by distance
+    alone, within the same balance target."""
+    travel = territories.network_travel(engine)
+    with engine.connect() as conn:
+        area = territories.load_area(conn, 10)
+        reps = territories._reps(conn)
+    base, base_owners = territories.design(area, "customers", k, reps, objectives=False)
+    best, owners = territories.design(area, "customers", k, reps, travel=travel)
+    work = area.workload("customers")
+    balance = territories.balance(np.bincount(best.labels, weights=work, minlength=k))
+    base_balance = territories.balance(np.bincount(base.labels, weights=work, minlength=k))
+    assert balance <= max(territories.TARGET_BALANCE, base_balance)
+    assert territories.is_contiguous(area.cells.tolist(), best.labels)
+    assert _objective(area, "customers", best.labels, owners, travel) <= _objective(
+        area, "customers", base.labels, base_owners, travel
+    )
+
+
+def test_rep_matching_is_optimal_on_bonds_kept():
+    """Every assignment of 4 reps to 3 territories tried: the matching keeps the most."""
+    import itertools
+
+    cells = np.arange(6)
+    area = territories.Area(
+        cells=np.array(
+            [h3.str_to_int(c) for c in h3.grid_disk(h3.latlng_to_cell(60.17, 24.94, 9), 1)][:6]
+        ),
+        customers=np.ones(6),
+        revenue=np.ones(6),
+        visits=np.ones(6),
+        gap=np.zeros(6, dtype=bool),
+        # greedy "biggest first" gives territory 0 to rep 1 (5 bonds) and keeps 5 + 1;
+        # the best keeps 4 (rep 2) + 4 (rep 1) + 1 (rep 3)
+        bonds={0: {1: 5, 2: 4}, 2: {1: 4}, 4: {3: 1}},
+    )
+    labels = cells // 2
+    reps = [{"rep_id": r, "lat": 60.17, "lon": 24.94, "name": f"r{r}"} for r in (1, 2, 3, 4)]
+    owners = territories._match_reps(area, labels, reps, 3)
+    kept = area.kept_bonds(labels, [o["rep_id"] for o in owners]).sum()
+    best = max(
+        area.kept_bonds(labels, [r["rep_id"] for r in chosen]).sum()
+        for chosen in itertools.permutations(reps, 3)
+    )
+    assert kept == best == 9
+
+
+def test_frozen_territories_keep_exactly_their_cells():
+    centre = h3.latlng_to_cell(60.17, 24.94, 9)
+    cells = sorted(h3.str_to_int(c) for c in h3.grid_disk(centre, 8))
+    weights = np.random.default_rng(2).integers(1, 4, len(cells)).astype(float)
+    mine = [i for i, c in enumerate(cells) if h3.grid_distance(h3.int_to_str(c), centre) <= 1]
+    result = territories.partition(cells, weights, 4, locked=dict.fromkeys(mine, 2), frozen={2})
+    assert sorted(np.flatnonzero(result.labels == 2).tolist()) == sorted(mine)
+    assert territories.is_contiguous(cells, result.labels)
+    free = np.bincount(result.labels, weights=weights, minlength=4)[[0, 1, 3]]
+    assert free.max() / free.min() <= territories.TARGET_BALANCE
+
+
+def test_a_redesign_is_the_next_version_and_keeps_locked_territories_and_cells(
+    api, engine, enriched
+):
+    first = territories.design_plan(engine, k=3, measure="customers", name="North")
+    by_id = {t["territory_id"]: t for t in first["territories"]}
+    keep, other = list(by_id)[1], list(by_id)[2]
+    cells = _cells_of(engine, first["plan_id"])
+    locked_cell = next(c for c, t in cells.items() if t == other)
+    with engine.begin() as conn:  # a manager locked a territory and one cell of another
+        conn.execute(
+            text("UPDATE crm.territories SET locked = true WHERE territory_id = :t"), {"t": keep}
+        )
+        conn.execute(
+            text("UPDATE crm.territory_cells SET locked = true WHERE plan_id = :p AND h3 = :h"),
+            {"p": first["plan_id"], "h": locked_cell},
+        )
+    r = api.post(
+        "/api/territory-plans",
+        json={"k": 4, "measure": "visits", "based_on": first["plan_id"]},
+    )
+    assert r.status_code == 201, r.text
+    second = r.json()
+    assert (second["version"], second["based_on"], second["name"]) == (2, first["plan_id"], "North")
+    assert second["status"] == "draft" and second["contiguous"]
+    new_cells = _cells_of(engine, second["plan_id"])
+    kept = [t for t in second["territories"] if t["locked"]]
+    assert len(kept) == 1
+    assert (kept[0]["name"], kept[0]["rep_id"]) == (by_id[keep]["name"], by_id[keep]["rep_id"])
+    assert {c for c, t in new_cells.items() if t == kept[0]["territory_id"]} == {
+        c for c, t in cells.items() if t == keep
+    }
+    # the locked cell stays locked, with the cells of its old territory's successor
+    assert h3.int_to_str(locked_cell) in {
+        c for t in second["territories"] for c in t["locked_cells"]
+    }
+    # a base plan with more territories holding locks than k is refused
+    too_few = api.post(
+        "/api/territory-plans", json={"k": 2, "measure": "visits", "based_on": second["plan_id"]}
+    )
+    assert too_few.status_code == 201  # 2 territories hold locks: k = 2 is enough
+    refused = api.post(
+        "/api/territory-plans", json={"k": 3, "measure": "visits", "based_on": 10**12}
+    )
+    assert refused.status_code == 404
+    other_res = api.post(
+        "/api/territory-plans",
+        json={"k": 3, "measure": "visits", "based_on": first["plan_id"], "res": 8},
+    )
+    assert other_res.status_code == 422 and "resolution" in other_res.json()["detail"]

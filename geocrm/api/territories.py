@@ -22,11 +22,20 @@ class PlanCreate(BaseModel):
     measure: str = Field(
         description="workload: " + ", ".join(territories.MEASURES) + " (see the docs)"
     )
-    res: int = Field(default=territories.DEFAULT_RES, description="H3 resolution, 5..11")
+    res: int | None = Field(
+        default=None, description="H3 resolution, 5..11 (default 9, or the base plan's)"
+    )
     name: str | None = Field(default=None, description="the plan's name")
     locked_cells: dict[str, int] = Field(
         default_factory=dict,
         description="H3 cell (hex or decimal id) -> territory index 0..k-1: stays there",
+    )
+    based_on: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**63 - 1,
+        description="redesign from this plan: its next version keeps its locked cells and "
+        "locked territories",
     )
 
 
@@ -51,6 +60,7 @@ def create_plan(engine: EngineDep, body: PlanCreate) -> dict[str, Any]:
         res=body.res,
         name=body.name,
         locked_cells=body.locked_cells,
+        based_on=body.based_on,
     )
 
 
