@@ -7,6 +7,13 @@ design (``geocrm.territories.best_partition``) is compared with PySAL spopt's re
 k-means heuristic and SKATER on the same cells and the same (rook-like H3) adjacency,
 when spopt is importable (``pip install .[bench]``); spopt is never used by the product.
 
+With a database, a second table measures the design objectives on the demo city (res 9
+and 10): ``geocrm.territories.design`` with travel time and bonds against the baseline
+of the same call growing by distance alone, on the same cells and reps: balance, the
+customers' mean travel minutes by car from their rep's base, strong bonds kept,
+compactness. The granularity bound is the best balance the cells allow at all:
+max(1, heaviest cell x K / total).
+
     .venv/bin/python -m benchmarks.bench_territories [--database-url URL] [--no-spopt]
 """
 
@@ -110,7 +117,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="a database with enriched demo customers")
     parser.add_argument("--no-spopt", action="store_true")
+    parser.add_argument(
+        "--objectives-only", action="store_true", help="only the objectives table (needs a DB)"
+    )
     args = parser.parse_args()
+    if args.database_url and args.objectives_only:
+        objectives(args.database_url)
+        return
     areas = {"synthetic 10,267 cells": _synthetic()}
     if args.database_url:
         areas = {"demo city res 9": _city(args.database_url), **areas}
@@ -141,6 +154,49 @@ def main() -> None:
                 print(
                     f"| {name} | {k} | {method} | {seconds:.2f} s | {f['balance']} | "
                     f"{f['contiguous']} | {f['compactness']} |",
+                    flush=True,
+                )
+    if args.database_url:
+        objectives(args.database_url)
+
+
+def objectives(url: str) -> None:
+    """Print the objectives table (see the module docstring)."""
+    from geocrm.db import make_engine
+
+    engine = make_engine(url)
+    travel = territories.network_travel(engine)
+    print()
+    print(
+        "| res | cells | K | bound | design | runtime | balance | travel min | bonds kept "
+        "| compactness |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for res in (9, 10):
+        with engine.connect() as conn:
+            area = territories.load_area(conn, res)
+            reps = territories._reps(conn)
+        work = area.workload("customers")
+        for k in (3, *KS):
+            if k > len(area.cells):
+                continue
+            bound = max(1.0, float(work.max()) * k / float(work.sum()))
+            for name, on in (("distance only", False), ("travel + bonds", True)):
+                started = time.perf_counter()
+                result, owners = territories.design(
+                    area, "customers", k, reps, travel=travel, objectives=on
+                )
+                seconds = time.perf_counter() - started
+                plan, per = territories.evaluate(area, result.labels, "customers", owners, travel)
+                customers = sum(t["customers"] for t in per)
+                minutes = (
+                    sum((t["rep_mean_travel_minutes"] or 0) * t["customers"] for t in per)
+                    / customers
+                )
+                print(
+                    f"| {res} | {len(area.cells)} | {k} | {bound:.2f} | {name} | {seconds:.2f} s "
+                    f"| {plan['balance']} | {minutes:.2f} | {plan['bonds_kept']} of "
+                    f"{plan['strong_bonds']} | {plan['compactness']:.3f} |",
                     flush=True,
                 )
 

@@ -20,8 +20,8 @@ Rep-customer bonds
     A customer's bond with its current rep (``assigned_rep_id``) has strength
     ``0.5 x min(1, years since relationship_start / 5) + 0.5 x min(1, contacts with that rep
     in the last 12 months / 12)`` and is *strong* from 0.5
-    (``spatial_sql/queries/territories/strong_bonds.sql``). Reps are matched to territories
-    keeping the most strong bonds first (then the nearest home base), and a plan reports
+    (``spatial_sql/queries/territories/strong_bonds.sql``). Design keeps bonds where it
+    can (steps 2, 3, 4, 6 and 7 below), and a plan reports
     ``strong_bonds``, ``bonds_kept`` and ``bonds_broken`` (its customers that would change
     rep), also after every edit.
 
@@ -33,40 +33,63 @@ The area
     connected piece. The city's empty cells (``ref.h3_cells.in_city``) are left out: a
     territory is where the accounts are.
 
-Design (``partition``, ``best_partition``), a region-growing heuristic
+Design (``design``, ``partition``, ``best_partition``), a region-growing heuristic
     1. *Seeds*: one per territory, the area cell nearest a rep's home base
        (``crm.reps.home_base``; with more reps than K, K reps spread out by farthest-point
        sampling; with fewer, the remaining seeds are the area cells farthest from the
-       others).
-    2. *Growth*: multi-source breadth-first growth by workload: the lightest territory
-       that still has an unassigned neighbouring cell takes the one nearest its seed;
-       until every cell is taken. Locked cells start in their territory.
+       others). A territory with locked cells grows from the locked cell nearest its seed.
+    2. *Growth*: multi-source growth by workload: the lightest territory that still has
+       an unassigned neighbouring cell takes one: a cell where its rep has strong bonds
+       first, then the one fewest minutes from its rep's home base by car on the street
+       network (``travel_cost``; the straight-line estimate below where the network does
+       not reach or no city is loaded); until every cell is taken. Locked cells start in
+       their territory; locked territories take nothing.
     3. *Refinement*: boundary-cell moves from heavy to light territories. Territories
        are visited heaviest first; a cell of territory A that touches a lighter
        neighbour B moves there when its workload ``w`` satisfies ``0 < w < load(A) -
        load(B)`` (so the sum of squared loads strictly drops: the loop ends), it is not
        locked, and it is not an articulation point of A (A stays one piece; B gains a
        cell adjacent to it, so it stays one piece too). Among the candidates the lightest
-       B is preferred, then the cell that is closest to B's centroid relative to A's
-       (compactness). Stop when max/min workload <= ``target`` (1.05) or no move helps.
+       B is preferred, then the move that breaks the fewest strong bonds, then the cell
+       closest to B's centroid relative to A's (compactness). Stop when max/min workload
+       <= ``target`` (1.05) or no move helps.
     4. *Compaction*: up to 4 sweeps of boundary smoothing: a cell moves to a
        neighbouring territory where it has more H3 neighbours than in its own (the
        shared boundary strictly shrinks, so the sweeps end), if it is not locked, not an
-       articulation point, and the balance stays within max(target, the balance reached).
+       articulation point, breaks no strong bond, and the balance stays within
+       max(target, the balance reached).
     5. *Restarts*: when the rep-seeded run misses the target and the area is small
        (<= 2,000 cells), up to 24 runs from random seeds (a fixed generator: the same
        input gives the same plan); the best balance wins.
-    6. *Reps*: each territory gets a rep, greedily the closest (territory centre, home
-       base) pairs first, each rep once; with fewer reps than K a rep owns several.
+    6. *Reps*: an optimal matching of reps to territories (networkx
+       ``max_weight_matching``): the most strong bonds kept, then the shortest total
+       distance from territory centres to home bases; each rep once; with fewer reps than
+       K a rep owns several. Locked territories keep their rep.
+    7. *Objectives*: with its reps known, boundary cells move to a neighbouring territory
+       where ``workload x minutes from the rep's base + BOND_MINUTES (10) x strong bonds
+       broken`` drops (strictly, so the sweeps end), keeping contiguity, locks and the
+       balance reached.
+    ``design`` runs this twice, growing by travel time and bonds (step 2 as written) and
+    by distance from the seeds alone, and keeps the plan within the target balance (else
+    the more balanced) with the lower step-7 cost: the objectives never do worse than
+    distance alone on the same cells (tested; measured in ``bench_territories``).
 
     Balance cannot beat the granularity of the cells: one cell of 37 customers is never
     split. The result is a local optimum, not a proven one.
 
+Redesign and versions
+    ``design_plan(based_on=P)`` designs the next version of plan P (same name, version + 1,
+    ``based_on``): P's locked territories keep exactly their cells, name and rep, P's
+    locked cells stay in (the successor of) their territory; the rest is designed anew on
+    today's customers.
+
 Reported per territory: workload, customers, revenue, visits, cells, area km², centroid,
-Polsby-Popper compactness (4πA/P² of the union of its cells) and the rep's mean distance
-to its customers. Travel time is *estimated*: straight-line distance x 1.3 (detour) at an
-assumed 25 km/h, not a street-network route. Per plan: ``balance`` (max/min workload,
-``None`` when a territory has none), ``contiguous`` and the mean compactness.
+Polsby-Popper compactness (4πA/P² of the union of its cells), the rep's mean distance to
+its customers and their mean travel time by car from the rep's base on the drive network
+(``rep_mean_travel_minutes``; ``rep_mean_travel_minutes_est`` is the straight-line
+estimate: distance x 1.3 detour at an assumed 25 km/h). Per plan: ``balance`` (max/min
+workload, ``None`` when a territory has none), ``contiguous``, the mean compactness and
+the strong bonds kept and broken.
 
 Plans are saved as drafts; ``publish_plan`` writes the territory and its rep onto the
 customers (one set-based UPDATE), makes the plan the active one (archiving the previous)
