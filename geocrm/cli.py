@@ -286,6 +286,7 @@ def cmd_territories(args: argparse.Namespace) -> int:
         name=args.name,
         locked_cells=locked,
         based_on=args.based_on,
+        zone=args.zone,
     )
     if args.json:
         print_json(_without_geometry(plan))
@@ -567,6 +568,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PLAN",
         help="design: redesign from PLAN (its next version), keeping its locked cells and "
         "locked territories",
+    )
+    terr.add_argument(
+        "--zone", metavar="ZONE", help="design: within a saved target zone (id or name)"
     )
     terr.add_argument("--name", help="design: the plan's name")
     terr.add_argument(

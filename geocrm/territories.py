@@ -112,7 +112,7 @@ import h3
 import networkx as nx
 import numpy as np
 import shapely
-from shapely.geometry import mapping
+from shapely.geometry import mapping, shape
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -677,15 +677,26 @@ def _cell_stats(conn: Connection, res: int) -> dict[int, tuple[int, float, float
 
 
 def load_area(
-    conn: Connection, res: int, cells: Sequence[int] | None = None, extra: Sequence[int] = ()
+    conn: Connection,
+    res: int,
+    cells: Sequence[int] | None = None,
+    extra: Sequence[int] = (),
+    within: Any = None,
 ) -> Area:
-    """The area at ``res``: cells with enriched customers, plus ``extra`` cells (e.g. the
-    locked cells of the plan a redesign starts from), plus gap cells joining them into one
-    piece (or exactly ``cells``, e.g. a saved plan's), with their customers, revenue and
-    visits."""
+    """The area at ``res``: cells with enriched customers (those whose centre lies
+    ``within`` a boundary, when one is given), plus ``extra`` cells (e.g. the locked cells
+    of the plan a redesign starts from), plus gap cells joining them into one piece (or
+    exactly ``cells``, e.g. a saved plan's), with their customers, revenue and visits."""
     stats = _cell_stats(conn, res)
     if cells is None:
-        known = set(stats) | {int(c) for c in extra}
+        known = set(stats)
+        if within is not None and known:
+            lons, lats = hexgrid.cell_centroids(list(known))
+            inside = shapely.contains_xy(within, lons, lats)
+            known = {c for c, keep in zip(known, inside, strict=True) if keep}
+            if not known:
+                raise InvalidInput("no cell with enriched customers has its centre inside the area")
+        known |= {int(c) for c in extra}
         if not known:
             raise InvalidInput(
                 "no enriched customers to design territories for: load customers and run "
@@ -1021,6 +1032,9 @@ class _Base:
     locked: dict[int, int]
     #: new territory index -> (name, rep id) of the locked territories (kept as they are)
     frozen: dict[int, tuple[str, int | None]]
+    #: the boundary it was designed within (None: the city), and what it is
+    area: Any = None
+    area_label: str | None = None
 
 
 def _load_base(conn: Connection, plan_id: int, k: int) -> _Base:
@@ -1058,7 +1072,25 @@ def _load_base(conn: Connection, plan_id: int, k: int) -> _Base:
             for tid in keeping
             if kept[tid]["locked"]
         },
+        area=shape(row["area"]) if row["area"] else None,
+        area_label=row["area_label"],
     )
+
+
+def _design_area(
+    conn: Connection, boundary: Mapping[str, Any] | None, zone: Any, base: _Base | None
+) -> tuple[Any, str | None]:
+    """The boundary a design stays within and its label; (None, None) for the city."""
+    from geocrm import zones
+
+    if boundary is not None and zone is not None:
+        raise InvalidInput("give a boundary or a zone to design within, not both")
+    if boundary is not None:
+        return zones.parse_geometry(boundary), "drawn boundary"
+    if zone is not None:
+        _, zone_name, geom = zones.zone_area(conn, zone)
+        return geom, f"target zone {zone_name}"
+    return (base.area, base.area_label) if base else (None, None)
 
 
 def design_plan(
@@ -1070,6 +1102,8 @@ def design_plan(
     name: str | None = None,
     locked_cells: Mapping[Any, int] | None = None,
     based_on: int | None = None,
+    boundary: Mapping[str, Any] | None = None,
+    zone: int | str | None = None,
 ) -> dict[str, Any]:
     """Design K territories on ``measure`` at ``res`` and save them as a draft plan.
 
@@ -1090,7 +1124,14 @@ def design_plan(
         Redesign from this plan: the new plan is its next version (a draft), its locked
         cells stay in their territory and its locked territories keep exactly their cells
         and their rep (they come first, as territories 0..); the rest is designed anew
-        around the customers of today.
+        around the customers of today, within the base plan's area unless another is
+        given.
+    boundary, zone
+        Design within an area, not the whole city: a GeoJSON (Multi)Polygon, checked as
+        target zones are (:func:`geocrm.zones.parse_geometry`), or a saved target zone's
+        id or name. The plan covers the cells with enriched customers whose centre lies
+        inside (plus the gap cells joining them); publishing it leaves the customers
+        outside it without a territory.
 
     Seeds and growth follow the reps' home bases by travel time on the drive network and
     the reps' strong bonds with their customers (module docstring). Returns the plan as
@@ -1109,7 +1150,8 @@ def design_plan(
         name = (name or "").strip() or (base.name if base else f"{measure} k={k} res={res}")
         if len(name) > 200:
             raise InvalidInput("name must be at most 200 characters")
-        area = load_area(conn, res, extra=list(base.locked) if base else ())
+        within, area_label = _design_area(conn, boundary, zone, base)
+        area = load_area(conn, res, extra=list(base.locked) if base else (), within=within)
         if k > len(area.cells):
             raise InvalidInput(
                 f"k must be between 2 and the number of cells ({len(area.cells)}), not {k}"
@@ -1137,6 +1179,8 @@ def design_plan(
                 "stats": json.dumps(plan_stats),
                 "based_on": base.plan_id if base else None,
                 "version": base.version + 1 if base else 1,
+                "area": None if within is None else shapely.to_wkb(within),
+                "area_label": area_label,
             },
         ).scalar_one()
         ids = []
@@ -1176,6 +1220,7 @@ def design_plan(
                 "measure": measure,
                 "res": res,
                 "based_on": base.plan_id if base else None,
+                "area": area_label or "city",
                 "locked_cells": len(locked),
                 "locked_territories": len(fixed),
                 **plan_stats,
@@ -1242,6 +1287,8 @@ def _plan_summary(row: Mapping[str, Any]) -> dict[str, Any]:
         "based_on": row["based_on"],
         "created_at": row["created_at"].isoformat(),
         "published_at": row["published_at"].isoformat() if row["published_at"] else None,
+        "area_label": row["area_label"] or "city",
+        "area": row["area"],
         "balance": stats.get("balance"),
         "contiguous": stats.get("contiguous"),
         "compactness": stats.get("compactness"),

@@ -329,6 +329,12 @@ def _zone_row(conn: Connection, zone: int | str) -> Mapping[str, Any]:
     return row
 
 
+def zone_area(conn: Connection, zone: int | str) -> tuple[int, str, MultiPolygon]:
+    """A saved zone's id, name and area, by id or name (NotFound if there is none)."""
+    row = _zone_row(conn, zone)
+    return int(row["zone_id"]), str(row["name"]), shapely.from_wkb(bytes(row["wkb"]))
+
+
 def _feature(conn: Connection, zone_id: int) -> dict[str, Any]:
     _no_jit(conn)
     feature = conn.execute(query("zones/features"), {"zone_id": zone_id}).scalar()

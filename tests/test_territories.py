@@ -479,3 +479,54 @@ def test_a_redesign_is_the_next_version_and_keeps_locked_territories_and_cells(
         json={"k": 3, "measure": "visits", "based_on": first["plan_id"], "res": 8},
     )
     assert other_res.status_code == 422 and "resolution" in other_res.json()["detail"]
+
+
+def test_a_plan_can_cover_a_drawn_boundary_or_a_saved_zone(api, engine, enriched):
+    """Only the cells whose centre lies inside the area (plus gap cells) are designed; the
+    area is kept with the plan and reused by its redesign."""
+    from geocrm import zones
+
+    with engine.connect() as conn:
+        stats = territories._cell_stats(conn, RES)
+    lons, lats = zip(*(h3.cell_to_latlng(h3.int_to_str(c))[::-1] for c in stats), strict=True)
+    west = float(np.median(lons))  # the western half of the cells with customers
+    box = shapely.box(min(lons) - 0.01, min(lats) - 0.01, west, max(lats) + 0.01)
+    inside = {
+        c for c in stats if box.contains(shapely.Point(h3.cell_to_latlng(h3.int_to_str(c))[::-1]))
+    }
+    r = api.post(
+        "/api/territory-plans",
+        json={"k": 2, "measure": "customers", "boundary": shapely.geometry.mapping(box)},
+    )
+    assert r.status_code == 201, r.text
+    plan = r.json()
+    assert plan["area_label"] == "drawn boundary"
+    assert shape(plan["area"]).hausdorff_distance(box) < 1e-6
+    cells = _cells_of(engine, plan["plan_id"])
+    assert {c for c in cells if c in stats} == inside  # the rest are gap cells
+    assert sum(t["customers"] for t in plan["territories"]) == sum(stats[c][0] for c in inside)
+    # its redesign stays within the same area
+    again = territories.design_plan(engine, k=2, measure="visits", based_on=plan["plan_id"])
+    assert again["area_label"] == "drawn boundary"
+    assert {c for c in _cells_of(engine, again["plan_id"]) if c in stats} == inside
+    # a saved zone by name
+    zones.create_zone(
+        engine, name="West side", kind="polygon", geometry=shapely.geometry.mapping(box)
+    )
+    by_zone = territories.design_plan(engine, k=2, measure="customers", zone="West side")
+    assert by_zone["area_label"] == "target zone West side"
+    assert {c for c in _cells_of(engine, by_zone["plan_id"]) if c in stats} == inside
+    # bad areas
+    nowhere = shapely.box(0, 0, 0.01, 0.01)
+    r = api.post(
+        "/api/territory-plans",
+        json={"k": 2, "measure": "customers", "boundary": shapely.geometry.mapping(nowhere)},
+    )
+    assert r.status_code == 422 and "inside the area" in r.json()["detail"]
+    r = api.post(
+        "/api/territory-plans",
+        json={"k": 2, "measure": "customers", "boundary": {"type": "Point", "coordinates": [0, 0]}},
+    )
+    assert r.status_code == 422
+    r = api.post("/api/territory-plans", json={"k": 2, "measure": "customers", "zone": "nope"})
+    assert r.status_code == 404

@@ -37,6 +37,13 @@ class PlanCreate(BaseModel):
         description="redesign from this plan: its next version keeps its locked cells and "
         "locked territories",
     )
+    boundary: dict[str, Any] | None = Field(
+        default=None,
+        description="design within this GeoJSON Polygon/MultiPolygon (WGS84), not the city",
+    )
+    zone: int | str | None = Field(
+        default=None, description="design within this saved target zone (id or name)"
+    )
 
 
 class CellEdit(BaseModel):
@@ -61,6 +68,8 @@ def create_plan(engine: EngineDep, body: PlanCreate) -> dict[str, Any]:
         name=body.name,
         locked_cells=body.locked_cells,
         based_on=body.based_on,
+        boundary=body.boundary,
+        zone=body.zone,
     )
 
 
