@@ -5,3 +5,4 @@ ALTER TABLE crm.territory_plans
     ADD COLUMN area_label text;
 COMMENT ON COLUMN crm.territory_plans.area IS 'The boundary the plan was designed within (cells whose centre lies inside); NULL for the whole city.';
 COMMENT ON COLUMN crm.territory_plans.area_label IS 'What the area is: "drawn boundary" or "target zone <name>"; NULL for the whole city.';
+CREATE INDEX territory_plans_area_idx ON crm.territory_plans USING gist (area);
