@@ -12,15 +12,18 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import h3
 import pytest
 import uvicorn
 from PIL import Image
 from playwright.sync_api import Browser, Page, sync_playwright
+from shapely.geometry import Point, Polygon
 from sqlalchemy import text
 
 from geocrm.api.app import FRONTEND_DIST, create_app
 from geocrm.cube import build_cube
 from geocrm.enrich import enrich
+from geocrm.territories import design_plan
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -427,4 +430,157 @@ def test_a_rep_plans_the_day_and_sees_the_route(session):
     )
     assert drawn > stops  # the line and every stop
     session.map_image("route")
+    assert session.errors == []
+
+
+def _workload_text(value: float | None) -> str:
+    """A workload as the page formats it (api.js formatValue, Intl "en")."""
+    if value is None:
+        return "\u2013"  # the page shows an en dash
+    if float(value).is_integer() or abs(value) >= 100:
+        return f"{int(abs(value) + 0.5) * (1 if value >= 0 else -1):,}"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _assignment(plan: dict) -> dict[str, int]:
+    return {c: t["territory_id"] for t in plan["territories"] for c in t["h3_cells"]}
+
+
+def _open_plan(session: Session, plan_id: int) -> Page:
+    page = session.open("/?view=territories#14/60.1680/24.9440")
+    page.locator(f"#plan-list li[data-plan-id='{plan_id}'] button").click()
+    page.wait_for_function(f"window.geocrm.territories.plan?.plan_id === {plan_id}")
+    session.settle()
+    return page
+
+
+def _draw_lasso(page: Page, points: list[tuple[float, float]]) -> None:
+    """Freehand lasso through ``points`` (page pixels): click, move, click. Terra Draw keeps
+    a mouse position 20 px or more from the last one it kept, so every step is longer."""
+    page.mouse.move(*points[0])
+    page.mouse.click(*points[0])
+    for (x0, y0), (x1, y1) in zip(points, points[1:] + points[:1], strict=True):
+        steps = max(1, int(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5 // 30))
+        page.mouse.move(x1, y1, steps=steps)
+    page.mouse.click(*points[0])
+
+
+def test_a_lasso_moves_the_cells_inside_it_in_one_edit_and_undo_puts_them_back(session, engine):
+    plan = design_plan(engine, k=3, measure="customers", res=9, name="Lasso test")
+    before = _assignment(plan)
+    page = _open_plan(session, plan["plan_id"])
+    # a lasso around the middle of the border between the first territory and the biggest other
+    target = plan["territories"][0]
+    other = max(plan["territories"][1:], key=lambda t: t["cells"])
+    mid = page.evaluate(
+        "([a, b]) => window.geocrm.map.project([(a[0] + b[0]) / 2, (a[1] + b[1]) / 2])",
+        [target["centroid"], other["centroid"]],
+    )
+    box = page.locator("#map").bounding_box()
+    shape = [(0, -110), (95, -50), (80, 70), (-20, 105), (-100, 30), (-75, -75)]
+    points = [(box["x"] + mid["x"] + dx, box["y"] + mid["y"] + dy) for dx, dy in shape]
+    assert all(box["x"] < x < box["x"] + box["width"] for x, _ in points)
+    assert all(box["y"] < y < box["y"] + box["height"] for _, y in points)
+    lnglats = page.evaluate(
+        "(points) => points.map(([x, y]) => window.geocrm.map.unproject([x, y]).toArray())",
+        [(x - box["x"], y - box["y"]) for x, y in points],
+    )
+    lasso = Polygon(lnglats)
+    inside = {
+        c for c in before if lasso.contains(Point(h3.cell_to_latlng(c)[1], h3.cell_to_latlng(c)[0]))
+    }
+    expected = {c for c in inside if before[c] != target["territory_id"]}
+    assert expected, "the lasso should hold cells of another territory"
+
+    page.locator(f"#plan input[value='{target['territory_id']}']").check()
+    page.get_by_role("button", name="Lasso", exact=True).click()
+    edits = sum("/edits" in u for u in session.requests)
+    _draw_lasso(page, points)
+    page.locator("#plan .edit").wait_for()
+    assert sum("/edits" in u for u in session.requests) == edits + 1  # one request
+    edited = page.evaluate("window.geocrm.territories.plan")
+    assert set(edited["edit"]["cells"]) == expected
+    saved = page.evaluate(f"fetch('/api/territory-plans/{plan['plan_id']}').then(r => r.json())")
+    after = _assignment(saved)
+    assert {c for c in inside if after[c] == target["territory_id"]} == inside
+    assert {c: t for c, t in after.items() if c not in inside} == {
+        c: t for c, t in before.items() if c not in inside
+    }
+    # the balance shown is the API's, before and after
+    assert page.locator("#plan-balance").inner_text() == f"{saved['balance']:.3f}"
+    assert page.locator("#plan .edit .before").inner_text() == f"{plan['balance']:.3f}"
+    assert page.locator("#plan .edit .after").inner_text() == f"{saved['balance']:.3f}"
+    # the lasso is gone from the map
+    assert (
+        page.evaluate(
+            "window.geocrm.draw.getSnapshot().filter(f => f.properties.mode === 'freehand').length"
+        )
+        == 0
+    )
+
+    # undo: every cell back in its territory (one request per territory they came from)
+    back_to = len({before[c] for c in expected})
+    edits = sum("/edits" in u for u in session.requests)
+    page.get_by_role("button", name="Undo").click()
+    page.wait_for_function(
+        "(before) => window.geocrm.territories.plan.territories.every("
+        "t => t.h3_cells.every(c => before[c] === t.territory_id))",
+        arg=before,
+    )
+    assert sum("/edits" in u for u in session.requests) == edits + back_to
+    restored = page.evaluate(f"fetch('/api/territory-plans/{plan['plan_id']}').then(r => r.json())")
+    assert _assignment(restored) == before
+    assert restored["balance"] == pytest.approx(plan["balance"])
+
+    # a lasso around no cell's centre: a message, no request
+    corner = h3.cell_to_boundary(next(iter(expected)))[0]
+    page.evaluate(f"window.geocrm.map.jumpTo({{center: [{corner[1]}, {corner[0]}], zoom: 18}})")
+    session.settle()
+    centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    small = [(centre[0] + dx, centre[1] + dy) for dx, dy in [(0, -60), (60, 40), (-60, 40)]]
+    edits = sum("/edits" in u for u in session.requests)
+    _draw_lasso(page, small)
+    page.locator("#toast.info").wait_for()
+    assert "nothing to move" in page.locator("#toast").inner_text()
+    page.wait_for_timeout(300)
+    assert sum("/edits" in u for u in session.requests) == edits
+    session.map_image("territories-lasso")
+    assert session.errors == []
+
+
+def test_each_territory_is_labelled_with_its_workload_on_the_map(session, engine):
+    plan = design_plan(engine, k=4, measure="customers", res=9, name="Label test")
+    page = _open_plan(session, plan["plan_id"])
+    labels = page.locator(".territory-label")
+    assert labels.count() == 4
+    for t in plan["territories"]:
+        label = page.locator(f".territory-label[data-territory-id='{t['territory_id']}']")
+        assert label.locator(".workload").inner_text() == _workload_text(t["workload"])
+        assert t["name"] in label.inner_text()
+        assert (t["rep_name"] or "no rep") in label.inner_text()
+    # after an edit the labels follow: move the second territory's busiest cell to the first
+    first, second = plan["territories"][0], plan["territories"][1]
+    with engine.connect() as conn:
+        points = conn.execute(
+            text("SELECT ST_Y(geom), ST_X(geom) FROM crm.customers WHERE geom IS NOT NULL")
+        ).all()
+    busy = [h3.latlng_to_cell(lat, lon, 9) for lat, lon in points]
+    cell = max(second["h3_cells"], key=busy.count)
+    page.locator(f"#plan input[value='{first['territory_id']}']").check()
+    lat, lon = h3.cell_to_latlng(cell)
+    point = page.evaluate(f"window.geocrm.map.project([{lon}, {lat}])")
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    page.locator("#plan .edit").wait_for()
+    edited = page.evaluate(f"fetch('/api/territory-plans/{plan['plan_id']}').then(r => r.json())")
+    for t in edited["territories"]:
+        label = page.locator(f".territory-label[data-territory-id='{t['territory_id']}']")
+        assert label.locator(".workload").inner_text() == _workload_text(t["workload"])
+    assert edited["territories"][0]["workload"] != first["workload"]
+    session.map_image("territory-labels")
+    # another view: no labels on its map
+    page.get_by_role("tab", name="Heatmap").click()
+    page.wait_for_function("document.querySelectorAll('.territory-label').length === 0")
+    page.get_by_role("tab", name="Territories").click()
+    page.wait_for_function("document.querySelectorAll('.territory-label').length === 4")
     assert session.errors == []

@@ -55,13 +55,23 @@ export async function api(path, { method = "GET", body, signal } = {}) {
 }
 
 let toastTimer;
+function toast(text, kind) {
+  const box = document.getElementById("toast");
+  box.textContent = text;
+  box.className = kind;
+  box.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (box.hidden = true), 8000);
+}
+
 export function showError(error) {
   if (error && error.name === "AbortError") return;
-  const toast = document.getElementById("toast");
-  toast.textContent = error instanceof ApiError ? error.message : `Error: ${error.message || error}`;
-  toast.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => (toast.hidden = true), 8000);
+  toast(error instanceof ApiError ? error.message : `Error: ${error.message || error}`, "error");
+}
+
+/** A message that is not an error (nothing to do, say). */
+export function showMessage(text) {
+  toast(text, "info");
 }
 
 export function debounce(fn, ms) {

@@ -4,6 +4,7 @@
 import maplibregl from "./maplibre.js";
 import { initAccounts } from "./accounts.js";
 import { api, setMapLoading, showError } from "./api.js";
+import { createDrawing } from "./drawing.js";
 import { initHeatmap, Overlays } from "./heatmap.js";
 import { initRoutes } from "./routes.js";
 import { saveState, state } from "./state.js";
@@ -33,10 +34,11 @@ async function main() {
 
   const overlays = new Overlays(map, catalogue);
   const heatmap = await initHeatmap(map, catalogue, overlays);
-  const zones = initZones(map);
+  const draw = createDrawing(map); // one Terra Draw for the zones and the territory lasso
+  const zones = initZones(map, draw);
   const accounts = initAccounts(map);
   initRoutes(map, (await api("/api/cube/dimensions")).rep_id);
-  const territories = initTerritories(map);
+  const territories = initTerritories(map, draw);
   const views = { heatmap, zones, accounts, territories };
 
   function show(view) {

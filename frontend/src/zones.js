@@ -2,36 +2,12 @@
 // isochrone around a point; a live count of the customers and prospects inside under the
 // current filters (computed in PostGIS); save, list, rename, delete, export the audience.
 
-import {
-  TerraDraw,
-  TerraDrawCircleMode,
-  TerraDrawPolygonMode,
-  TerraDrawRectangleMode,
-  TerraDrawSelectMode,
-} from "terra-draw";
-import { TerraDrawMapLibreGLAdapter } from "terra-draw-maplibre-gl-adapter";
 import { api, debounce, el, formatValue, showError } from "./api.js";
+import { setDrawMode, ZONE_MODES } from "./drawing.js";
 import { state, ZONE_FILTERS } from "./state.js";
 
-const EDITABLE = {
-  feature: {
-    draggable: true,
-    coordinates: { midpoints: true, draggable: true, deletable: true },
-  },
-};
-
-export function initZones(map) {
-  const draw = new TerraDraw({
-    adapter: new TerraDrawMapLibreGLAdapter({ map }),
-    modes: [
-      new TerraDrawPolygonMode(),
-      new TerraDrawRectangleMode(),
-      new TerraDrawCircleMode(),
-      new TerraDrawSelectMode({
-        flags: { polygon: EDITABLE, rectangle: EDITABLE, circle: EDITABLE },
-      }),
-    ],
-  });
+/** `draw`: the map's Terra Draw instance (drawing.js), shared with the territory lasso. */
+export function initZones(map, draw) {
   // the zone being drawn; `counted` is the geometry the count on screen is for
   const zone = { geometry: null, kind: null, source: {}, counted: null };
   const countBox = document.getElementById("zone-count");
@@ -76,14 +52,11 @@ export function initZones(map) {
       b.setAttribute("aria-pressed", String(b.dataset.mode === next));
     }
     isoOptions.hidden = next !== "isochrone";
-    if (!draw.enabled) draw.start();
-    if (["polygon", "rectangle", "circle"].includes(next)) {
+    if (ZONE_MODES.includes(next)) {
       clearDrawing();
-      draw.setMode(next);
-    } else if (next === "select") {
-      draw.setMode("select");
+      setDrawMode(draw, next);
     } else {
-      draw.setMode("static");
+      setDrawMode(draw, next === "select" ? "select" : "static");
     }
   }
 
@@ -109,9 +82,13 @@ export function initZones(map) {
     }
   });
 
-  // the drawn feature follows every change, while drawing and while editing
+  // the drawn feature follows every change, while drawing and while editing (a lasso of the
+  // territory view is not a zone)
   const follow = () => {
-    const features = draw.getSnapshot().filter((f) => f.geometry.type === "Polygon");
+    if (state.view !== "zones") return;
+    const features = draw
+      .getSnapshot()
+      .filter((f) => f.geometry.type === "Polygon" && ZONE_MODES.includes(f.properties.mode));
     const feature = features[features.length - 1];
     // a shape still collapsed to a point or a line (the first moves of a drawing) has no inside
     if (!feature || Math.abs(ringArea(feature.geometry.coordinates[0])) < 1e-12) return;
@@ -122,6 +99,7 @@ export function initZones(map) {
   };
   draw.on("change", follow);
   draw.on("finish", () => {
+    if (state.view !== "zones") return;
     follow();
     count();
   });
