@@ -1,0 +1,9 @@
+-- A territory of a new version of a plan continues a territory of the plan it copies:
+-- based_on names that territory (as crm.territory_plans.based_on names the plan). A plan
+-- comparison follows these links to tell a territory that changed rep or cells from a new
+-- one, so comparing a copy with its published original moves no customer to "another
+-- territory" just because the copy's territories have new ids.
+ALTER TABLE crm.territories
+    ADD COLUMN based_on bigint REFERENCES crm.territories ON DELETE SET NULL;
+CREATE INDEX territories_based_on_idx ON crm.territories (based_on);
+COMMENT ON COLUMN crm.territories.based_on IS 'The territory of the base plan this one continues (a copy of it); NULL for a newly designed territory.';
