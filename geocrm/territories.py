@@ -19,8 +19,8 @@ Workload
 Rep-customer bonds
     A customer's bond with its current rep (``assigned_rep_id``) has strength
     ``0.5 x min(1, years since relationship_start / 5) + 0.5 x min(1, contacts with that rep
-    in the last 12 months / 12)`` and is *strong* from 0.5
-    (``spatial_sql/queries/territories/strong_bonds.sql``). Reps are matched to territories
+    in the last 12 months / 12)`` and is *strong* from 0.5 (``crm.customer_bonds()`` in
+    ``spatial_sql/functions/territory_assignment.sql``). Reps are matched to territories
     keeping the most strong bonds first (then the nearest home base), and a plan reports
     ``strong_bonds``, ``bonds_kept`` and ``bonds_broken`` (its customers that would change
     rep), also after every edit.
@@ -71,8 +71,21 @@ assumed 25 km/h, not a street-network route. Per plan: ``balance`` (max/min work
 Plans are saved as drafts; ``publish_plan`` writes the territory and its rep onto the
 customers (one set-based UPDATE), makes the plan the active one (archiving the previous)
 and lets ``geocrm.freshness`` refresh the cube. Published plans are read-only (here and
-by a trigger of migration ``0015_territories.sql``). The API is
-``geocrm.api.territories``, the CLI ``geocrm territories``.
+by a trigger of migration ``0015_territories.sql``).
+
+Versions, edits, comparison
+    ``copy_plan`` makes a new version of any plan: a draft with ``version`` + 1 and
+    ``based_on`` the plan, whose territories are each ``based_on`` the one they copy
+    (migration ``0018``). That is how a published plan is changed. A draft is edited with
+    ``move_cells`` (move or (un)lock cells) and ``edit_territory`` (another rep or none,
+    lock, name); both re-evaluate the plan and store its stats the same way. A locked
+    territory keeps exactly its cells: no cell moves into or out of it.
+    ``compare_plan`` says what publishing a plan would change against the current
+    assignment or another plan. A customer's territory and rep under a plan is one SQL
+    function, ``crm.plan_customers(plan_id)``, used by publishing, the comparison and the
+    ``plan_changes`` map layer.
+
+The API is ``geocrm.api.territories``, the CLI ``geocrm territories``.
 """
 
 from __future__ import annotations
