@@ -617,6 +617,15 @@ def test_the_api_versions_and_edits_territories(api, engine):
         f"/api/territory-plans/{copy['plan_id']}/territories/{copied}", json={"locked": True}
     )
     assert edited.status_code == 200 and edited.json()["territories"][0]["locked"] is True
+    # a cell of the locked territory does not move
+    moved = api.post(
+        f"/api/territory-plans/{copy['plan_id']}/edits",
+        json={
+            "cells": [copy["territories"][0]["h3_cells"][0]],
+            "territory_id": copy["territories"][1]["territory_id"],
+        },
+    )
+    assert moved.status_code == 422 and "locked" in moved.json()["detail"]
     assert api.post("/api/territory-plans/999999/versions").status_code == 404
 
 

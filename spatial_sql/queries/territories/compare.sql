@@ -5,9 +5,11 @@
 -- plan versions along crm.territories.based_on: the same line is the same territory).
 -- A strong bond (crm.customer_bonds) is broken when the baseline keeps the customer with
 -- that rep and the plan gives it another rep.
-WITH RECURSIVE line AS (
-    SELECT territory_id, territory_id AS line_id
-    FROM crm.territories WHERE based_on IS NULL
+WITH RECURSIVE line AS (  -- each territory's line: the first territory it continues
+    SELECT t.territory_id, t.territory_id AS line_id
+    FROM crm.territories t
+    WHERE t.based_on IS NULL
+       OR NOT EXISTS (SELECT 1 FROM crm.territories b WHERE b.territory_id = t.based_on)
     UNION ALL
     SELECT t.territory_id, line.line_id
     FROM crm.territories t JOIN line ON t.based_on = line.territory_id
