@@ -261,7 +261,7 @@ def cmd_territories(args: argparse.Namespace) -> int:
     if args.action == "publish":
         if args.plan is None:
             raise InvalidInput("publish needs PLAN (the plan's id)")
-        plan = territories.publish_plan(engine, args.plan)
+        plan = territories.publish_plan(engine, args.plan, who="cli")
         if args.json:
             print_json(_without_geometry(plan))
         else:
@@ -300,6 +300,7 @@ def cmd_territories(args: argparse.Namespace) -> int:
         locked_cells=locked,
         based_on=args.based_on,
         zone=args.zone,
+        who="cli",
     )
     if args.json:
         print_json(_without_geometry(plan))

@@ -1121,6 +1121,7 @@ def design_plan(
     based_on: int | None = None,
     boundary: Mapping[str, Any] | None = None,
     zone: int | str | None = None,
+    who: str = "geocrm",
 ) -> dict[str, Any]:
     """Design K territories on ``measure`` at ``res`` and save them as a draft plan.
 
@@ -1234,6 +1235,7 @@ def design_plan(
             plan_id,
             {
                 "action": "design",
+                "who": who,
                 "k": k,
                 "measure": measure,
                 "res": res,
@@ -1325,6 +1327,17 @@ def get_plan(engine: Engine, plan_id: int) -> dict[str, Any]:
         return _plan(conn, plan_id)
 
 
+def plan_history(engine: Engine, plan_id: int) -> list[dict[str, Any]]:
+    """A plan's history, oldest first: each step's ``edit_id``, ``who``, ``at`` (ISO time)
+    and ``what`` (the action and its figures, as recorded). ``NotFound`` for an unknown
+    plan."""
+    with engine.connect() as conn:
+        if not conn.execute(query("territories/plan_exists"), {"plan_id": plan_id}).scalar():
+            raise NotFound(f"territory plan {plan_id} does not exist")
+        rows = conn.execute(query("territories/history"), {"plan_id": plan_id}).mappings()
+        return [{**r, "at": r["at"].isoformat()} for r in rows]
+
+
 def list_plans(engine: Engine) -> list[dict[str, Any]]:
     """Every plan's summary (no territories), newest first."""
     with engine.connect() as conn:
@@ -1344,13 +1357,13 @@ def _draft_for_update(conn: Connection, plan_id: int) -> Mapping[str, Any]:
     return plan
 
 
-def publish_plan(engine: Engine, plan_id: int) -> dict[str, Any]:
+def publish_plan(engine: Engine, plan_id: int, *, who: str = "geocrm") -> dict[str, Any]:
     """Publish a draft: its territories and reps onto the customers, active, the previous
     active plan archived; then the cube refreshes the changed cells."""
     from geocrm import freshness
 
     try:
-        updated, archived = _publish(engine, plan_id)
+        updated, archived = _publish(engine, plan_id, who)
     except IntegrityError:
         # another plan was published at the same instant: one active plan at a time
         raise Conflict(
@@ -1362,7 +1375,7 @@ def publish_plan(engine: Engine, plan_id: int) -> dict[str, Any]:
     return published
 
 
-def _publish(engine: Engine, plan_id: int) -> tuple[int, list[int]]:
+def _publish(engine: Engine, plan_id: int, who: str) -> tuple[int, list[int]]:
     # a bulk update (a million customers take ~35 s): no interactive statement timeout
     with bulk_transaction(engine) as conn:
         _draft_for_update(conn, plan_id)
@@ -1370,7 +1383,9 @@ def _publish(engine: Engine, plan_id: int) -> tuple[int, list[int]]:
         conn.execute(query("territories/mark_published"), {"plan_id": plan_id})
         updated = conn.execute(query("territories/assign_customers"), {"plan_id": plan_id}).rowcount
         _record(
-            conn, plan_id, {"action": "publish", "customers_updated": updated, "archived": archived}
+            conn,
+            plan_id,
+            {"action": "publish", "who": who, "customers_updated": updated, "archived": archived},
         )
     return updated, archived
 

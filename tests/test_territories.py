@@ -1054,3 +1054,35 @@ def test_two_plans_published_at_once_one_wins_the_other_gets_a_409(engine, enric
     loser = next(p for p, o in outcomes.items() if o == "conflict")
     assert active == [winner]
     assert status == {winner: "published", loser: "draft"}
+
+
+def test_a_plans_history_says_who_did_what_and_when(api, engine, enriched):
+    maija = {"X-GeoCRM-User": "maija.manager"}
+    plan = api.post(
+        "/api/territory-plans", json={"k": 3, "measure": "customers"}, headers=maija
+    ).json()
+    first = plan["territories"][0]
+    cell = next(iter(plan["territories"][1]["h3_cells"]))
+    moved = api.post(
+        f"/api/territory-plans/{plan['plan_id']}/edits",
+        json={"cells": [cell], "territory_id": first["territory_id"]},
+        headers={"X-GeoCRM-User": "ville.rep"},
+    )
+    assert moved.status_code == 200
+    assert (
+        api.post(f"/api/territory-plans/{plan['plan_id']}/publish", headers=maija).status_code
+        == 200
+    )
+    history = api.get(f"/api/territory-plans/{plan['plan_id']}/history").json()
+    assert [(h["what"]["action"], h["who"]) for h in history] == [
+        ("design", "maija.manager"),
+        ("edit", "ville.rep"),
+        ("publish", "maija.manager"),
+    ]
+    assert history[1]["what"]["cells"] == [cell]
+    assert history[0]["at"] <= history[1]["at"] <= history[2]["at"]
+    assert api.get("/api/territory-plans/999999999/history").status_code == 404
+    long_name = api.post(
+        f"/api/territory-plans/{plan['plan_id']}/versions", headers={"X-GeoCRM-User": "x" * 101}
+    )
+    assert long_name.status_code == 422

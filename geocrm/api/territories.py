@@ -5,13 +5,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from geocrm import territories
 from geocrm.api.deps import EngineDep
 
 router = APIRouter(prefix="/api", tags=["territories"])
+
+#: Who makes an edit: recorded in the plan's history (crm.territory_edits.who).
+Who = Annotated[
+    str,
+    Header(
+        alias="X-GeoCRM-User",
+        min_length=1,
+        max_length=100,
+        description="who makes the change (recorded in the plan's history)",
+    ),
+]
 
 PlanId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the plan's id")]
 TerritoryId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the territory's id")]
@@ -75,7 +86,7 @@ class TerritoryChange(BaseModel):
     status_code=201,
     summary="Design a draft plan of K balanced, contiguous territories",
 )
-def create_plan(engine: EngineDep, body: PlanCreate) -> dict[str, Any]:
+def create_plan(engine: EngineDep, body: PlanCreate, who: Who = "api") -> dict[str, Any]:
     return territories.design_plan(
         engine,
         k=body.k,
@@ -86,6 +97,7 @@ def create_plan(engine: EngineDep, body: PlanCreate) -> dict[str, Any]:
         based_on=body.based_on,
         boundary=body.boundary,
         zone=body.zone,
+        who=who,
     )
 
 
@@ -103,17 +115,19 @@ def get_plan(engine: EngineDep, plan_id: PlanId) -> dict[str, Any]:
     "/territory-plans/{plan_id}/publish",
     summary="Publish a draft onto the customers; it becomes the active plan (409 if not a draft)",
 )
-def publish_plan(engine: EngineDep, plan_id: PlanId) -> dict[str, Any]:
-    return territories.publish_plan(engine, plan_id)
+def publish_plan(engine: EngineDep, plan_id: PlanId, who: Who = "api") -> dict[str, Any]:
+    return territories.publish_plan(engine, plan_id, who=who)
 
 
 @router.post(
     "/territory-plans/{plan_id}/edits",
     summary="Move cells between territories or (un)lock them in a draft (409 if published)",
 )
-def edit_plan(engine: EngineDep, plan_id: PlanId, body: CellEdit) -> dict[str, Any]:
+def edit_plan(
+    engine: EngineDep, plan_id: PlanId, body: CellEdit, who: Who = "api"
+) -> dict[str, Any]:
     return territories.move_cells(
-        engine, plan_id, body.cells, territory_id=body.territory_id, locked=body.locked
+        engine, plan_id, body.cells, territory_id=body.territory_id, locked=body.locked, who=who
     )
 
 
@@ -122,8 +136,8 @@ def edit_plan(engine: EngineDep, plan_id: PlanId, body: CellEdit) -> dict[str, A
     status_code=201,
     summary="A new version of a plan: a draft copy (version + 1, based_on the plan) to edit",
 )
-def copy_plan(engine: EngineDep, plan_id: PlanId) -> dict[str, Any]:
-    return territories.copy_plan(engine, plan_id, who="api")
+def copy_plan(engine: EngineDep, plan_id: PlanId, who: Who = "api") -> dict[str, Any]:
+    return territories.copy_plan(engine, plan_id, who=who)
 
 
 @router.patch(
@@ -132,13 +146,25 @@ def copy_plan(engine: EngineDep, plan_id: PlanId) -> dict[str, Any]:
     "(409 if not a draft)",
 )
 def edit_territory(
-    engine: EngineDep, plan_id: PlanId, territory_id: TerritoryId, body: TerritoryChange
+    engine: EngineDep,
+    plan_id: PlanId,
+    territory_id: TerritoryId,
+    body: TerritoryChange,
+    who: Who = "api",
 ) -> dict[str, Any]:
     # "rep_id": null (no rep) differs from no rep_id at all (leave the rep)
     rep_id = body.rep_id if "rep_id" in body.model_fields_set else territories.KEEP
     return territories.edit_territory(
-        engine, plan_id, territory_id, rep_id=rep_id, locked=body.locked, name=body.name, who="api"
+        engine, plan_id, territory_id, rep_id=rep_id, locked=body.locked, name=body.name, who=who
     )
+
+
+@router.get(
+    "/territory-plans/{plan_id}/history",
+    summary="A plan's history, oldest first: who did what when (design, copy, edits, publish)",
+)
+def plan_history(engine: EngineDep, plan_id: PlanId) -> list[dict[str, Any]]:
+    return territories.plan_history(engine, plan_id)
 
 
 @router.get(
