@@ -268,6 +268,19 @@ def cmd_territories(args: argparse.Namespace) -> int:
             print(_plan_text(plan))
             print(f"published: {plan['customers_updated']} customer(s) updated; {plan['cube']}")
         return 0
+    if args.action == "copy":
+        if args.plan is None:
+            raise InvalidInput("copy needs PLAN (the plan's id)")
+        plan = territories.copy_plan(engine, args.plan, who="cli")
+        if args.json:
+            print_json(_without_geometry(plan))
+        else:
+            print(_plan_text(plan))
+            print(
+                f"version {plan['version']} of plan {args.plan}, saved as a draft: "
+                f"`geocrm territories publish {plan['plan_id']}` publishes it"
+            )
+        return 0
     if args.k is None or args.measure is None:
         raise InvalidInput("design needs --k K and --measure M")
     locked: dict[str, int] = {}
@@ -542,10 +555,11 @@ def build_parser() -> argparse.ArgumentParser:
     zones_cmd.set_defaults(func=cmd_zones)
 
     terr = sub.add_parser(
-        "territories", help="sales territory plans: design (a draft), publish, list"
+        "territories",
+        help="sales territory plans: design (a draft), copy (a new version), publish, list",
     )
-    terr.add_argument("action", choices=["design", "publish", "list"])
-    terr.add_argument("plan", nargs="?", type=_positive, help="for publish: the plan's id")
+    terr.add_argument("action", choices=["design", "copy", "publish", "list"])
+    terr.add_argument("plan", nargs="?", type=_positive, help="for copy and publish: the plan's id")
     terr.add_argument("--k", type=_positive, help="design: number of territories (>= 2)")
     terr.add_argument(
         "--measure",

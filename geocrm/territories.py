@@ -19,8 +19,8 @@ Workload
 Rep-customer bonds
     A customer's bond with its current rep (``assigned_rep_id``) has strength
     ``0.5 x min(1, years since relationship_start / 5) + 0.5 x min(1, contacts with that rep
-    in the last 12 months / 12)`` and is *strong* from 0.5
-    (``spatial_sql/queries/territories/strong_bonds.sql``). Reps are matched to territories
+    in the last 12 months / 12)`` and is *strong* from 0.5 (``crm.customer_bonds()`` in
+    ``spatial_sql/functions/territory_assignment.sql``). Reps are matched to territories
     keeping the most strong bonds first (then the nearest home base), and a plan reports
     ``strong_bonds``, ``bonds_kept`` and ``bonds_broken`` (its customers that would change
     rep), also after every edit.
@@ -71,12 +71,26 @@ assumed 25 km/h, not a street-network route. Per plan: ``balance`` (max/min work
 Plans are saved as drafts; ``publish_plan`` writes the territory and its rep onto the
 customers (one set-based UPDATE), makes the plan the active one (archiving the previous)
 and lets ``geocrm.freshness`` refresh the cube. Published plans are read-only (here and
-by a trigger of migration ``0015_territories.sql``). The API is
-``geocrm.api.territories``, the CLI ``geocrm territories``.
+by a trigger of migration ``0015_territories.sql``).
+
+Versions, edits, comparison
+    ``copy_plan`` makes a new version of any plan: a draft with ``version`` + 1 and
+    ``based_on`` the plan, whose territories are each ``based_on`` the one they copy
+    (migration ``0018``). That is how a published plan is changed. A draft is edited with
+    ``move_cells`` (move or (un)lock cells) and ``edit_territory`` (another rep or none,
+    lock, name); both re-evaluate the plan and store its stats the same way. A locked
+    territory keeps exactly its cells: no cell moves into or out of it.
+    ``compare_plan`` says what publishing a plan would change against the current
+    assignment or another plan. A customer's territory and rep under a plan is one SQL
+    function, ``crm.plan_customers(plan_id)``, used by publishing, the comparison and the
+    ``plan_changes`` map layer.
+
+The API is ``geocrm.api.territories``, the CLI ``geocrm territories``.
 """
 
 from __future__ import annotations
 
+import enum
 import heapq
 import json
 import math
@@ -873,7 +887,11 @@ def design_plan(
 
 
 def _record(conn: Connection, plan_id: int, what: Mapping[str, Any]) -> None:
-    conn.execute(query("territories/record_edit"), {"plan_id": plan_id, "what": json.dumps(what)})
+    """One step of the plan's history; ``what["who"]``, if given, is who took it."""
+    conn.execute(
+        query("territories/record_edit"),
+        {"plan_id": plan_id, "who": what.get("who"), "what": json.dumps(what)},
+    )
 
 
 def _plan(conn: Connection, plan_id: int) -> dict[str, Any]:
@@ -983,16 +1001,108 @@ def publish_plan(engine: Engine, plan_id: int) -> dict[str, Any]:
 
 def _publish(engine: Engine, plan_id: int) -> tuple[int, list[int]]:
     with engine.begin() as conn:
-        plan = _draft_for_update(conn, plan_id)
+        _draft_for_update(conn, plan_id)
         archived = list(conn.execute(query("territories/archive_active")).scalars())
         conn.execute(query("territories/mark_published"), {"plan_id": plan_id})
-        updated = conn.execute(
-            query("territories/assign_customers"), {"plan_id": plan_id, "res": plan["res"]}
-        ).rowcount
+        updated = conn.execute(query("territories/assign_customers"), {"plan_id": plan_id}).rowcount
         _record(
             conn, plan_id, {"action": "publish", "customers_updated": updated, "archived": archived}
         )
     return updated, archived
+
+
+class Keep(enum.Enum):
+    """The type of :data:`KEEP`."""
+
+    KEEP = "keep"
+
+
+#: "Leave it as it is" for an edit's optional fields where ``None`` means something
+#: (``rep_id=None``: the territory has no rep).
+KEEP = Keep.KEEP
+
+
+@dataclass
+class _Draft:
+    """A draft plan locked for an edit: its row, territories (in id order), cells and area."""
+
+    plan: Mapping[str, Any]
+    territories: list[dict[str, Any]]
+    cells: dict[int, int]  # h3 -> territory_id
+    area: Area
+
+    def labels(self, cells: Mapping[int, int] | None = None) -> np.ndarray:
+        """Territory position (into ``territories``) of each area cell, for ``cells``
+        (h3 -> territory_id; default the saved ones)."""
+        cells = self.cells if cells is None else cells
+        position = {t["territory_id"]: i for i, t in enumerate(self.territories)}
+        return np.array([position[cells[int(c)]] for c in self.area.cells])
+
+
+def _territory_rows(conn: Connection, plan_id: int) -> list[dict[str, Any]]:
+    return [
+        dict(t)
+        for t in conn.execute(query("territories/territories"), {"plan_id": plan_id}).mappings()
+    ]
+
+
+def _load_draft(conn: Connection, plan_id: int) -> _Draft:
+    """The draft ``plan_id``, locked for the edit (``NotFound``; ``Conflict`` unless a draft)."""
+    plan = _draft_for_update(conn, plan_id)
+    cells = {
+        int(r.h3): int(r.territory_id)
+        for r in conn.execute(query("territories/cells"), {"plan_id": plan_id})
+    }
+    return _Draft(
+        plan=plan,
+        territories=_territory_rows(conn, plan_id),
+        cells=cells,
+        area=load_area(conn, plan["res"], list(cells)),
+    )
+
+
+def _owners(conn: Connection, territories: Sequence[Mapping[str, Any]]) -> list[dict | None]:
+    """Each territory's rep (with home base) as :func:`evaluate` takes it; None for a
+    territory without a rep or with an inactive one."""
+    reps = {r["rep_id"]: r for r in _reps(conn)}
+    return [reps.get(t["rep_id"]) for t in territories]
+
+
+def _balance_and_bonds(
+    draft: _Draft, labels: np.ndarray, owners: Sequence[dict | None]
+) -> tuple[float | None, int]:
+    """The balance and the strong bonds kept of a partition of the draft (cheap: no
+    polygons), for the "before" of an edit."""
+    work = draft.area.workload(draft.plan["measure"])
+    loads = np.bincount(labels, weights=work, minlength=len(draft.territories))
+    kept = draft.area.kept_bonds(labels, [o["rep_id"] if o else None for o in owners])
+    return balance(loads), int(kept.sum())
+
+
+def _store_evaluation(
+    conn: Connection, engine: Engine, draft: _Draft, labels: np.ndarray
+) -> dict[str, Any]:
+    """Evaluate the draft's partition ``labels`` with its territories' reps as saved now,
+    store each territory's stats and the plan's, and return the plan's figures. Every edit
+    of a draft ends here."""
+    territories = _territory_rows(conn, draft.plan["plan_id"])  # an edit may change reps
+    plan_stats, stats = evaluate(
+        draft.area,
+        labels,
+        draft.plan["measure"],
+        _owners(conn, territories),
+        travel=network_travel(engine),
+    )
+    for territory, t in zip(territories, stats, strict=True):
+        conn.execute(
+            query("territories/update_territory_stats"),
+            {"territory_id": territory["territory_id"], "stats": _stats_json(t)},
+        )
+    conn.execute(
+        query("territories/update_plan_stats"),
+        {"plan_id": draft.plan["plan_id"], "stats": json.dumps(plan_stats)},
+    )
+    return plan_stats
 
 
 def move_cells(
@@ -1006,59 +1116,49 @@ def move_cells(
 ) -> dict[str, Any]:
     """Edit a draft: move ``cells`` to ``territory_id`` and/or (un)lock them.
 
-    Returns the plan after the edit, with ``edit`` = the balance before and after and
-    whether every territory is still one piece. Recorded in ``crm.territory_edits``.
+    A locked territory keeps exactly its cells: moving a cell into or out of one is
+    refused (``InvalidInput``). Returns the plan after the edit, with ``edit`` = the
+    balance and the strong bonds kept before and after, and whether every territory is
+    still one piece. Recorded in ``crm.territory_edits``.
     """
     with engine.begin() as conn:
-        plan = _draft_for_update(conn, plan_id)
-        ids = [
-            int(t["territory_id"])
-            for t in conn.execute(query("territories/territories"), {"plan_id": plan_id}).mappings()
-        ]
-        if territory_id is not None and territory_id not in ids:
+        draft = _load_draft(conn, plan_id)
+        by_id = {t["territory_id"]: t for t in draft.territories}
+        if territory_id is not None and territory_id not in by_id:
             raise InvalidInput(f"territory {territory_id} is not in plan {plan_id}")
-        saved = {
-            int(r.h3): int(r.territory_id)
-            for r in conn.execute(query("territories/cells"), {"plan_id": plan_id})
-        }
         parsed = [parse_cell(c) for c in cells]
-        missing = [_h3(c) for c in parsed if c not in saved]
+        missing = [_h3(c) for c in parsed if c not in draft.cells]
         if missing:
             raise InvalidInput(f"cells not in plan {plan_id}: {', '.join(missing[:5])}")
-        area = load_area(conn, plan["res"], list(saved))
-        position = {tid: i for i, tid in enumerate(ids)}
-        work = area.workload(plan["measure"])
-        old = np.array([position[saved[int(c)]] for c in area.cells])
-        before = balance(np.bincount(old, weights=work, minlength=len(ids)))
+        if territory_id is not None:
+            for c in parsed:
+                here = draft.cells[c]
+                for end in (here, territory_id) if here != territory_id else ():
+                    if by_id[end]["locked"]:
+                        raise InvalidInput(
+                            f"territory {end} ({by_id[end]['name']}) is locked: it keeps "
+                            f"exactly its cells, so cell {_h3(c)} cannot move "
+                            f"{'out of' if end == here else 'into'} it (unlock it first)"
+                        )
+        old = draft.labels()
+        owners = _owners(conn, draft.territories)
+        before, kept_before = _balance_and_bonds(draft, old, owners)
         conn.execute(
             query("territories/update_cell"),
             {"plan_id": plan_id, "h3": parsed, "territory_id": territory_id, "locked": locked},
         )
+        moved = dict(draft.cells)
         if territory_id is not None:
-            for c in parsed:
-                saved[c] = territory_id
-        new = np.array([position[saved[int(c)]] for c in area.cells])
-        emptied = [tid for tid in ids if not (new == position[tid]).any()]
+            moved.update(dict.fromkeys(parsed, territory_id))
+        new = draft.labels(moved)
+        emptied = [
+            t["territory_id"] for i, t in enumerate(draft.territories) if not (new == i).any()
+        ]
         if emptied:
             raise InvalidInput(
                 f"the move would leave territory {emptied[0]} without cells: keep at least one"
             )
-        reps = {r["rep_id"]: r for r in _reps(conn)}
-        owners = []
-        for t in conn.execute(query("territories/territories"), {"plan_id": plan_id}).mappings():
-            owners.append(reps.get(t["rep_id"]))
-        plan_stats, territories = evaluate(
-            area, new, plan["measure"], owners, travel=network_travel(engine)
-        )
-        for tid, t in zip(ids, territories, strict=True):
-            conn.execute(
-                query("territories/update_territory_stats"),
-                {"territory_id": tid, "stats": _stats_json(t)},
-            )
-        conn.execute(
-            query("territories/update_plan_stats"),
-            {"plan_id": plan_id, "stats": json.dumps(plan_stats)},
-        )
+        plan_stats = _store_evaluation(conn, engine, draft, new)
         edit = {
             "action": "edit",
             "who": who,
@@ -1067,12 +1167,219 @@ def move_cells(
             "locked": locked,
             "balance_before": before,
             "balance_after": plan_stats["balance"],
+            "bonds_kept_before": kept_before,
+            "bonds_kept_after": plan_stats["bonds_kept"],
             "contiguous": plan_stats["contiguous"],
         }
         _record(conn, plan_id, edit)
         result = _plan(conn, plan_id)
         result["edit"] = edit
         return result
+
+
+def edit_territory(
+    engine: Engine,
+    plan_id: int,
+    territory_id: int,
+    *,
+    rep_id: int | Keep | None = KEEP,
+    locked: bool | None = None,
+    name: str | None = None,
+    who: str = "geocrm",
+) -> dict[str, Any]:
+    """Edit one territory of a draft: give it another rep (or none), lock or unlock it,
+    rename it.
+
+    Parameters
+    ----------
+    rep_id
+        The new rep (an active rep of ``crm.reps``), ``None`` for no rep, or :data:`KEEP`.
+        Another rep keeps and breaks other strong bonds and changes the travel times: the
+        plan is re-evaluated and its stats stored, as after a cell move.
+    locked
+        Lock (``True``: a redesign keeps exactly its cells, and cells cannot be moved into
+        or out of it) or unlock; ``None`` leaves it.
+    name
+        A new name (1..200 characters); ``None`` leaves it.
+    who
+        Recorded with the edit in ``crm.territory_edits``.
+
+    Returns the plan (as :func:`get_plan`) with ``edit``: the changes (each field's value
+    before and after), the balance and the strong bonds kept before and after, and
+    whether every territory is one piece. ``NotFound`` for an unknown plan or a territory
+    not in it, ``Conflict`` unless the plan is a draft, ``InvalidInput`` for an unknown or
+    inactive rep, a bad name or nothing to change.
+    """
+    if rep_id is KEEP and locked is None and name is None:
+        raise InvalidInput("nothing to change: give rep_id, locked or name")
+    if (
+        rep_id is not KEEP
+        and rep_id is not None
+        and (not isinstance(rep_id, int) or isinstance(rep_id, bool))
+    ):
+        raise InvalidInput(f"rep_id must be a rep's id or null (no rep), not {rep_id!r}")
+    if locked is not None and not isinstance(locked, bool):
+        raise InvalidInput(f"locked must be true or false, not {locked!r}")
+    if name is not None:
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidInput("name must be a non-empty text")
+        name = name.strip()
+        if len(name) > 200:
+            raise InvalidInput("name must be at most 200 characters")
+    with engine.begin() as conn:
+        draft = _load_draft(conn, plan_id)
+        row = next((t for t in draft.territories if t["territory_id"] == territory_id), None)
+        if row is None:
+            raise NotFound(f"territory {territory_id} is not in territory plan {plan_id}")
+        if rep_id is not KEEP and rep_id is not None:
+            rep = conn.execute(query("territories/rep"), {"rep_id": rep_id}).mappings().first()
+            if rep is None:
+                raise InvalidInput(f"rep {rep_id} does not exist")
+            if not rep["active"]:
+                raise InvalidInput(f"rep {rep_id} ({rep['name']}) is not active")
+        requested = {"rep_id": rep_id, "locked": locked, "name": name}
+        changes = {
+            field_name: {"before": row[field_name], "after": value}
+            for field_name, value in requested.items()
+            if value is not KEEP and (value is not None or field_name == "rep_id")
+        }
+        labels = draft.labels()
+        before, kept_before = _balance_and_bonds(draft, labels, _owners(conn, draft.territories))
+        conn.execute(
+            query("territories/update_territory"),
+            {
+                "plan_id": plan_id,
+                "territory_id": territory_id,
+                "name": name,
+                "locked": locked,
+                "set_rep": rep_id is not KEEP,
+                "rep_id": None if rep_id is KEEP else rep_id,
+            },
+        )
+        plan_stats = _store_evaluation(conn, engine, draft, labels)
+        edit = {
+            "action": "territory",
+            "who": who,
+            "territory_id": territory_id,
+            "changes": changes,
+            "balance_before": before,
+            "balance_after": plan_stats["balance"],
+            "bonds_kept_before": kept_before,
+            "bonds_kept_after": plan_stats["bonds_kept"],
+            "contiguous": plan_stats["contiguous"],
+        }
+        _record(conn, plan_id, edit)
+        result = _plan(conn, plan_id)
+        result["edit"] = edit
+        return result
+
+
+def copy_plan(engine: Engine, plan_id: int, *, who: str = "geocrm") -> dict[str, Any]:
+    """A new version of a plan (a draft, a published or an archived one): a draft with the
+    same name, ``version`` + 1, ``based_on`` the plan, the same territories (name, rep,
+    lock, stats; each ``based_on`` the territory it copies) and the same cells with their
+    locks. This is how a published, read-only plan is changed: copy, edit, publish.
+
+    Returns the new draft as :func:`get_plan` does; ``NotFound`` for an unknown plan.
+    Recorded in ``crm.territory_edits`` (action ``copy``).
+    """
+    with engine.begin() as conn:
+        row = conn.execute(query("territories/copy_plan"), {"plan_id": plan_id}).first()
+        if row is None:
+            raise NotFound(f"territory plan {plan_id} does not exist")
+        copy = _plan(conn, row.plan_id)
+        _record(
+            conn,
+            row.plan_id,
+            {
+                "action": "copy",
+                "who": who,
+                "from_plan": plan_id,
+                "version": copy["version"],
+                "cells": row.cells,
+            },
+        )
+        return copy
+
+
+def compare_plan(engine: Engine, plan_id: int, with_plan: int | None = None) -> dict[str, Any]:
+    """What publishing ``plan_id`` would do to the customers, against their current
+    territory and rep, or against plan ``with_plan``.
+
+    Both sides are ``crm.plan_customers`` (a customer's territory and rep under a plan;
+    ``spatial_sql/functions/territory_assignment.sql``). A territory continues across plan
+    versions (``crm.territories.based_on``), so a copy's territories are the same ones as
+    the original's. Returns ``plan_id``, ``with`` (the other plan's id or ``"current"``),
+    ``customers`` (in the plan's cells), ``customers_changing_rep``,
+    ``customers_changing_territory``, ``strong_bonds`` (of the plan's customers) and
+    ``bonds_broken`` (strong bonds the baseline keeps and the plan gives another rep); per
+    territory of the plan ``territories``: ``territory_id, name, rep_id, customers,
+    gained`` (customers whose rep changes to this territory's), ``changing_territory``,
+    ``bonds_broken``; per rep ``reps``: ``rep_id, customers_before, customers_after``.
+    ``NotFound`` for an unknown plan, ``InvalidInput`` for an unknown ``with_plan``.
+    """
+    with engine.connect() as conn:
+        if not conn.execute(query("territories/plan_exists"), {"plan_id": plan_id}).scalar():
+            raise NotFound(f"territory plan {plan_id} does not exist")
+        if (
+            with_plan is not None
+            and not conn.execute(query("territories/plan_exists"), {"plan_id": with_plan}).scalar()
+        ):
+            raise InvalidInput(f"the plan to compare with, {with_plan}, does not exist")
+        groups = (
+            conn.execute(query("territories/compare"), {"plan_id": plan_id, "with_plan": with_plan})
+            .mappings()
+            .all()
+        )
+        territories = _territory_rows(conn, plan_id)
+    per_territory = {
+        t["territory_id"]: {
+            "territory_id": t["territory_id"],
+            "name": t["name"],
+            "rep_id": t["rep_id"],
+            "customers": 0,
+            "gained": 0,
+            "changing_territory": 0,
+            "bonds_broken": 0,
+        }
+        for t in territories
+    }
+    per_rep: dict[int | None, dict[str, Any]] = {}
+    totals = dict.fromkeys(
+        ("customers", "customers_changing_rep", "customers_changing_territory"), 0
+    )
+    strong = broken = 0
+    for g in groups:
+        n, rep_changes = g["customers"], g["rep_after"] != g["rep_before"]
+        for rep, side in (
+            (g["rep_before"], "customers_before"),
+            (g["rep_after"], "customers_after"),
+        ):
+            entry = per_rep.setdefault(
+                rep, {"rep_id": rep, "customers_before": 0, "customers_after": 0}
+            )
+            entry[side] += n
+        totals["customers_changing_rep"] += n if rep_changes else 0
+        totals["customers_changing_territory"] += n if g["territory_changes"] else 0
+        broken += g["bonds_broken"]
+        territory = per_territory.get(g["territory_id"])
+        if territory is None:  # customers outside the plan's cells
+            continue
+        totals["customers"] += n
+        strong += g["strong_bonds"]
+        territory["customers"] += n
+        territory["gained"] += n if rep_changes else 0
+        territory["changing_territory"] += n if g["territory_changes"] else 0
+        territory["bonds_broken"] += g["bonds_broken"]
+    return {
+        "plan_id": plan_id,
+        "with": "current" if with_plan is None else with_plan,
+        **totals,
+        "strong_bonds": strong,
+        "bonds_broken": broken,
+        "territories": list(per_territory.values()),
+        "reps": sorted(per_rep.values(), key=lambda r: (r["rep_id"] is None, r["rep_id"] or 0)),
+    }
 
 
 def plan_table(plans: Sequence[Mapping[str, Any]]) -> str:

@@ -59,6 +59,8 @@ PARAM_DOCS: dict[str, str] = {
     "trade_area_store_id": "store ids, comma-separated",
     "building_class": "building class: " + ", ".join(cube.BUILDING_CLASSES),
     "plan_id": "a territory plan's id (default: the active plan)",
+    "with_plan": "a territory plan's id to compare with (default: the customers' current "
+    "territory and rep)",
 }
 
 
@@ -190,6 +192,8 @@ def _param_kind(layer: str, param: str) -> str | None:
         return "building_class" if param == "building_class" else None
     if layer == "territories":
         return "plan_id" if param == "plan_id" else None
+    if layer == "plan_changes":
+        return {"plan_id": "plan_id", "with": "with_plan"}.get(param)
     if param in ("measure", "res") or param in _CUBE_FILTERS:
         return param
     return None
@@ -245,10 +249,10 @@ def validate_query(
             out[name] = _one_of(name, raw, _MODES)
         elif kind == "building_class":
             out[name] = _one_of(name, raw, cube.BUILDING_CLASSES)
-        elif kind == "plan_id":
+        elif kind in ("plan_id", "with_plan"):
             plans = set(conn.execute(query("tiles/plan_ids")).scalars())
             if not raw.strip().isdigit() or int(raw) not in plans:
-                raise InvalidInput(f"unknown plan_id {raw!r}; plans: {sorted(plans) or '(none)'}")
+                raise InvalidInput(f"unknown {name} {raw!r}; plans: {sorted(plans) or '(none)'}")
             out[name] = int(raw)
         elif kind == "trade_area_store_id":
             out[name] = cube.validate_filters(conn, {"store_id": raw})["store_id"]

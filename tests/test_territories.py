@@ -4,6 +4,7 @@ locks what must not move, and publishes the plan onto the customers."""
 from __future__ import annotations
 
 import json
+import time
 
 import h3
 import mapbox_vector_tile
@@ -18,8 +19,8 @@ from geocrm import freshness, territories
 from geocrm.api.app import create_app
 from geocrm.cli import main
 from geocrm.enrich import enrich
-from geocrm.errors import Conflict, InvalidInput
-from geocrm.tiles import tile_xy
+from geocrm.errors import Conflict, InvalidInput, NotFound
+from geocrm.tiles import tile_xy, tiles_covering
 
 RES = territories.DEFAULT_RES
 
@@ -354,3 +355,517 @@ def test_travel_time_from_the_reps_base_is_on_the_street_network(engine, enriche
     # the network goes around blocks: never faster than a straight line at 50 km/h
     for t in plan["territories"]:
         assert t["rep_mean_travel_minutes"] >= t["rep_mean_distance_km"] / 50 * 60 * 0.9
+
+
+# --------------------------------------------------------------------------- versions, edits
+
+
+def _strong_bonds_sql(engine, where: str, params: dict) -> int:
+    """Strong bonds of the enriched customers matching ``where`` (on ``c``), counted here
+    from the documented formula (half relationship age over 5 years, half contacts with the
+    owner rep in the last 12 months over 12; strong from 0.5), not with GeoCRM's SQL."""
+    with engine.connect() as conn:
+        return conn.execute(
+            text(
+                "WITH latest AS (SELECT max(occurred_at) AS at FROM crm.interactions) "
+                "SELECT count(*) FROM crm.customers c "
+                "JOIN crm.customer_enrichment USING (customer_id), latest "
+                "WHERE c.assigned_rep_id IS NOT NULL AND " + where + " AND "
+                "0.5 * least(1, coalesce(extract(epoch FROM latest.at - "
+                "c.relationship_start::timestamptz) / (5 * 365.25 * 86400), 0)) "
+                "+ 0.5 * least(1, (SELECT count(*) FROM crm.interactions i "
+                "  WHERE i.customer_id = c.customer_id AND i.rep_id = c.assigned_rep_id "
+                "  AND i.occurred_at > latest.at - interval '12 months') / 12.0) >= 0.5"
+            ),
+            params,
+        ).scalar_one()
+
+
+def _free_rep(engine, plan: dict) -> int:
+    """An active rep who owns no territory of the plan."""
+    owners = {t["rep_id"] for t in plan["territories"]}
+    with engine.connect() as conn:
+        reps = conn.execute(text("SELECT rep_id FROM crm.reps WHERE active ORDER BY rep_id"))
+        return next(r for r in reps.scalars() if r not in owners)
+
+
+def test_a_new_version_of_a_published_plan_is_an_editable_draft_copy(engine, enriched):
+    """A manager cannot edit the published plan: she makes version 2 of it, which has the
+    same territories, reps, cells and locks, edits that, and the original stays as it was."""
+    designed = territories.design_plan(engine, k=3, measure="customers", name="autumn")
+    cell = next(iter(_cells_of(engine, designed["plan_id"])))
+    territories.move_cells(engine, designed["plan_id"], [cell], locked=True)
+    original = territories.publish_plan(engine, designed["plan_id"])
+
+    copy = territories.copy_plan(engine, original["plan_id"], who="maria")
+    assert copy["plan_id"] != original["plan_id"]
+    assert copy["status"] == "draft" and copy["active"] is False
+    assert copy["name"] == "autumn"
+    assert copy["version"] == original["version"] + 1 == 2
+    assert copy["based_on"] == original["plan_id"]
+    assert copy["stats"]["balance"] == original["stats"]["balance"]
+    # the same territories in the same order: name, rep, lock, cells, locked cells
+    assert len(copy["territories"]) == len(original["territories"])
+    for new, old in zip(copy["territories"], original["territories"], strict=True):
+        assert new["territory_id"] != old["territory_id"]
+        for key in ("name", "rep_id", "locked", "h3_cells", "locked_cells", "workload"):
+            assert new[key] == old[key], key
+    with engine.connect() as conn:
+        cells_and_locks = (
+            "SELECT h3, locked FROM crm.territory_cells WHERE plan_id = :p ORDER BY h3"
+        )
+        assert (
+            conn.execute(text(cells_and_locks), {"p": copy["plan_id"]}).all()
+            == conn.execute(text(cells_and_locks), {"p": original["plan_id"]}).all()
+        )
+        history = conn.execute(
+            text("SELECT who, what FROM crm.territory_edits WHERE plan_id = :p"),
+            {"p": copy["plan_id"]},
+        ).all()
+    assert [(who, what["action"], what["from_plan"]) for who, what in history] == [
+        ("maria", "copy", original["plan_id"])
+    ]
+
+    # the copy is editable, the original is not and does not change
+    ids = [t["territory_id"] for t in copy["territories"]]
+    movable = next(
+        c for c, t in _cells_of(engine, copy["plan_id"]).items() if t == ids[0] and c != cell
+    )
+    territories.move_cells(engine, copy["plan_id"], [movable], territory_id=ids[1])
+    assert _cells_of(engine, copy["plan_id"])[movable] == ids[1]
+    with pytest.raises(Conflict):
+        territories.move_cells(
+            engine,
+            original["plan_id"],
+            [movable],
+            territory_id=original["territories"][1]["territory_id"],
+        )
+    assert (
+        territories.get_plan(engine, original["plan_id"])["territories"] == original["territories"]
+    )
+    # a version of a version
+    third = territories.copy_plan(engine, copy["plan_id"])
+    assert (third["version"], third["based_on"]) == (3, copy["plan_id"])
+    assert (
+        third["territories"][1]["h3_cells"]
+        == territories.get_plan(engine, copy["plan_id"])["territories"][1]["h3_cells"]
+    )
+    with pytest.raises(NotFound):
+        territories.copy_plan(engine, 999_999)
+
+
+def test_giving_a_territory_another_rep_changes_the_bonds_it_keeps(engine, enriched):
+    plan = territories.design_plan(engine, k=3, measure="customers")
+    cells = _cells_of(engine, plan["plan_id"])
+    with engine.connect() as conn:
+        area = territories.load_area(conn, plan["res"], list(cells))
+    ids = [t["territory_id"] for t in plan["territories"]]
+    labels = np.array([ids.index(cells[int(c)]) for c in area.cells])
+    reps = [t["rep_id"] for t in plan["territories"]]
+    # the territory whose rep keeps the most strong bonds, given to a rep with no territory
+    kept = area.kept_bonds(labels, reps)
+    target = int(np.argmax(kept))
+    assert kept[target] > 0
+    new_rep = _free_rep(engine, plan)
+    after_reps = [new_rep if i == target else r for i, r in enumerate(reps)]
+    expected_after = int(area.kept_bonds(labels, after_reps).sum())
+
+    edited = territories.edit_territory(
+        engine, plan["plan_id"], ids[target], rep_id=new_rep, who="maria"
+    )
+    edit = edited["edit"]
+    assert edit["action"] == "territory" and edit["who"] == "maria"
+    assert edit["territory_id"] == ids[target]
+    assert edit["changes"] == {"rep_id": {"before": reps[target], "after": new_rep}}
+    assert edit["bonds_kept_before"] == plan["stats"]["bonds_kept"] == int(kept.sum())
+    assert edit["bonds_kept_after"] == expected_after < edit["bonds_kept_before"]
+    # a rep change moves no cell: the balance stays
+    assert edit["balance_before"] == edit["balance_after"] == plan["balance"]
+    assert edit["contiguous"] is True
+    # stored like after a cell move: the plan's and the territory's stats
+    saved = territories.get_plan(engine, plan["plan_id"])
+    assert saved["stats"]["bonds_kept"] == expected_after
+    assert saved["stats"]["bonds_broken"] == saved["stats"]["strong_bonds"] - expected_after
+    changed = saved["territories"][target]
+    assert changed["rep_id"] == new_rep and changed["rep_name"] is not None
+    assert changed["rep_mean_distance_km"] != plan["territories"][target]["rep_mean_distance_km"]
+
+    # no rep at all ("rep_id": null) keeps none of its bonds; a name and a lock
+    bare = territories.edit_territory(
+        engine, plan["plan_id"], ids[target], rep_id=None, name="  North  ", locked=True
+    )
+    assert bare["territories"][target]["rep_id"] is None
+    assert bare["territories"][target]["name"] == "North"
+    assert bare["territories"][target]["locked"] is True
+    assert bare["edit"]["bonds_kept_after"] == int(
+        area.kept_bonds(labels, [None if i == target else r for i, r in enumerate(reps)]).sum()
+    )
+    assert set(bare["edit"]["changes"]) == {"rep_id", "name", "locked"}
+    # leaving rep_id out leaves the rep
+    other = (target + 1) % 3
+    renamed = territories.edit_territory(engine, plan["plan_id"], ids[other], name="South")
+    assert renamed["territories"][other]["rep_id"] == saved["territories"][other]["rep_id"]
+    assert set(renamed["edit"]["changes"]) == {"name"}
+    with engine.connect() as conn:
+        actions = conn.execute(
+            text("SELECT what->>'action' FROM crm.territory_edits WHERE plan_id = :p ORDER BY at"),
+            {"p": plan["plan_id"]},
+        ).scalars()
+        assert list(actions) == ["design", "territory", "territory", "territory"]
+
+
+def test_a_cell_move_reports_the_bonds_kept_before_and_after(engine, enriched):
+    plan = territories.design_plan(engine, k=3, measure="customers")
+    cells = _cells_of(engine, plan["plan_id"])
+    ids = [t["territory_id"] for t in plan["territories"]]
+    with engine.connect() as conn:
+        area = territories.load_area(conn, plan["res"], list(cells))
+    reps = [t["rep_id"] for t in plan["territories"]]
+    # a boundary cell of territory 0 with bonds, moved to a neighbouring territory
+    index = {int(c): i for i, c in enumerate(area.cells)}
+    labels = np.array([ids.index(cells[int(c)]) for c in area.cells])
+    nbrs = territories.neighbours(area.cells.tolist())
+    i, j = next(
+        (i, j)
+        for i in range(len(area.cells))
+        for j in nbrs[i]
+        if labels[j] != labels[i] and area.bonds.get(i)
+    )
+    moved = labels.copy()
+    moved[i] = labels[j]
+    edited = territories.move_cells(
+        engine, plan["plan_id"], [int(area.cells[i])], territory_id=ids[labels[j]]
+    )
+    assert index[int(area.cells[i])] == i
+    assert edited["edit"]["bonds_kept_before"] == int(area.kept_bonds(labels, reps).sum())
+    assert edited["edit"]["bonds_kept_after"] == int(area.kept_bonds(moved, reps).sum())
+    assert edited["edit"]["bonds_kept_after"] == edited["stats"]["bonds_kept"]
+
+
+def test_territory_edits_are_refused_with_the_right_error(engine, enriched):
+    plan = territories.design_plan(engine, k=3, measure="customers")
+    other = territories.design_plan(engine, k=2, measure="customers")
+    ids = [t["territory_id"] for t in plan["territories"]]
+    with pytest.raises(NotFound, match="does not exist"):
+        territories.edit_territory(engine, 999_999, ids[0], name="x")
+    with pytest.raises(NotFound, match="not in territory plan"):
+        territories.edit_territory(
+            engine, plan["plan_id"], other["territories"][0]["territory_id"], name="x"
+        )
+    with pytest.raises(InvalidInput, match="rep 999999 does not exist"):
+        territories.edit_territory(engine, plan["plan_id"], ids[0], rep_id=999_999)
+    with pytest.raises(InvalidInput, match="nothing to change"):
+        territories.edit_territory(engine, plan["plan_id"], ids[0])
+    with pytest.raises(InvalidInput, match="name"):
+        territories.edit_territory(engine, plan["plan_id"], ids[0], name="  ")
+    with engine.begin() as conn:
+        inactive = conn.execute(
+            text(
+                "INSERT INTO crm.reps (external_id, name, region, home_base, active) "
+                "VALUES ('gone', 'Gone Rep', 'x', ST_SetSRID(ST_MakePoint(24.94, 60.17), 4326),"
+                " false) RETURNING rep_id"
+            )
+        ).scalar_one()
+    with pytest.raises(InvalidInput, match="not active"):
+        territories.edit_territory(engine, plan["plan_id"], ids[0], rep_id=inactive)
+    # nothing was changed by the refused edits
+    assert territories.get_plan(engine, plan["plan_id"])["territories"] == plan["territories"]
+    territories.publish_plan(engine, plan["plan_id"])
+    with pytest.raises(Conflict, match="read-only"):
+        territories.edit_territory(engine, plan["plan_id"], ids[0], name="x")
+
+
+def test_the_api_versions_and_edits_territories(api, engine):
+    plan = api.post("/api/territory-plans", json={"k": 3, "measure": "customers"}).json()
+    pid, ids = plan["plan_id"], [t["territory_id"] for t in plan["territories"]]
+    url = f"/api/territory-plans/{pid}/territories/{ids[0]}"
+    rep = _free_rep(engine, plan)
+    res = api.patch(url, json={"rep_id": rep})
+    assert res.status_code == 200, res.text
+    assert res.json()["territories"][0]["rep_id"] == rep
+    assert res.json()["edit"]["changes"]["rep_id"] == {
+        "before": plan["territories"][0]["rep_id"],
+        "after": rep,
+    }
+    # absent rep_id keeps the rep; "rep_id": null removes it
+    assert api.patch(url, json={"name": "Harbour"}).json()["territories"][0]["rep_id"] == rep
+    assert api.patch(url, json={"rep_id": None}).json()["territories"][0]["rep_id"] is None
+    assert api.patch(url, json={}).status_code == 422
+    assert api.patch(url, json={"rep": 3}).status_code == 422
+    assert api.patch(url, json={"rep_id": 999_999}).status_code == 422
+    assert api.patch(url, json={"locked": "maybe"}).status_code == 422
+    assert (
+        api.patch(f"/api/territory-plans/{pid}/territories/999999", json={"name": "x"}).status_code
+        == 404
+    )
+    assert (
+        api.patch(
+            f"/api/territory-plans/999999/territories/{ids[0]}", json={"name": "x"}
+        ).status_code
+        == 404
+    )
+
+    api.post(f"/api/territory-plans/{pid}/publish")
+    assert api.patch(url, json={"name": "x"}).status_code == 409
+    version = api.post(f"/api/territory-plans/{pid}/versions")
+    assert version.status_code == 201, version.text
+    copy = version.json()
+    assert copy["status"] == "draft" and copy["based_on"] == pid and copy["version"] == 2
+    assert copy["territories"][0]["name"] == "Harbour"
+    copied = copy["territories"][0]["territory_id"]
+    edited = api.patch(
+        f"/api/territory-plans/{copy['plan_id']}/territories/{copied}", json={"locked": True}
+    )
+    assert edited.status_code == 200 and edited.json()["territories"][0]["locked"] is True
+    # a cell of the locked territory does not move
+    moved = api.post(
+        f"/api/territory-plans/{copy['plan_id']}/edits",
+        json={
+            "cells": [copy["territories"][0]["h3_cells"][0]],
+            "territory_id": copy["territories"][1]["territory_id"],
+        },
+    )
+    assert moved.status_code == 422 and "locked" in moved.json()["detail"]
+    assert api.post("/api/territory-plans/999999/versions").status_code == 404
+
+
+def test_cells_cannot_move_into_or_out_of_a_locked_territory(engine, enriched):
+    plan = territories.design_plan(engine, k=3, measure="customers")
+    ids = [t["territory_id"] for t in plan["territories"]]
+    territories.edit_territory(engine, plan["plan_id"], ids[0], locked=True)
+    cells = _cells_of(engine, plan["plan_id"])
+    mine = next(c for c, t in cells.items() if t == ids[0])
+    theirs = next(c for c, t in cells.items() if t == ids[1])
+    with pytest.raises(InvalidInput, match=r"locked.*out of"):
+        territories.move_cells(engine, plan["plan_id"], [mine], territory_id=ids[1])
+    with pytest.raises(InvalidInput, match=r"locked.*into"):
+        territories.move_cells(engine, plan["plan_id"], [theirs], territory_id=ids[0])
+    assert _cells_of(engine, plan["plan_id"]) == cells
+    # (un)locking its cells is not a move; once unlocked, its cells move again
+    territories.move_cells(engine, plan["plan_id"], [mine], locked=True)
+    territories.edit_territory(engine, plan["plan_id"], ids[0], locked=False)
+    territories.move_cells(engine, plan["plan_id"], [theirs], territory_id=ids[0])
+    assert _cells_of(engine, plan["plan_id"])[theirs] == ids[0]
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+def test_a_published_plan_compared_with_the_current_assignment_changes_nothing(api, engine):
+    plan = territories.design_plan(engine, k=3, measure="customers")
+    territories.publish_plan(engine, plan["plan_id"])
+    report = territories.compare_plan(engine, plan["plan_id"])
+    assert report["with"] == "current"
+    assert report["customers"] == len(_customer_cells(engine))
+    assert report["customers_changing_rep"] == 0
+    assert report["customers_changing_territory"] == 0
+    assert report["bonds_broken"] == 0
+    assert report["strong_bonds"] == _strong_bonds_sql(engine, "c.territory_id IS NOT NULL", {})
+    assert [t["territory_id"] for t in report["territories"]] == [
+        t["territory_id"] for t in plan["territories"]
+    ]
+    assert [t["customers"] for t in report["territories"]] == [
+        t["customers"] for t in plan["territories"]
+    ]
+    assert all(t["gained"] == 0 for t in report["territories"])
+    assert all(r["customers_before"] == r["customers_after"] for r in report["reps"])
+    with engine.connect() as conn:
+        assert (
+            sum(r["customers_before"] for r in report["reps"])
+            == conn.execute(text("SELECT count(*) FROM crm.customers")).scalar_one()
+        )
+    # the API says the same, and 404 / 422 for unknown plans
+    res = api.get(f"/api/territory-plans/{plan['plan_id']}/compare")
+    assert res.status_code == 200 and res.json() == report
+    assert api.get("/api/territory-plans/999999/compare").status_code == 404
+    res = api.get(f"/api/territory-plans/{plan['plan_id']}/compare?with=999999")
+    assert res.status_code == 422 and "999999" in res.json()["detail"]
+
+
+def _reassigned_copy(engine) -> tuple[dict, dict, int, int]:
+    """Publish a plan, make version 2 and give its territory with the most strong bonds to
+    a rep without a territory: (published, copy, index of that territory, new rep)."""
+    plan = territories.design_plan(engine, k=3, measure="customers")
+    territories.publish_plan(engine, plan["plan_id"])
+    bonds = [
+        _strong_bonds_sql(engine, "c.territory_id = :t", {"t": t["territory_id"]})
+        for t in plan["territories"]
+    ]
+    target = int(np.argmax(bonds))
+    assert bonds[target] > 0
+    copy = territories.copy_plan(engine, plan["plan_id"])
+    new_rep = _free_rep(engine, plan)
+    copy = territories.edit_territory(
+        engine, copy["plan_id"], copy["territories"][target]["territory_id"], rep_id=new_rep
+    )
+    return plan, copy, target, new_rep
+
+
+def test_reassigning_a_territory_in_a_copy_changes_exactly_its_customers(api, engine):
+    plan, copy, target, new_rep = _reassigned_copy(engine)
+    territory = plan["territories"][target]
+    old_rep = territory["rep_id"]
+    where = "c.territory_id = :t AND c.assigned_rep_id IS DISTINCT FROM :r"
+    with engine.connect() as conn:
+        changing = conn.execute(
+            text(f"SELECT count(*) FROM crm.customers c WHERE {where}"),
+            {"t": territory["territory_id"], "r": new_rep},
+        ).scalar_one()
+    broken = _strong_bonds_sql(engine, "c.territory_id = :t", {"t": territory["territory_id"]})
+
+    report = territories.compare_plan(engine, copy["plan_id"])
+    assert changing == territory["customers"] > 0
+    assert report["customers_changing_rep"] == changing
+    assert report["bonds_broken"] == broken
+    # the copy's territories continue the published ones: no customer changes territory
+    assert report["customers_changing_territory"] == 0
+    per_territory = report["territories"]
+    assert per_territory[target]["gained"] == changing
+    assert per_territory[target]["rep_id"] == new_rep
+    assert per_territory[target]["bonds_broken"] == broken
+    assert sum(t["gained"] for t in per_territory) == changing
+    reps = {r["rep_id"]: r for r in report["reps"]}
+    assert reps[new_rep]["customers_after"] - reps[new_rep]["customers_before"] == changing
+    assert reps[old_rep]["customers_before"] - reps[old_rep]["customers_after"] == changing
+    # against the published plan itself: the same; and the other way round too
+    against = territories.compare_plan(engine, copy["plan_id"], with_plan=plan["plan_id"])
+    assert {k: v for k, v in against.items() if k != "with"} == {
+        k: v for k, v in report.items() if k != "with"
+    }
+    assert against["with"] == plan["plan_id"]
+    back = territories.compare_plan(engine, plan["plan_id"], with_plan=copy["plan_id"])
+    assert back["customers_changing_rep"] == changing
+    assert back["bonds_broken"] == 0  # the copy keeps none of those bonds: none to break
+    res = api.get(f"/api/territory-plans/{copy['plan_id']}/compare?with={plan['plan_id']}")
+    assert res.status_code == 200 and res.json()["customers_changing_rep"] == changing
+    # a new design is all new territories
+    fresh = territories.design_plan(engine, k=3, measure="customers")
+    assert territories.compare_plan(engine, fresh["plan_id"])[
+        "customers_changing_territory"
+    ] == len(_customer_cells(engine))
+
+
+def test_the_plan_changes_layer_adds_up_to_the_comparison(api, engine):
+    """The map shows per cell what the comparison counts: its customers who change rep and
+    the strong bonds that break, where the reassigned territory is."""
+    plan, copy, target, new_rep = _reassigned_copy(engine)
+    report = territories.compare_plan(engine, copy["plan_id"])
+    cells = _cells_of(engine, copy["plan_id"])
+    with engine.connect() as conn:
+        occupied = {
+            h3.int_to_str(int(c))
+            for c in conn.execute(
+                text(
+                    "SELECT DISTINCT ref.h3_cell_to_parent(h3_11, :res) "
+                    "FROM crm.customer_enrichment"
+                ),
+                {"res": copy["res"]},
+            ).scalars()
+            if int(c) in cells
+        }
+    lats, lons = zip(*(h3.cell_to_latlng(h3.int_to_str(c)) for c in cells), strict=True)
+    bounds = (min(lons) - 0.01, min(lats) - 0.01, max(lons) + 0.01, max(lats) + 0.01)
+    z = 12
+    for query in (
+        f"plan_id={copy['plan_id']}",
+        f"plan_id={copy['plan_id']}&with={plan['plan_id']}",
+    ):
+        features: dict[str, dict] = {}
+        for _, x, y in tiles_covering(bounds, z):
+            r = api.get(f"/tiles/plan_changes/{z}/{x}/{y}.mvt?{query}")
+            assert r.status_code in (200, 204), r.text
+            if r.status_code == 200:
+                for f in mapbox_vector_tile.decode(r.content)["plan_changes"]["features"]:
+                    features[f["properties"]["h3"]] = f["properties"]
+        assert set(features) == occupied  # one hexagon per cell of the plan with customers
+        assert sum(f["changing"] for f in features.values()) == report["customers_changing_rep"]
+        assert sum(f["customers"] for f in features.values()) == report["customers"]
+        assert sum(f["bonds_broken"] for f in features.values()) == report["bonds_broken"]
+        reassigned = copy["territories"][target]["territory_id"]
+        for f in features.values():
+            if f["territory_id"] == reassigned:
+                assert f["rep_id"] == new_rep
+                assert f["prev_rep_id"] == plan["territories"][target]["rep_id"]
+                assert f["changing"] == f["customers"] and f["changing_share"] == 1
+            else:
+                assert f["changing"] == 0 and f["rep_id"] == f["prev_rep_id"]
+    bad = api.get(f"/tiles/plan_changes/{z}/{x}/{y}.mvt?plan_id={copy['plan_id']}&with=999999")
+    assert bad.status_code == 422 and "unknown with" in bad.json()["detail"]
+
+
+def test_the_cli_copies_a_plan(engine, enriched, use_database, capsys):
+    plan = territories.design_plan(engine, k=2, measure="customers")
+    assert main(["territories", "copy", str(plan["plan_id"]), "--json"]) == 0
+    copy = json.loads(capsys.readouterr().out)
+    assert copy["based_on"] == plan["plan_id"] and copy["version"] == 2
+    assert [t["h3_cells"] for t in copy["territories"]] == [
+        t["h3_cells"] for t in plan["territories"]
+    ]
+    assert main(["territories", "copy", "999999"]) == 3
+
+
+def test_two_plans_published_at_once_one_wins_the_other_gets_a_409(engine, enriched):
+    """Two managers publish different drafts at the same moment: exactly one becomes the
+    active plan, the other gets a Conflict and stays a draft.
+
+    Deterministic: the test holds the row of the active plan (which every publish archives)
+    until both publishes wait for it, then lets go; the first to get it publishes, and the
+    second then finds another plan active (the one-active-plan index) -> Conflict."""
+    import threading
+
+    territories.publish_plan(
+        engine, territories.design_plan(engine, k=2, measure="customers")["plan_id"]
+    )
+    drafts = [
+        territories.design_plan(engine, k=3, measure="customers")["plan_id"] for _ in range(2)
+    ]
+    barrier = threading.Barrier(2)
+    outcomes: dict[int, str] = {}
+
+    def publish(plan_id: int) -> None:
+        barrier.wait()
+        try:
+            territories.publish_plan(engine, plan_id)
+            outcomes[plan_id] = "published"
+        except Conflict:
+            outcomes[plan_id] = "conflict"
+
+    with engine.connect() as holder:
+        holder.execute(text("SELECT plan_id FROM crm.territory_plans WHERE active FOR UPDATE"))
+        threads = [threading.Thread(target=publish, args=(p,)) for p in drafts]
+        for t in threads:
+            t.start()
+        waiting = 0
+        with engine.connect() as watcher:
+            for _ in range(400):  # until both publishes wait (on the row or on each other)
+                waiting = watcher.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                        "current_database() AND cardinality(pg_blocking_pids(pid)) > 0"
+                    )
+                ).scalar_one()
+                watcher.rollback()
+                if waiting == 2:
+                    break
+                time.sleep(0.05)
+        assert waiting == 2
+        holder.commit()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes.values()) == ["conflict", "published"]
+    with engine.connect() as conn:
+        status = dict(
+            conn.execute(
+                text("SELECT plan_id, status FROM crm.territory_plans WHERE plan_id = ANY(:p)"),
+                {"p": drafts},
+            ).all()
+        )
+        active = (
+            conn.execute(text("SELECT plan_id FROM crm.territory_plans WHERE active"))
+            .scalars()
+            .all()
+        )
+    winner = next(p for p, o in outcomes.items() if o == "published")
+    loser = next(p for p, o in outcomes.items() if o == "conflict")
+    assert active == [winner]
+    assert status == {winner: "published", loser: "draft"}

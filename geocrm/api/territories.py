@@ -1,11 +1,12 @@
-"""``/api/territory-plans``: design, list, read and publish sales territory plans."""
+"""``/api/territory-plans``: design, list, read, version, edit, compare and publish sales
+territory plans."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
 
 from geocrm import territories
 from geocrm.api.deps import EngineDep
@@ -13,6 +14,7 @@ from geocrm.api.deps import EngineDep
 router = APIRouter(prefix="/api", tags=["territories"])
 
 PlanId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the plan's id")]
+TerritoryId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the territory's id")]
 
 
 class PlanCreate(BaseModel):
@@ -36,6 +38,20 @@ class CellEdit(BaseModel):
     cells: list[str | int] = Field(min_length=1, description="H3 cells (hex or decimal)")
     territory_id: int | None = Field(default=None, description="the territory to move them to")
     locked: bool | None = Field(default=None, description="lock (true) or unlock (false)")
+
+
+class TerritoryChange(BaseModel):
+    """An edit of one territory of a draft; absent fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rep_id: int | None = Field(
+        default=None, description="the territory's new rep; null: no rep (absent: unchanged)"
+    )
+    locked: bool | None = Field(
+        default=None, description="lock (a locked territory keeps exactly its cells) or unlock"
+    )
+    name: str | None = Field(default=None, description="a new name")
 
 
 @router.post(
@@ -80,3 +96,47 @@ def edit_plan(engine: EngineDep, plan_id: PlanId, body: CellEdit) -> dict[str, A
     return territories.move_cells(
         engine, plan_id, body.cells, territory_id=body.territory_id, locked=body.locked
     )
+
+
+@router.post(
+    "/territory-plans/{plan_id}/versions",
+    status_code=201,
+    summary="A new version of a plan: a draft copy (version + 1, based_on the plan) to edit",
+)
+def copy_plan(engine: EngineDep, plan_id: PlanId) -> dict[str, Any]:
+    return territories.copy_plan(engine, plan_id, who="api")
+
+
+@router.patch(
+    "/territory-plans/{plan_id}/territories/{territory_id}",
+    summary="Give a territory of a draft another rep (or none), lock or rename it "
+    "(409 if not a draft)",
+)
+def edit_territory(
+    engine: EngineDep, plan_id: PlanId, territory_id: TerritoryId, body: TerritoryChange
+) -> dict[str, Any]:
+    # "rep_id": null (no rep) differs from no rep_id at all (leave the rep)
+    rep_id = body.rep_id if "rep_id" in body.model_fields_set else territories.KEEP
+    return territories.edit_territory(
+        engine, plan_id, territory_id, rep_id=rep_id, locked=body.locked, name=body.name, who="api"
+    )
+
+
+@router.get(
+    "/territory-plans/{plan_id}/compare",
+    summary="What publishing the plan would change for the customers (territory, rep, bonds)",
+)
+def compare_plan(
+    engine: EngineDep,
+    plan_id: PlanId,
+    with_plan: Annotated[
+        int | None,
+        Query(
+            alias="with",
+            ge=1,
+            le=2**63 - 1,
+            description="another plan's id to compare with (default: the current assignment)",
+        ),
+    ] = None,
+) -> dict[str, Any]:
+    return territories.compare_plan(engine, plan_id, with_plan)
