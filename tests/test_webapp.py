@@ -508,8 +508,12 @@ def test_a_lasso_moves_the_cells_inside_it_in_one_edit_and_undo_puts_them_back(s
     }
     # the balance shown is the API's, before and after
     assert page.locator("#plan-balance").inner_text() == f"{saved['balance']:.3f}"
-    assert page.locator("#plan .edit .before").inner_text() == f"{plan['balance']:.3f}"
-    assert page.locator("#plan .edit .after").inner_text() == f"{saved['balance']:.3f}"
+    assert (
+        page.locator("#plan .edit .balance-change .before").inner_text() == f"{plan['balance']:.3f}"
+    )
+    assert (
+        page.locator("#plan .edit .balance-change .after").inner_text() == f"{saved['balance']:.3f}"
+    )
     # the lasso is gone from the map
     assert (
         page.evaluate(
@@ -583,4 +587,149 @@ def test_each_territory_is_labelled_with_its_workload_on_the_map(session, engine
     page.wait_for_function("document.querySelectorAll('.territory-label').length === 0")
     page.get_by_role("tab", name="Territories").click()
     page.wait_for_function("document.querySelectorAll('.territory-label').length === 4")
+    assert session.errors == []
+
+
+def _api(page: Page, path: str, method: str = "GET", body: dict | None = None) -> dict:
+    """The API's answer to a request made from the page: {status, body}."""
+    return page.evaluate(
+        """async ([path, method, body]) => {
+            const r = await fetch(path, {method, headers: {'Content-Type': 'application/json'},
+                                         body: body === null ? undefined : JSON.stringify(body)});
+            return {status: r.status, body: await r.json()};
+        }""",
+        [path, method, body],
+    )
+
+
+def test_a_manager_gives_a_territory_another_rep_and_sees_the_bonds_kept(session, engine):
+    plan = design_plan(engine, k=3, measure="customers", res=9, name="Rep test")
+    page = _open_plan(session, plan["plan_id"])
+    first, second = plan["territories"][0], plan["territories"][1]
+    assert second["rep_id"] is not None and second["rep_id"] != first["rep_id"]
+    row = page.locator(f"#plan tr[data-territory-id='{first['territory_id']}']")
+    row.locator("select.rep").select_option(str(second["rep_id"]))
+    page.locator("#plan .edit .bonds-change").wait_for()
+    edit = page.evaluate("window.geocrm.territories.plan.edit")
+    saved = _api(page, f"/api/territory-plans/{plan['plan_id']}")["body"]
+    assert saved["territories"][0]["rep_id"] == second["rep_id"]
+    assert edit["changes"]["rep_id"] == {"before": first["rep_id"], "after": second["rep_id"]}
+    # the table and the figures are the API's
+    row = page.locator(f"#plan tr[data-territory-id='{first['territory_id']}']")
+    assert row.locator("select.rep").input_value() == str(second["rep_id"])
+    assert page.locator("#plan-bonds").inner_text() == str(saved["stats"]["bonds_kept"])
+    bonds = page.locator("#plan .edit .bonds-change")
+    assert bonds.locator(".before").inner_text() == str(plan["stats"]["bonds_kept"])
+    assert bonds.locator(".after").inner_text() == str(saved["stats"]["bonds_kept"])
+    assert edit["bonds_kept_after"] == saved["stats"]["bonds_kept"]
+    balance = page.locator("#plan .edit .balance-change")
+    assert balance.locator(".after").inner_text() == f"{saved['balance']:.3f}"
+    label = page.locator(f".territory-label[data-territory-id='{first['territory_id']}']")
+    assert second["rep_name"] in label.inner_text()
+    assert "null" not in page.locator("#plan").inner_text()
+    # undo gives the territory its rep back
+    page.get_by_role("button", name="Undo").click()
+    page.wait_for_function(
+        f"window.geocrm.territories.plan.territories[0].rep_id === {first['rep_id']}"
+    )
+    assert session.errors == []
+
+
+def test_a_locked_territory_refuses_a_cell_and_the_page_says_why(session, engine):
+    plan = design_plan(engine, k=3, measure="customers", res=9, name="Lock test")
+    page = _open_plan(session, plan["plan_id"])
+    first, second = plan["territories"][0], plan["territories"][1]
+    page.get_by_role("checkbox", name=f"lock {first['name']}", exact=True).check()
+    page.wait_for_function("window.geocrm.territories.plan.territories[0].locked === true")
+    assert page.get_by_role("checkbox", name=f"lock {first['name']}", exact=True).is_checked()
+    # click a cell of the second territory to move it into the locked first one
+    page.locator(f"#plan input[value='{first['territory_id']}']").check()
+    point = page.evaluate(f"window.geocrm.map.project({json.dumps(second['centroid'])})")
+    lng, lat = page.evaluate(f"window.geocrm.map.unproject([{point['x']}, {point['y']}]).toArray()")
+    cell = h3.latlng_to_cell(lat, lng, 9)
+    assert cell in second["h3_cells"]
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    toast = page.locator("#toast.error")
+    toast.wait_for()
+    refusal = _api(
+        page,
+        f"/api/territory-plans/{plan['plan_id']}/edits",
+        "POST",
+        {"cells": [cell], "territory_id": first["territory_id"]},
+    )
+    assert refusal["status"] == 422
+    assert toast.inner_text() == refusal["body"]["detail"]
+    assert "locked" in toast.inner_text()
+    saved = _api(page, f"/api/territory-plans/{plan['plan_id']}")["body"]
+    assert _assignment(saved) == _assignment(plan)
+    assert page.evaluate("window.geocrm.territories.plan.edit.action") == "territory"
+    # the browser logs the refused requests' 422s, and nothing else
+    assert [e for e in session.errors if "status of 422" not in e] == []
+
+
+def test_a_new_version_of_a_published_plan_opens_as_an_editable_draft(session, engine):
+    plan = design_plan(engine, k=3, measure="customers", res=9, name="Version test")
+    page = _open_plan(session, plan["plan_id"])
+    page.get_by_role("button", name="Publish").click()
+    page.wait_for_function("window.geocrm.territories.plan.status === 'published'")
+    # read-only: nothing to pick, no rep to change, no lock to toggle
+    assert page.locator("#plan input[name=paint]:enabled").count() == 0
+    assert page.locator("#plan select.rep").count() == 0
+    assert page.get_by_role("button", name="Publish").count() == 0
+    page.get_by_role("button", name="New version").click()
+    page.wait_for_function(
+        f"window.geocrm.territories.plan.based_on === {plan['plan_id']} && "
+        "window.geocrm.territories.plan.status === 'draft'"
+    )
+    copy = page.evaluate("window.geocrm.territories.plan")
+    assert copy["version"] == plan["version"] + 1
+    # the same cells in territories of its own
+    assert sorted(_assignment(copy)) == sorted(_assignment(plan))
+    assert page.locator("#plan input[name=paint]:enabled").count() == 3
+    assert page.locator("#plan select.rep").count() == 3
+    assert page.locator(f"#plan-list li[data-plan-id='{copy['plan_id']}']").is_visible()
+    assert f"v{copy['version']}" in page.locator("#plan h2").inner_text()
+    # and it takes edits
+    page.locator(f"#plan input[value='{copy['territories'][0]['territory_id']}']").check()
+    lon, lat = copy["territories"][1]["centroid"]
+    point = page.evaluate(f"window.geocrm.map.project([{lon}, {lat}])")
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    page.locator("#plan .edit").wait_for()
+    assert session.errors == []
+
+
+def test_comparing_a_plan_with_the_current_assignment(session, engine):
+    plan = design_plan(engine, k=3, measure="customers", res=9, name="Compare test")
+    page = _open_plan(session, plan["plan_id"])
+    # the first territory's customers would go to the second one's rep
+    first, second = plan["territories"][0], plan["territories"][1]
+    row = page.locator(f"#plan tr[data-territory-id='{first['territory_id']}']")
+    row.locator("select.rep").select_option(str(second["rep_id"]))
+    page.locator("#plan .edit .bonds-change").wait_for()
+    page.get_by_role("button", name="Compare with current").click()
+    figures = page.locator("#plan .compare .changing-rep")
+    figures.wait_for()
+    compare = _api(page, f"/api/territory-plans/{plan['plan_id']}/compare")["body"]
+    assert compare["customers_changing_rep"] > 0
+    assert figures.inner_text() == str(compare["customers_changing_rep"])
+    assert page.locator("#plan .compare .bonds-broken").inner_text() == str(compare["bonds_broken"])
+    session.settle()
+    assert any(
+        "/tiles/plan_changes.json" in u and f"plan_id={plan['plan_id']}" in u
+        for u in session.requests
+    )
+    tiles = [u for u in session.requests if "/tiles/plan_changes/" in u]
+    assert tiles and all(f"plan_id={plan['plan_id']}" in u for u in tiles)
+    drawn = page.evaluate(
+        "window.geocrm.map.queryRenderedFeatures({layers: ['compare-plan-changes-fill']})"
+        ".filter(f => f.properties.changing > 0).length"
+    )
+    assert drawn > 0
+    session.map_image("territories-compare")
+    # off: the layer goes
+    page.get_by_role("button", name="Compare with current").click()
+    page.wait_for_function("!window.geocrm.map.getSource('compare')")
+    assert session.foreign_requests() == []
     assert session.errors == []

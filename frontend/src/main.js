@@ -37,8 +37,9 @@ async function main() {
   const draw = createDrawing(map); // one Terra Draw for the zones and the territory lasso
   const zones = initZones(map, draw);
   const accounts = initAccounts(map);
-  initRoutes(map, (await api("/api/cube/dimensions")).rep_id);
-  const territories = initTerritories(map, draw);
+  const reps = (await api("/api/cube/dimensions")).rep_id;
+  initRoutes(map, reps);
+  const territories = initTerritories(map, draw, reps);
   const views = { heatmap, zones, accounts, territories };
 
   function show(view) {
