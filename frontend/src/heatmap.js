@@ -123,7 +123,8 @@ export async function initHeatmap(map, catalogue, overlays) {
 
   // layers to toggle
   const layerBox = document.getElementById("layers");
-  for (const layer of overlays.layers) {
+  // (the plan comparison belongs to the territory view, which draws it for the open plan)
+  for (const layer of overlays.layers.filter((l) => l.name !== "plan_changes")) {
     const box = el("input", { type: "checkbox", name: layer.name });
     box.checked = state.layers.has(layer.name);
     box.addEventListener("change", async () => {
