@@ -1209,9 +1209,9 @@ def design_plan(
                     query("territories/insert_territory"),
                     {
                         "plan_id": plan_id,
-                        "name": kept_name
-                        or f"Territory {t['index'] + 1}"
-                        + (f" ({t['rep_name']})" if t["rep_name"] else ""),
+                        # the rep is shown beside the name: a name with the rep in it
+                        # would go stale when the territory gets another rep
+                        "name": kept_name or f"Territory {t['index'] + 1}",
                         "rep_id": t["rep_id"],
                         "locked": t["index"] in fixed,
                         "stats": _stats_json(t),
