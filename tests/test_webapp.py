@@ -733,3 +733,49 @@ def test_comparing_a_plan_with_the_current_assignment(session, engine):
     page.wait_for_function("!window.geocrm.map.getSource('compare')")
     assert session.foreign_requests() == []
     assert session.errors == []
+
+
+def test_a_plan_designed_within_a_saved_zone_and_redesigned_keeping_its_locks(session, engine):
+    from geocrm import zones
+
+    west = {
+        "type": "Polygon",
+        "coordinates": [
+            [[24.92, 60.16], [24.942, 60.16], [24.942, 60.175], [24.92, 60.175], [24.92, 60.16]]
+        ],
+    }
+    zone = zones.create_zone(engine, name="Web west", kind="rectangle", geometry=west)
+    try:
+        page = session.open("/?view=territories#14/60.1680/24.9440")
+        page.wait_for_function(
+            "[...document.querySelectorAll('#plan-area option')]"
+            ".some(o => o.text.includes('Web west'))"
+        )
+        form = page.locator("#plan-design")
+        form.locator("input[name=k]").fill("2")
+        form.locator("select[name=zone]").select_option(str(zone["id"]))
+        form.get_by_role("button", name="Design").click()
+        page.wait_for_function(
+            "window.geocrm.territories.plan?.area_label === 'target zone Web west'"
+        )
+        plan = page.evaluate("window.geocrm.territories.plan")
+        assert "Covers target zone Web west only." in page.locator("#plan .plan-area").inner_text()
+        # the designed cells have their centre in the zone, but for the gap cells joining them
+        area = Polygon(west["coordinates"][0])
+        cells = [c for t in plan["territories"] for c in t["h3_cells"]]
+        outside = [c for c in cells if not area.contains(Point(h3.cell_to_latlng(c)[::-1]))]
+        assert len(outside) <= sum(t["gap_cells"] for t in plan["territories"]) < len(cells)
+        # lock the first territory, then redesign: the next version keeps it
+        first = plan["territories"][0]
+        page.locator(f"#plan tr[data-territory-id='{first['territory_id']}'] input.lock").check()
+        page.wait_for_function("window.geocrm.territories.plan.territories[0].locked === true")
+        page.get_by_role("button", name="Redesign keeping locks").click()
+        page.wait_for_function(f"window.geocrm.territories.plan.based_on === {plan['plan_id']}")
+        again = page.evaluate("window.geocrm.territories.plan")
+        assert again["version"] == plan["version"] + 1
+        assert again["area_label"] == "target zone Web west"
+        kept = next(t for t in again["territories"] if t["locked"])
+        assert sorted(kept["h3_cells"]) == sorted(first["h3_cells"])
+        assert session.errors == []
+    finally:
+        zones.delete_zone(engine, zone["id"])

@@ -243,9 +243,11 @@ export function initTerritories(map, terraDraw, reps) {
           button("Publish", publish),
         ]
       : [button("New version", newVersion)];
+    buttons.push(button("Redesign keeping locks", redesign, { title: "A new version designed anew: locked territories and cells stay" }));
     buttons.push(button("Compare with current", () => setCompare(!comparing), { "aria-pressed": String(comparing) }));
     const parts = [
       el("h2", {}, `${plan.name} · v${plan.version ?? 1} · ${plan.status}`),
+      plan.area ? el("p", { class: "hint plan-area" }, `Covers ${plan.area_label} only.`) : null,
       el(
         "p",
         { class: "balance" },
@@ -332,6 +334,33 @@ export function initTerritories(map, terraDraw, reps) {
     } catch (error) {
       showError(error);
     }
+  }
+
+  /** The next version of the plan designed anew (same K, measure and area): its locked
+   * territories keep their cells and rep, its locked cells their territory. */
+  async function redesign() {
+    try {
+      const next = await api("/api/territory-plans", {
+        method: "POST",
+        body: { k: plan.k, measure: plan.measure, based_on: plan.plan_id },
+      });
+      await refreshList();
+      await open(next.plan_id);
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  /** The design form's area picker: the whole city or a saved target zone. */
+  async function refreshAreas() {
+    const picker = document.getElementById("plan-area");
+    const chosen = picker.value;
+    const zones = await api("/api/zones");
+    picker.replaceChildren(
+      el("option", { value: "" }, "the whole city"),
+      ...zones.features.map((f) => el("option", { value: f.id }, `target zone ${f.properties.name}`)),
+    );
+    picker.value = zones.features.some((f) => String(f.id) === chosen) ? chosen : "";
   }
 
   /** The plan after an edit: drawn, tabled, labelled, compared again. */
@@ -529,6 +558,7 @@ export function initTerritories(map, terraDraw, reps) {
           measure: form.get("measure"),
           res: Number(form.get("res")),
           name: form.get("name") || undefined,
+          zone: form.get("zone") ? Number(form.get("zone")) : undefined,
         },
       });
       await refreshList();
@@ -556,6 +586,7 @@ export function initTerritories(map, terraDraw, reps) {
       label();
       refreshCompare();
       refreshList().catch(showError);
+      refreshAreas().catch(showError);
     },
     onHide: () => {
       shown = false;
