@@ -452,63 +452,56 @@ def partition(
         a, b, i = move
         reassign(i, a, b)
         moves += 1
-    # compaction: boundary smoothing. A cell moves to a neighbouring territory where it
-    # has more neighbours than in its own (the shared boundary, hence the perimeter,
-    # strictly shrinks: the sweeps end) unless the balance would end worse than
-    # max(target, the balance reached); a few sweeps
     allowed = max(target, free_balance(loads))
-    for _ in range(COMPACTION_SWEEPS):
-        swept = 0
-        for i in range(n):
-            a = int(labels[i])
-            if is_locked[i] or len(members[a]) <= 1 or not nbrs[i]:
-                continue
-            around = np.bincount(labels[nbrs[i]], minlength=k)
-            best_b, best_gain = -1, 0
-            for b in {int(labels[j]) for j in nbrs[i]} - {a} - frozen:
-                gain = int(around[b]) - int(around[a])
-                if gain <= best_gain or held[i, a] > held[i, b]:
+
+    def sweep(gain: Callable[[int, int, int], float], rounds: int) -> int:
+        """Rounds of single-cell moves: each cell goes to the neighbouring territory where
+        ``gain(i, a, b)`` is largest and positive, unless it is locked, an articulation
+        point, or the balance would end worse than ``allowed``. Every move strictly
+        improves what ``gain`` measures, so the rounds end; stops at a round with none."""
+        total = 0
+        for _ in range(rounds):
+            swept = 0
+            for i in range(n):
+                a = int(labels[i])
+                if is_locked[i] or len(members[a]) <= 1:
                     continue
-                after = loads.copy()
-                after[a] -= w[i]
-                after[b] += w[i]
-                if free_balance(after) > allowed:
+                best_b, best_gain = -1, 1e-9
+                for b in {int(labels[j]) for j in nbrs[i]} - {a} - frozen:
+                    g = gain(i, a, b)
+                    if g <= best_gain:
+                        continue
+                    after = loads.copy()
+                    after[a] -= w[i]
+                    after[b] += w[i]
+                    if free_balance(after) > allowed:
+                        continue
+                    best_b, best_gain = b, g
+                if best_b < 0 or i in articulation(a):
                     continue
-                best_b, best_gain = b, gain
-            if best_b < 0 or i in articulation(a):
-                continue
-            reassign(i, a, best_b)
-            swept += 1
-        moves += swept
-        if not swept:
-            break
-    # objectives: a cell moves to a neighbouring territory where the workload-weighted
-    # travel cost plus BOND_MINUTES per strong bond broken is lower (strictly: the sweeps
-    # end), if it is not locked, not an articulation point, and the balance stays allowed
-    for _ in range(OBJECTIVE_SWEEPS if objectives else 0):
-        swept = 0
-        for i in range(n):
-            a = int(labels[i])
-            if is_locked[i] or len(members[a]) <= 1:
-                continue
-            best_b, best_gain = -1, 1e-9
-            for b in {int(labels[j]) for j in nbrs[i]} - {a} - frozen:
-                gain = w[i] * (cost[i, a] - cost[i, b]) + BOND_MINUTES * (held[i, b] - held[i, a])
-                if gain <= best_gain:
-                    continue
-                after = loads.copy()
-                after[a] -= w[i]
-                after[b] += w[i]
-                if free_balance(after) > allowed:
-                    continue
-                best_b, best_gain = b, gain
-            if best_b < 0 or i in articulation(a):
-                continue
-            reassign(i, a, best_b)
-            swept += 1
-        moves += swept
-        if not swept:
-            break
+                reassign(i, a, best_b)
+                swept += 1
+            total += swept
+            if not swept:
+                break
+        return total
+
+    def smoother(i: int, a: int, b: int) -> float:
+        """Compaction: how many more H3 neighbours the cell has in b than in a (the shared
+        boundary, hence the perimeter, shrinks by that); never at the cost of a bond."""
+        if held[i, a] > held[i, b]:
+            return 0.0
+        around = labels[nbrs[i]]
+        return float((around == b).sum() - (around == a).sum())
+
+    def cheaper(i: int, a: int, b: int) -> float:
+        """Objectives: the drop in workload x travel cost plus BOND_MINUTES per bond broken."""
+        return float(w[i] * (cost[i, a] - cost[i, b]) + BOND_MINUTES * (held[i, b] - held[i, a]))
+
+    # compaction (a few sweeps of boundary smoothing), then the objectives
+    moves += sweep(smoother, COMPACTION_SWEEPS)
+    if objectives:
+        moves += sweep(cheaper, OBJECTIVE_SWEEPS)
     return Partition(labels, chosen, moves, round(time.perf_counter() - started, 3))
 
 
