@@ -250,9 +250,17 @@ def validate_query(
         elif kind == "building_class":
             out[name] = _one_of(name, raw, cube.BUILDING_CLASSES)
         elif kind in ("plan_id", "with_plan"):
-            plans = set(conn.execute(query("tiles/plan_ids")).scalars())
-            if not raw.strip().isdigit() or int(raw) not in plans:
-                raise InvalidInput(f"unknown {name} {raw!r}; plans: {sorted(plans) or '(none)'}")
+            known = raw.strip().isdigit() and int(raw) < 2**63
+            if (
+                not known
+                or not conn.execute(
+                    query("territories/plan_exists"), {"plan_id": int(raw)}
+                ).scalar()
+            ):
+                raise InvalidInput(
+                    f"unknown {name} {raw!r}: no such territory plan (GET /api/territory-plans "
+                    "lists them)"
+                )
             out[name] = int(raw)
         elif kind == "trade_area_store_id":
             out[name] = cube.validate_filters(conn, {"store_id": raw})["store_id"]

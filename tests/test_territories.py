@@ -323,8 +323,9 @@ def test_the_territories_layer_draws_each_territory_of_a_plan(api, engine):
         expected = by_id[f["id"]]
         assert f["properties"]["rep_id"] == expected["rep_id"]
         assert f["properties"]["workload"] == pytest.approx(expected["workload"])
-    bad = api.get(f"/tiles/territories/{z}/{x}/{y}.mvt?plan_id=999999")
-    assert bad.status_code == 422 and "unknown plan_id" in bad.json()["detail"]
+    for unknown in ("999999", "99999999999999999999", "-1", "x"):
+        bad = api.get(f"/tiles/territories/{z}/{x}/{y}.mvt?plan_id={unknown}")
+        assert bad.status_code == 422 and "unknown plan_id" in bad.json()["detail"]
 
 
 def test_plans_keep_strong_bonds_where_they_can_and_say_how_many_they_break(engine, enriched):
