@@ -234,15 +234,26 @@ def _without_geometry(plan: dict) -> dict:
 
 def _plan_text(plan: dict) -> str:
     bal = "-" if plan["balance"] is None else f"{plan['balance']:.3f}"
+    stats = plan.get("stats") or {}
     lines = [
-        f"plan {plan['plan_id']} {plan['name']!r} ({plan['status']}): {plan['k']} territories "
-        f"on {plan['measure']} at res {plan['res']}; balance (max/min) {bal}, contiguous "
+        f"plan {plan['plan_id']} {plan['name']!r} v{plan['version']} ({plan['status']}, "
+        f"{plan['area_label']}): {plan['k']} territories on {plan['measure']} at res "
+        f"{plan['res']}; balance (max/min) {bal}, contiguous "
         f"{'yes' if plan['contiguous'] else 'NO'}, compactness {plan['compactness']}"
+        + (
+            f"; strong bonds kept {stats['bonds_kept']} of {stats['strong_bonds']}"
+            if "strong_bonds" in stats
+            else ""
+        )
     ]
     for t in plan["territories"]:
+        minutes = t.get("rep_mean_travel_minutes")
         lines.append(
-            f"  {t['territory_id']:>5}  {t['name']:<40} workload {t['workload']:>10.2f}  "
-            f"customers {t['customers']:>5}  cells {t['cells']:>4}  {t['area_km2']:.2f} km2"
+            f"  {t['territory_id']:>5}  {t['name']:<16} {(t['rep_name'] or 'no rep'):<20} "
+            f"workload {t['workload']:>10.2f}  customers {t['customers']:>5}  "
+            f"cells {t['cells']:>4}  {t['area_km2']:.2f} km2  "
+            f"travel {'-' if minutes is None else f'{minutes:.1f}'} min"
+            + ("  locked" if t.get("locked") else "")
         )
     return "\n".join(lines)
 
