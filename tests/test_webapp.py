@@ -760,6 +760,10 @@ def test_a_plan_designed_within_a_saved_zone_and_redesigned_keeping_its_locks(se
         )
         plan = page.evaluate("window.geocrm.territories.plan")
         assert "Covers target zone Web west only." in page.locator("#plan .plan-area").inner_text()
+        drawn = page.evaluate(
+            "window.geocrm.map.getSource('plan-area').serialize().data.geometry.coordinates"
+        )
+        assert Polygon(drawn[0][0]).equals_exact(Polygon(west["coordinates"][0]), 1e-6)
         # the designed cells have their centre in the zone, but for the gap cells joining them
         area = Polygon(west["coordinates"][0])
         cells = [c for t in plan["territories"] for c in t["h3_cells"]]

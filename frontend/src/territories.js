@@ -86,6 +86,21 @@ export function initTerritories(map, terraDraw, reps) {
     } else {
       map.getSource("plan").setData(data);
     }
+    // the boundary a plan was designed within (a drawn one or a target zone), dashed
+    const area = plan?.area
+      ? { type: "Feature", geometry: plan.area, properties: {} }
+      : { type: "FeatureCollection", features: [] };
+    if (!map.getSource("plan-area")) {
+      map.addSource("plan-area", { type: "geojson", data: area });
+      map.addLayer({
+        id: "plan-area",
+        type: "line",
+        source: "plan-area",
+        paint: { "line-color": "#333", "line-width": 2, "line-dasharray": [2, 2] },
+      });
+    } else {
+      map.getSource("plan-area").setData(area);
+    }
     label();
   }
 
@@ -571,7 +586,7 @@ export function initTerritories(map, terraDraw, reps) {
   // the plan is drawn instead of the heatmap's hexagons while this view is open
   const visible = (on) => {
     for (const layer of map.getStyle().layers) {
-      if (["plan-fill", "plan-line"].includes(layer.id)) {
+      if (["plan-fill", "plan-line", "plan-area"].includes(layer.id)) {
         map.setLayoutProperty(layer.id, "visibility", on ? "visible" : "none");
       } else if (layer.source === "hexes") {
         map.setLayoutProperty(layer.id, "visibility", on ? "none" : "visible");
