@@ -1477,6 +1477,33 @@ def _store_evaluation(
     return plan_stats
 
 
+def _finish_edit(
+    conn: Connection,
+    engine: Engine,
+    draft: _Draft,
+    labels: np.ndarray,
+    edit: dict[str, Any],
+    balance_before: float | None,
+    kept_before: int,
+) -> dict[str, Any]:
+    """The end of every edit of a draft: store its evaluation, record ``edit`` with the
+    balance and the strong bonds kept before and after and whether every territory is one
+    piece, and return the plan with that ``edit``."""
+    plan_stats = _store_evaluation(conn, engine, draft, labels)
+    edit = {
+        **edit,
+        "balance_before": balance_before,
+        "balance_after": plan_stats["balance"],
+        "bonds_kept_before": kept_before,
+        "bonds_kept_after": plan_stats["bonds_kept"],
+        "contiguous": plan_stats["contiguous"],
+    }
+    _record(conn, draft.plan["plan_id"], edit)
+    result = _plan(conn, draft.plan["plan_id"])
+    result["edit"] = edit
+    return result
+
+
 def move_cells(
     engine: Engine,
     plan_id: int,
@@ -1530,23 +1557,14 @@ def move_cells(
             raise InvalidInput(
                 f"the move would leave territory {emptied[0]} without cells: keep at least one"
             )
-        plan_stats = _store_evaluation(conn, engine, draft, new)
         edit = {
             "action": "edit",
             "who": who,
             "cells": [_h3(c) for c in parsed],
             "territory_id": territory_id,
             "locked": locked,
-            "balance_before": before,
-            "balance_after": plan_stats["balance"],
-            "bonds_kept_before": kept_before,
-            "bonds_kept_after": plan_stats["bonds_kept"],
-            "contiguous": plan_stats["contiguous"],
         }
-        _record(conn, plan_id, edit)
-        result = _plan(conn, plan_id)
-        result["edit"] = edit
-        return result
+        return _finish_edit(conn, engine, draft, new, edit, before, kept_before)
 
 
 def edit_territory(
@@ -1628,22 +1646,13 @@ def edit_territory(
                 "rep_id": None if rep_id is KEEP else rep_id,
             },
         )
-        plan_stats = _store_evaluation(conn, engine, draft, labels)
         edit = {
             "action": "territory",
             "who": who,
             "territory_id": territory_id,
             "changes": changes,
-            "balance_before": before,
-            "balance_after": plan_stats["balance"],
-            "bonds_kept_before": kept_before,
-            "bonds_kept_after": plan_stats["bonds_kept"],
-            "contiguous": plan_stats["contiguous"],
         }
-        _record(conn, plan_id, edit)
-        result = _plan(conn, plan_id)
-        result["edit"] = edit
-        return result
+        return _finish_edit(conn, engine, draft, labels, edit, before, kept_before)
 
 
 def copy_plan(engine: Engine, plan_id: int, *, who: str = "geocrm") -> dict[str, Any]:
