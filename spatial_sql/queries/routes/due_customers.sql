@@ -1,7 +1,6 @@
 -- The rep's placed customers most due a visit on :day (geocrm/routes.py documents the rule).
--- visits: field visits needed per month, the territories' formula
--- (spatial_sql/queries/territories/cell_workload.sql): a base per ladder stage plus the
--- contact intensity over the 90 days before the latest recorded interaction.
+-- visits: field visits needed per month (crm.visits_per_month, the territories' rule) from
+-- the contacts of the 90 days before the latest recorded interaction.
 -- days_since: days from the customer's last field visit (an interaction of type 'visit'
 -- on or before :day) to :day, capped at :cap_days; never visited = :cap_days.
 -- owed = visits x days_since / 30: the visits the rule expected since the last one.
@@ -18,10 +17,7 @@ WITH recent AS (
 ), scored AS (
     SELECT c.customer_id, c.name, c.address,
            ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat,
-           CASE c.stage WHEN 'prospect' THEN 0.25 WHEN 'customer' THEN 0.5
-                        WHEN 'client' THEN 1.0 WHEN 'supporter' THEN 1.0
-                        WHEN 'advocate' THEN 1.5 WHEN 'partner' THEN 2.0 END
-           + least(1.0, 0.25 * coalesce(r.contacts, 0) / 3.0) AS visits,
+           crm.visits_per_month(c.stage, r.contacts) AS visits,
            least(CAST(:cap_days AS double precision),
                  coalesce(CAST(:day AS date) - CAST(lv.at AS date),
                           CAST(:cap_days AS integer)))::double precision AS days_since

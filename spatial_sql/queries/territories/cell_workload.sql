@@ -10,10 +10,7 @@ WITH recent AS (
 ), per_customer AS (
     SELECT ref.h3_cell_to_parent(e.h3_11, CAST(:res AS integer)) AS h3,
            c.annual_revenue,
-           CASE c.stage WHEN 'prospect' THEN 0.25 WHEN 'customer' THEN 0.5
-                        WHEN 'client' THEN 1.0 WHEN 'supporter' THEN 1.0
-                        WHEN 'advocate' THEN 1.5 WHEN 'partner' THEN 2.0 END
-           + least(1.0, 0.25 * coalesce(r.contacts, 0) / 3.0) AS visits
+           crm.visits_per_month(c.stage, r.contacts) AS visits
     FROM crm.customers c
     JOIN crm.customer_enrichment e USING (customer_id)
     LEFT JOIN recent r USING (customer_id)
