@@ -112,6 +112,18 @@ def session(browser, server) -> Iterator[Session]:
     s.close()
 
 
+def _customers_inside(engine, geometry: dict) -> int:
+    """The customers whose point lies in a GeoJSON geometry, counted by PostGIS here."""
+    with engine.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT count(*) FROM crm.customers WHERE ST_Intersects(geom, "
+                "ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326))"
+            ),
+            {"g": json.dumps(geometry)},
+        ).scalar_one()
+
+
 def _share(image: Image.Image, hex_colour: str, tolerance: int = 40) -> float:
     """Share of the pixels within ``tolerance`` of a colour (blended over the base map)."""
     target = tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
@@ -254,14 +266,7 @@ def test_drawing_a_zone_counts_saves_and_exports_the_same_customers(session, eng
     )
     shown = int(page.locator("#zone-count").get_attribute("data-total"))
     geometry = page.evaluate("window.geocrm.zone.geometry")
-    with engine.connect() as conn:
-        expected = conn.execute(
-            text(
-                "SELECT count(*) FROM crm.customers WHERE ST_Intersects(geom, "
-                "ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326))"
-            ),
-            {"g": json.dumps(geometry)},
-        ).scalar_one()
+    expected = _customers_inside(engine, geometry)
     assert expected > 0
     assert shown == expected
     assert str(expected) in page.locator("#zone-count").inner_text()
@@ -317,14 +322,7 @@ def test_an_isochrone_around_a_clicked_point_is_counted_like_a_drawn_zone(sessio
     )
     zone = page.evaluate("window.geocrm.zone")
     assert zone["source"]["mode"] == "walk" and zone["source"]["minutes"] == 5
-    with engine.connect() as conn:
-        expected = conn.execute(
-            text(
-                "SELECT count(*) FROM crm.customers WHERE ST_Intersects(geom, "
-                "ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326))"
-            ),
-            {"g": json.dumps(zone["geometry"])},
-        ).scalar_one()
+    expected = _customers_inside(engine, zone["geometry"])
     assert expected > 0
     assert int(page.locator("#zone-count").get_attribute("data-total")) == expected
     session.map_image("isochrone")
@@ -348,14 +346,7 @@ def test_a_polygon_drawn_point_by_point_is_counted(session, engine):
         "window.geocrm.zone.counted === window.geocrm.zone.geometry"
     )
     geometry = page.evaluate("window.geocrm.zone.geometry")
-    with engine.connect() as conn:
-        expected = conn.execute(
-            text(
-                "SELECT count(*) FROM crm.customers WHERE ST_Intersects(geom, "
-                "ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326))"
-            ),
-            {"g": json.dumps(geometry)},
-        ).scalar_one()
+    expected = _customers_inside(engine, geometry)
     assert expected > 0
     assert int(page.locator("#zone-count").get_attribute("data-total")) == expected
     assert session.errors == []
