@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -64,12 +65,7 @@ def after_customer_change(engine: Engine, *, enrich: bool = True) -> FreshnessRe
     """
     from geocrm.enrich import enrich_customers, materialise_cells
 
-    report = FreshnessReport()
-    started = time.perf_counter()
-    try:
-        if not cube.is_built(engine):
-            report.built = False
-            return report
+    def work(report: FreshnessReport, started: float) -> None:
         if enrich and _enrichment_ran(engine):
             cells: list[int] = []
             report.enriched = enrich_customers(engine, progress=False, cells=cells)
@@ -79,27 +75,34 @@ def after_customer_change(engine: Engine, *, enrich: bool = True) -> FreshnessRe
         refreshed = cube.refresh_cube(engine)
         report.cells = refreshed["cells"]
         report.seconds["refresh"] = refreshed["seconds"]["total"]
-    except Exception as exc:  # the change itself is committed: never fail it
-        logger.exception("keeping the hex cube fresh failed")
-        report.error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
-    report.seconds["total"] = round(time.perf_counter() - started, 3)
-    return report
+
+    return _when_built(engine, work)
 
 
 def after_enrichment(engine: Engine, *, layers_changed: bool) -> FreshnessReport:
     """At the end of ``geocrm enrich``: refresh the cube, or rebuild it when the city or
     network layers were recomputed (``layers_changed``). Never raises."""
+
+    def work(report: FreshnessReport, _started: float) -> None:
+        if layers_changed:
+            cube.build_cube(engine)
+            report.rebuilt = True
+        else:
+            report.cells = cube.refresh_cube(engine)["cells"]
+
+    return _when_built(engine, work)
+
+
+def _when_built(engine: Engine, work: Callable[[FreshnessReport, float], None]) -> FreshnessReport:
+    """Run a hook's ``work(report, started)`` once the cube has been built, never raising:
+    the change that called it is committed already, so a failure is logged and reported."""
     report = FreshnessReport()
     started = time.perf_counter()
     try:
         if not cube.is_built(engine):
             report.built = False
             return report
-        if layers_changed:
-            cube.build_cube(engine)
-            report.rebuilt = True
-        else:
-            report.cells = cube.refresh_cube(engine)["cells"]
+        work(report, started)
     except Exception as exc:
         logger.exception("keeping the hex cube fresh failed")
         report.error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
