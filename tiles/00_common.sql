@@ -2,17 +2,13 @@
 -- name order by `geocrm db migrate`).
 
 -- A query-string value of the tile's query json as an array: absent or null -> NULL (no
--- filter), a scalar -> one element, an array -> its elements. geocrm.tiles has validated
--- the values already; the SQL functions also work when called directly with '{}'.
+-- filter), a scalar -> one element, an array -> its elements, as crm.jsonb_texts reads a
+-- saved filter. geocrm.tiles has validated the values already; the SQL functions also work
+-- when called directly with '{}'.
 CREATE OR REPLACE FUNCTION tiles.texts(value json)
 RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-    SELECT CASE
-        WHEN value IS NULL OR json_typeof(value) = 'null' THEN NULL
-        WHEN json_typeof(value) = 'array' THEN ARRAY(SELECT json_array_elements_text(value))
-        ELSE ARRAY[value #>> '{}'] END
-$$;
+AS $$ SELECT crm.jsonb_texts(CAST(value AS jsonb)) $$;
 
 CREATE OR REPLACE FUNCTION tiles.ints(value json)
 RETURNS bigint[]
