@@ -287,7 +287,7 @@ def query_cube(
         One dict per cell, ordered by cell id: ``cell`` (int id), ``h3`` (hex id), ``res``
         and the measures.
     """
-    _check_res(res)
+    hexgrid.check_res(res)
     wanted = _check_measure(measure)
     with engine.connect() as conn:
         _built(conn)
@@ -305,7 +305,7 @@ def cell_detail(engine: Engine, cell: int | str) -> dict[str, Any]:
     active in each month and that month's interactions: customers active in several months
     are in each, so the months do not add up to the cell).
     """
-    cell = parse_cell(cell)
+    cell = hexgrid.parse_cell(cell)
     res = _cell_res(cell)
     lo, hi = descendant_range(cell, hexgrid.FINEST)
     with engine.connect() as conn:
@@ -356,7 +356,7 @@ def cell_children(
     engine: Engine, cell: int | str, *, filters: Mapping[str, Any] | None = None
 ) -> list[dict[str, Any]]:
     """Drill down: the cells one resolution finer inside ``cell`` (up to res 11)."""
-    cell = parse_cell(cell)
+    cell = hexgrid.parse_cell(cell)
     res = _cell_res(cell)
     if res >= hexgrid.FINEST:
         raise InvalidInput(
@@ -374,7 +374,7 @@ def cell_parent(
     engine: Engine, cell: int | str, *, filters: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """Roll up: the cell one resolution coarser that contains ``cell`` (down to res 5)."""
-    cell = parse_cell(cell)
+    cell = hexgrid.parse_cell(cell)
     res = _cell_res(cell)
     if res <= RESOLUTIONS[0]:
         raise InvalidInput(
@@ -450,24 +450,6 @@ def dimensions(engine: Engine) -> dict[str, Any]:
 # --------------------------------------------------------------------------- H3 ids
 
 
-def parse_cell(value: int | str) -> int:
-    """A cell id from an integer, its decimal text or its hex H3 index (``8b1126...``)."""
-    if isinstance(value, int):
-        return value
-    text_value = str(value).strip()
-    if text_value.isdigit():
-        return int(text_value)
-    try:
-        if h3.is_valid_cell(text_value):
-            return h3.str_to_int(text_value)
-    except (ValueError, TypeError):
-        pass
-    raise InvalidInput(
-        f"{value!r} is not an H3 cell: give its hex index (e.g. 8b1126d90400fff) or its "
-        "64-bit integer id"
-    )
-
-
 def descendant_range(cell: int, res: int) -> tuple[int, int]:
     """The smallest and largest id of the descendants of ``cell`` at ``res``.
 
@@ -489,14 +471,6 @@ _FACT_MEASURES = tuple(
 )
 
 
-def _check_res(res: int) -> None:
-    if res not in RESOLUTIONS:
-        raise InvalidInput(
-            f"res must be one of the cube's resolutions {RESOLUTIONS[0]}..{RESOLUTIONS[-1]}, "
-            f"not {res}"
-        )
-
-
 def _check_measure(measure: str | None) -> str | None:
     if measure is not None and measure not in MEASURES:
         raise InvalidInput(f"unknown measure {measure!r}; measures: {', '.join(MEASURES)}")
@@ -512,7 +486,7 @@ def _cell_res(cell: int) -> int:
     if not valid:
         raise NotFound(f"no H3 cell has the id {cell}")
     res = h3.get_resolution(h3.int_to_str(cell))
-    _check_res(res)
+    hexgrid.check_res(res)
     return res
 
 

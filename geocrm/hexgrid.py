@@ -10,11 +10,14 @@ extension needed) or ``cell_to_parent`` here. Hexagon polygons are materialised 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import h3
 import numpy as np
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
+
+from geocrm.errors import InvalidInput
 
 #: The resolutions of the hex cube (5: ~20 km across ... 11: ~50 m across).
 RESOLUTIONS = tuple(range(5, 12))
@@ -91,6 +94,37 @@ def cell_centroids(cells: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
 
 
+def check_res(res: Any, allowed: Sequence[int] = RESOLUTIONS, *, what: str = "the cube's") -> int:
+    """``res`` as an int when it is one of ``allowed``; ``InvalidInput`` otherwise."""
+    if isinstance(res, bool) or not isinstance(res, int) or res not in allowed:
+        raise InvalidInput(
+            f"res must be one of {what} resolutions {allowed[0]}..{allowed[-1]}, not {res!r}"
+        )
+    return res
+
+
+def parse_cell(value: Any) -> int:
+    """A valid H3 cell id from an int, its decimal text or its hex index (``8b1126...``)."""
+    cell: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        cell = value
+    elif isinstance(value, str):
+        text = value.strip()
+        # isascii: str.isdigit() also accepts digits such as '²' that int() refuses
+        if text.isascii() and text.isdigit() and len(text) <= 20:
+            cell = int(text)
+        elif text.isascii() and len(text) <= 16:
+            try:
+                cell = h3.str_to_int(text) if h3.is_valid_cell(text) else None
+            except (ValueError, TypeError, OverflowError, h3.H3BaseException):
+                cell = None
+    if cell is None or not 0 < cell < 2**63 or not h3.is_valid_cell(h3.int_to_str(cell)):
+        raise InvalidInput(
+            f"{str(value)[:40]!r} is not an H3 cell: give its hex index (e.g. 8b1126d90400fff) "
+            "or its 64-bit integer id"
+        )
+    return cell
+
+
 def _check_res(res: int) -> None:
-    if not 0 <= res <= 15:
-        raise ValueError(f"H3 resolution must be within 0..15, not {res}")
+    check_res(res, range(16), what="H3's")

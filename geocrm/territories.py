@@ -670,14 +670,6 @@ def _check_measure(measure: Any) -> str:
     return measure
 
 
-def _check_res(res: Any) -> int:
-    if not isinstance(res, int) or isinstance(res, bool) or res not in RESOLUTIONS:
-        raise InvalidInput(
-            f"res must be an H3 resolution within {RESOLUTIONS[0]}..{RESOLUTIONS[-1]}, not {res!r}"
-        )
-    return res
-
-
 def _cell_stats(conn: Connection, res: int) -> dict[int, tuple[int, float, float]]:
     rows = conn.execute(query("territories/cell_workload"), {"res": res}).all()
     return {int(r.h3): (int(r.customers), float(r.revenue), float(r.visits)) for r in rows}
@@ -728,31 +720,13 @@ def load_area(
     )
 
 
-def parse_cell(value: Any) -> int:
-    """An H3 cell id given as an int, a decimal string or an H3 hex string."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        cell = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        cell = int(value.strip())
-    elif isinstance(value, str):
-        try:
-            cell = h3.str_to_int(value.strip())
-        except (ValueError, TypeError, h3.H3BaseException):
-            raise InvalidInput(f"{value!r} is not an H3 cell id") from None
-    else:
-        raise InvalidInput(f"{value!r} is not an H3 cell id")
-    if not 0 < cell < 2**63 or not h3.is_valid_cell(_h3(cell)):
-        raise InvalidInput(f"{value!r} is not a valid H3 cell id")
-    return cell
-
-
 def _locked_indices(
     area: Area, locked_cells: Mapping[Any, Any] | None, k: int, res: int
 ) -> dict[int, int]:
     index = {int(c): i for i, c in enumerate(area.cells)}
     out: dict[int, int] = {}
     for key, territory in (locked_cells or {}).items():
-        cell = parse_cell(key)
+        cell = hexgrid.parse_cell(key)
         if hexgrid.get_resolution(cell) != res:
             raise InvalidInput(f"locked cell {key} is not at resolution {res}")
         if cell not in index:
@@ -1157,7 +1131,7 @@ def design_plan(
         base = _load_base(conn, based_on, k) if based_on is not None else None
         if base is not None and res is not None and res != base.res:
             raise InvalidInput(f"plan {base.plan_id} is at resolution {base.res}, not {res}")
-        res = _check_res(base.res if base else DEFAULT_RES if res is None else res)
+        res = hexgrid.check_res(base.res if base else DEFAULT_RES if res is None else res)
         name = (name or "").strip() or (base.name if base else f"{measure} k={k} res={res}")
         if len(name) > 200:
             raise InvalidInput("name must be at most 200 characters")
@@ -1525,7 +1499,7 @@ def move_cells(
         by_id = {t["territory_id"]: t for t in draft.territories}
         if territory_id is not None and territory_id not in by_id:
             raise InvalidInput(f"territory {territory_id} is not in plan {plan_id}")
-        parsed = [parse_cell(c) for c in cells]
+        parsed = [hexgrid.parse_cell(c) for c in cells]
         missing = [_h3(c) for c in parsed if c not in draft.cells]
         if missing:
             raise InvalidInput(f"cells not in plan {plan_id}: {', '.join(missing[:5])}")
