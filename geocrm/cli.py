@@ -12,7 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from geocrm.errors import DatabaseUnavailable, GeoCrmError, InvalidInput, SetupError
+from geocrm.db.errors import as_geocrm_error
+from geocrm.errors import GeoCrmError, InvalidInput
 from geocrm.settings import NETWORK_DEFAULTS
 
 
@@ -668,23 +669,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _as_geocrm_error(exc: Exception) -> GeoCrmError | None:
-    """Settings and database failures, said the way GeoCRM says its own errors."""
-    import psycopg
-    from pydantic import ValidationError
-    from sqlalchemy.exc import DataError, OperationalError
-
-    if isinstance(exc, ValidationError):
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        return SetupError(f"invalid setting: {problems}")
-    if isinstance(exc, OperationalError | psycopg.OperationalError):
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-        return DatabaseUnavailable(f"the database could not answer: {reason}")
-    if isinstance(exc, DataError):
-        return InvalidInput(str(exc.orig).strip().splitlines()[0])
-    return None
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``geocrm`` console script."""
     args = build_parser().parse_args(argv)
@@ -695,7 +679,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"geocrm: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except Exception as exc:
-        known = _as_geocrm_error(exc)
+        known = as_geocrm_error(exc)
         if known is None:
             raise
         print(f"geocrm: error: {known}", file=sys.stderr)

@@ -8,6 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
 
+from geocrm.db.errors import as_geocrm_error
 from geocrm.errors import GeoCrmError
 
 
@@ -32,21 +33,10 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
-    # the database is down, restarting, or a statement hit the statement timeout
-    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else ""
-    return JSONResponse(
-        _error_body("DatabaseUnavailable", f"the database could not answer: {reason}"),
-        status_code=503,
-    )
-
-
-async def _data_error(_request: Request, exc: Exception) -> JSONResponse:
-    # a value the database cannot hold (e.g. an id beyond bigint) that validation let through
-    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else ""
-    return JSONResponse(
-        _error_body("InvalidInput", f"a value is out of range: {reason}"), status_code=422
-    )
+async def _driver_error(request: Request, exc: Exception) -> JSONResponse:
+    known = as_geocrm_error(exc)
+    assert known is not None  # only registered for the driver errors it translates
+    return await _geocrm_error(request, known)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -54,7 +44,5 @@ def install_error_handlers(app: FastAPI) -> None:
     the database cannot hold (422) and database failures (503)."""
     app.add_exception_handler(GeoCrmError, _geocrm_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(OperationalError, _database_error)
-    app.add_exception_handler(psycopg.OperationalError, _database_error)
-    app.add_exception_handler(DataError, _data_error)
-    app.add_exception_handler(psycopg.DataError, _data_error)
+    for driver_error in (OperationalError, psycopg.OperationalError, DataError, psycopg.DataError):
+        app.add_exception_handler(driver_error, _driver_error)

@@ -1,0 +1,33 @@
+"""Driver and settings failures said as GeoCRM errors: the one translation both front doors use."""
+
+from __future__ import annotations
+
+import psycopg
+from pydantic import ValidationError
+from sqlalchemy.exc import DataError, OperationalError
+
+from geocrm.errors import DatabaseUnavailable, GeoCrmError, InvalidInput, SetupError
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else ""
+
+
+def as_geocrm_error(exc: BaseException) -> GeoCrmError | None:
+    """The ``GeoCrmError`` a driver or settings failure stands for, or None for a bug.
+
+    The database down, restarting or past its statement timeout is ``DatabaseUnavailable``;
+    a value the database cannot hold (e.g. an id beyond bigint) that validation let through
+    is ``InvalidInput``; an invalid setting is ``SetupError``.
+    """
+    if isinstance(exc, GeoCrmError):
+        return exc
+    if isinstance(exc, ValidationError):
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        return SetupError(f"invalid setting: {problems}")
+    if isinstance(exc, OperationalError | psycopg.OperationalError):
+        return DatabaseUnavailable(f"the database could not answer: {_first_line(exc)}")
+    if isinstance(exc, DataError | psycopg.DataError):
+        return InvalidInput(f"a value is out of range: {_first_line(exc)}")
+    return None
