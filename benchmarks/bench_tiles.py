@@ -61,10 +61,10 @@ from benchmarks.synthetic_customers import write_synthetic_customers
 from geocrm.cube import build_cube
 from geocrm.db import make_engine
 from geocrm.db.embedded import EmbeddedCluster
-from geocrm.db.migrate import migrate
 from geocrm.demo import generate_demo_data
 from geocrm.enrich import enrich
 from geocrm.ingest import import_customers
+from geocrm.pipeline import migrate
 from geocrm.settings import PROJECT_ROOT, DatabaseSettings
 from geocrm.tiles import tiles_covering
 

@@ -6,8 +6,8 @@ from sqlalchemy import Engine
 
 from geocrm.db import make_engine
 from geocrm.db.embedded import EmbeddedCluster
-from geocrm.db.migrate import migrate
 from geocrm.osm import load_osm
+from geocrm.pipeline import migrate
 from geocrm.settings import DatabaseSettings
 
 

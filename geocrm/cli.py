@@ -25,7 +25,7 @@ def _engine():
 
 def _migrated_engine():
     """The engine, with the schema brought up to date first (cheap when it already is)."""
-    from geocrm.db.migrate import migrate
+    from geocrm.pipeline import migrate
 
     engine = _engine()
     migrate(engine)
@@ -48,7 +48,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
     cluster = _cluster()
     if args.action == "migrate":
-        from geocrm.db.migrate import migrate
+        from geocrm.pipeline import migrate
 
         report = migrate(_engine())
         names = ", ".join(report.applied) or "none"

@@ -10,9 +10,18 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-#: Root of the source checkout: ``spatial_sql/``, ``tiles/``, ``frontend/`` and ``data/``
-#: live here. GeoCRM runs from a checkout (``pip install -e .``), as the README shows.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+def _project_root() -> Path:
+    """The source checkout when GeoCRM runs from one, else the current directory."""
+    checkout = Path(__file__).resolve().parent.parent
+    return checkout if (checkout / "pyproject.toml").is_file() else Path.cwd()
+
+
+#: Where GeoCRM keeps what it generates (``.geocrm/``, ``data/generated/``): the checkout
+#: (``pip install -e .``, as the README shows), or the current directory for an installed
+#: wheel. What GeoCRM *reads* (SQL, tiles, the web app) ships inside the package
+#: (``geocrm/assets``, read with ``importlib.resources``).
+PROJECT_ROOT = _project_root()
 
 
 #: Default trade-area settings of the network layers (``geocrm enrich`` flags override them).

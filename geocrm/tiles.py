@@ -1,7 +1,8 @@
 """Map layers as vector tiles: the catalogue of ``tiles/catalog.toml``, validated tile
 requests, TileJSON, and a tile cache keyed on the versions of the data each layer draws.
 
-Every layer is declared once in ``tiles/catalog.toml`` (title, zoom range, data sources,
+Only this module reads ``tiles/`` (package data: ``geocrm/assets/tiles``). Every layer is
+declared once in ``tiles/catalog.toml`` (title, zoom range, data sources,
 accepted query parameters, MVT layers with their attributes, default MapLibre style) and
 drawn by one SQL function ``tiles.<layer>(z, x, y, query json) -> bytea`` in
 ``tiles/<layer>.sql``. A request is validated here (layer, tile address, parameters and
@@ -27,7 +28,8 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,10 +38,10 @@ from sqlalchemy import Connection, Engine
 from geocrm import cube
 from geocrm.db import query
 from geocrm.errors import InvalidInput, NotFound, SetupError
-from geocrm.settings import PROJECT_ROOT, api_settings
+from geocrm.settings import api_settings
 
-TILES_ROOT = PROJECT_ROOT / "tiles"
-CATALOG_PATH = TILES_ROOT / "catalog.toml"
+TILES_ROOT: Traversable = files("geocrm") / "assets" / "tiles"
+CATALOG_PATH: Traversable = TILES_ROOT / "catalog.toml"
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 TILEJSON_VERSION = "3.0.0"
 WORLD_BOUNDS = (-180.0, -85.051129, 180.0, 85.051129)
@@ -111,12 +113,13 @@ class Catalog:
 
 
 @cache
-def catalog(path: Path = CATALOG_PATH) -> Catalog:
+def catalog() -> Catalog:
     """The layer catalogue (read once); ``SetupError`` when the file is inconsistent."""
+    path = CATALOG_PATH
     data = tomllib.loads(path.read_text())
     layers: dict[str, Layer] = {}
     for name, spec in data["layers"].items():
-        if not _NAME.match(name) or not (path.parent / f"{name}.sql").is_file():
+        if not _NAME.match(name) or not TILES_ROOT.joinpath(f"{name}.sql").is_file():
             raise SetupError(f"layer {name!r} of {path} has no tile function file {name}.sql")
         unknown = [p for p in spec.get("params", []) if _param_kind(name, p) is None]
         if unknown:
@@ -155,9 +158,16 @@ def _normal_query(params: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     )
 
 
-def tile_function_paths() -> list[Path]:
+def tile_function_paths() -> list[Traversable]:
     """The SQL files of the tile functions, in the order ``geocrm db migrate`` applies them."""
-    return sorted(TILES_ROOT.glob("*.sql"))
+    return sorted(
+        (p for p in TILES_ROOT.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name
+    )
+
+
+def tile_function_sql() -> list[str]:
+    """The text of the tile functions (``CREATE OR REPLACE``), for ``geocrm.pipeline.migrate``."""
+    return [path.read_text() for path in tile_function_paths()]
 
 
 def tile_xy(lon: float, lat: float, z: int) -> tuple[int, int]:

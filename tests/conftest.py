@@ -15,13 +15,22 @@ from fastapi.testclient import TestClient
 from geocrm.api.app import create_app
 from geocrm.db import make_engine
 from geocrm.db.embedded import EmbeddedCluster
-from geocrm.db.migrate import migrate
 from geocrm.demo import generate_demo_data
 from geocrm.osm import load_osm
+from geocrm.pipeline import migrate
 from geocrm.settings import DatabaseSettings
 
 DEMO_CUSTOMERS = 400
 DEMO_SEED = 7
+#: Every fixture that reaches PostGIS depends on one of these.
+_DATABASE_FIXTURES = frozenset({"database_url", "make_database"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that need PostGIS ``db``: ``pytest -m "not db"`` runs the pure cores."""
+    for item in items:
+        if _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
 
 
 def _fresh_database_url(name: str) -> str:

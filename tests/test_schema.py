@@ -4,9 +4,10 @@ import pytest
 from sqlalchemy import inspect, text
 
 from geocrm.db import make_engine
-from geocrm.db.migrate import migrate, pending
+from geocrm.db.migrate import pending
 from geocrm.db.models import Base
 from geocrm.errors import SetupError
+from geocrm.pipeline import migrate
 
 
 @pytest.fixture(scope="module")

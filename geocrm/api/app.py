@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
+from pathlib import Path
+
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -21,9 +24,10 @@ from geocrm.api import (
     zones,
 )
 from geocrm.api.errors import install_error_handlers
-from geocrm.settings import PROJECT_ROOT
 
-FRONTEND_DIST = PROJECT_ROOT / "frontend" / "dist"
+#: The built web app (``frontend/dist``), package data; GeoCRM is installed as plain files
+#: (never zipped), so it is a directory StaticFiles can serve.
+FRONTEND_DIST = Path(str(files("geocrm").joinpath("assets", "webapp")))
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:

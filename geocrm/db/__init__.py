@@ -1,7 +1,8 @@
 """Database access: where the database is, the engine, and the SQL files of ``spatial_sql/``.
 
-Only this package reads ``spatial_sql/``. Queries are files named by their path below
-``spatial_sql/queries`` and run with bound parameters (``:name`` placeholders).
+Only this package reads ``spatial_sql/`` (shipped as package data, ``geocrm/assets``).
+Queries are files named by their path below ``spatial_sql/queries`` and run with bound
+parameters (``:name`` placeholders).
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 import numpy as np
 import psycopg
@@ -18,9 +20,9 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.sql.elements import TextClause
 
 from geocrm.errors import DatabaseUnavailable, NotFound
-from geocrm.settings import PROJECT_ROOT, DatabaseSettings, database_settings
+from geocrm.settings import DatabaseSettings, database_settings
 
-SQL_ROOT = PROJECT_ROOT / "spatial_sql"
+SQL_ROOT: Traversable = files("geocrm") / "assets" / "spatial_sql"
 
 
 def resolve_url(settings: DatabaseSettings | None = None, *, start: bool = True) -> str:
@@ -78,10 +80,9 @@ def bulk_transaction(engine: Engine) -> Iterator[Connection]:
 
 def sql_file(relative: str) -> str:
     """The text of ``spatial_sql/<relative>``."""
-    path = SQL_ROOT / relative
-    if not path.suffix:
-        path = path.with_suffix(".sql")
-    return path.read_text()
+    if not relative.endswith(".sql"):
+        relative += ".sql"
+    return SQL_ROOT.joinpath(*relative.split("/")).read_text()
 
 
 @cache
@@ -127,9 +128,10 @@ def ewkb_hex(geoms) -> np.ndarray:
     return shapely.to_wkb(arr, hex=True, include_srid=True)
 
 
-def sql_paths(folder: str) -> list[Path]:
+def sql_paths(folder: str) -> list[Traversable]:
     """The ``.sql`` files of a ``spatial_sql`` folder, in name order."""
-    return sorted((SQL_ROOT / folder).glob("*.sql"))
+    found = (p for p in SQL_ROOT.joinpath(folder).iterdir() if p.name.endswith(".sql"))
+    return sorted(found, key=lambda p: p.name)
 
 
 def health(engine: Engine) -> dict:

@@ -2,21 +2,22 @@
 
 Files are named ``NNNN_description.sql`` and applied in order, each in its own
 transaction, and recorded with a checksum in ``public.geocrm_migrations``. Then every file
-of ``spatial_sql/functions`` and then of ``tiles/`` (``CREATE OR REPLACE`` objects) is
-re-applied, so functions always match the checkout. An advisory lock keeps two processes
-from migrating at once.
+of ``spatial_sql/functions`` and then the caller's ``extra_functions`` (the tile functions,
+given by ``geocrm.pipeline.migrate``: this layer knows nothing of tiles), all
+``CREATE OR REPLACE`` objects, are re-applied, so functions always match the code. An
+advisory lock keeps two processes from migrating at once.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
 from geocrm.db import raw_connection, sql_paths
 from geocrm.errors import SetupError
-from geocrm.tiles import tile_function_paths
 
 _LOCK_KEY = 727_001  # arbitrary, constant: the advisory lock of GeoCRM migrations
 
@@ -28,8 +29,16 @@ class MigrationReport:
     functions: int
 
 
-def migrate(engine: Engine) -> MigrationReport:
-    """Apply pending migrations and refresh SQL functions; safe to run any time."""
+def _version(path) -> str:
+    return path.name.removesuffix(".sql")
+
+
+def migrate(engine: Engine, extra_functions: Sequence[str] = ()) -> MigrationReport:
+    """Apply pending migrations and refresh SQL functions; safe to run any time.
+
+    ``extra_functions``: the text of more ``CREATE OR REPLACE`` files applied after
+    ``spatial_sql/functions`` (which they may use), in the same transaction.
+    """
     applied: list[str] = []
     with raw_connection(engine) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
@@ -46,8 +55,8 @@ def migrate(engine: Engine) -> MigrationReport:
             for path in sql_paths("migrations"):
                 body = path.read_text()
                 checksum = hashlib.sha256(body.encode()).hexdigest()
-                if path.stem in done:
-                    if done[path.stem] != checksum:
+                if _version(path) in done:
+                    if done[_version(path)] != checksum:
                         raise SetupError(
                             f"Migration {path.name} changed after it was applied. Never edit an "
                             "applied migration: add a new one instead."
@@ -57,14 +66,13 @@ def migrate(engine: Engine) -> MigrationReport:
                     conn.execute(body)
                     conn.execute(
                         "INSERT INTO public.geocrm_migrations(version, checksum) VALUES (%s, %s)",
-                        (path.stem, checksum),
+                        (_version(path), checksum),
                     )
-                applied.append(path.stem)
-            # SQL functions, then the tile functions of the map layers (which use them)
-            functions = sql_paths("functions") + tile_function_paths()
+                applied.append(_version(path))
+            functions = [p.read_text() for p in sql_paths("functions")] + list(extra_functions)
             with conn.transaction():
-                for path in functions:
-                    conn.execute(path.read_text())
+                for body in functions:
+                    conn.execute(body)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
             conn.commit()
@@ -80,4 +88,4 @@ def pending(engine: Engine) -> list[str]:
             if exists
             else set()
         )
-    return [p.stem for p in sql_paths("migrations") if p.stem not in done]
+    return [_version(p) for p in sql_paths("migrations") if _version(p) not in done]
