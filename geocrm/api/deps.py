@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy import Engine
 
+from geocrm.db import get_engine as process_engine
 from geocrm.geometry import BBox
 from geocrm.settings import api_settings
 
@@ -15,8 +16,6 @@ def get_engine(request: Request) -> Engine:
     """The app's engine (set by ``create_app``), else the process-wide one."""
     engine = getattr(request.app.state, "engine", None)
     if engine is None:
-        from geocrm.db import get_engine as process_engine
-
         engine = request.app.state.engine = process_engine()
     return engine
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from geocrm import customers
 from geocrm.api.deps import EngineDep
 from geocrm.errors import InvalidInput
+from geocrm.geocode import cached_geocoder
 from geocrm.settings import api_settings
 
 router = APIRouter(prefix="/api", tags=["geocoding"])
@@ -29,8 +30,6 @@ class PinRequest(BaseModel):
 
 @router.post("/geocode", summary="Geocode a batch of addresses (offline, up to 1,000)")
 def geocode_batch(engine: EngineDep, body: GeocodeRequest) -> dict[str, Any]:
-    from geocrm.geocode import cached_geocoder
-
     limit = api_settings().geocode_batch_max
     if len(body.addresses) > limit:
         raise InvalidInput(f"at most {limit} addresses per request, got {len(body.addresses)}")

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from geocrm.api.deps import EngineDep
-from geocrm.db import health
+from geocrm.db.status import health
 from geocrm.errors import DatabaseUnavailable
 
 router = APIRouter(tags=["health"])

@@ -19,6 +19,7 @@ import shapely
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.sql.elements import TextClause
 
+from geocrm.db.embedded import EmbeddedCluster
 from geocrm.errors import DatabaseUnavailable, NotFound
 from geocrm.settings import DatabaseSettings, database_settings
 
@@ -34,8 +35,6 @@ def resolve_url(settings: DatabaseSettings | None = None, *, start: bool = True)
     settings = settings or database_settings()
     if settings.database_url:
         return settings.database_url.replace("postgresql+psycopg://", "postgresql://", 1)
-    from geocrm.db.embedded import EmbeddedCluster
-
     cluster = EmbeddedCluster(settings)
     if start:
         cluster.start()
@@ -132,34 +131,3 @@ def sql_paths(folder: str) -> list[Traversable]:
     """The ``.sql`` files of a ``spatial_sql`` folder, in name order."""
     found = (p for p in SQL_ROOT.joinpath(folder).iterdir() if p.name.endswith(".sql"))
     return sorted(found, key=lambda p: p.name)
-
-
-def health(engine: Engine) -> dict:
-    """Is the database reachable and current, which PostGIS, how much data is loaded."""
-    from geocrm.db.migrate import pending
-
-    try:
-        todo = pending(engine)
-        if todo:
-            return {
-                "status": "degraded",
-                "database": "reachable",
-                "detail": f"schema not current, pending migrations: {todo}; "
-                "run `geocrm db migrate`",
-            }
-        with engine.connect() as conn:
-            row = conn.execute(query("health")).mappings().one()
-    except (DatabaseUnavailable, psycopg.OperationalError) as exc:
-        raise DatabaseUnavailable(f"database unreachable: {exc}") from exc
-    except Exception as exc:  # SQLAlchemy wraps driver errors in its own types
-        if "OperationalError" in type(exc).__name__:
-            raise DatabaseUnavailable(f"database unreachable: {exc}") from exc
-        raise
-    data = {k: v for k, v in row.items() if k != "postgis_version"}
-    return {
-        "status": "ok",
-        "database": "reachable",
-        "postgis_version": row["postgis_version"],
-        "data_loaded": bool(data["buildings"]) and bool(data["customers"]),
-        "data": data,
-    }

@@ -21,6 +21,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+from psycopg import sql
+
 from geocrm.errors import SetupError
 from geocrm.settings import DatabaseSettings
 
@@ -259,9 +262,6 @@ class EmbeddedCluster:
 
     def create_database(self, name: str, *, drop_first: bool = False) -> str:
         """Create database ``name`` (with PostGIS) if missing; return its URL."""
-        import psycopg
-        from psycopg import sql
-
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
             if drop_first:
                 conn.execute(
@@ -309,8 +309,6 @@ class EmbeddedCluster:
         self.state_file.write_text(json.dumps({"port": port}))
 
     def _wait_ready(self, timeout_s: float = 30.0) -> None:
-        import psycopg
-
         deadline = time.monotonic() + timeout_s
         while True:
             try:

@@ -1,0 +1,39 @@
+"""Is the database reachable and current: the answer of ``/health``."""
+
+from __future__ import annotations
+
+import psycopg
+from sqlalchemy import Engine
+
+from geocrm.db import query
+from geocrm.db.migrate import pending
+from geocrm.errors import DatabaseUnavailable
+
+
+def health(engine: Engine) -> dict:
+    """Is the database reachable and current, which PostGIS, how much data is loaded."""
+    try:
+        todo = pending(engine)
+        if todo:
+            return {
+                "status": "degraded",
+                "database": "reachable",
+                "detail": f"schema not current, pending migrations: {todo}; "
+                "run `geocrm db migrate`",
+            }
+        with engine.connect() as conn:
+            row = conn.execute(query("health")).mappings().one()
+    except (DatabaseUnavailable, psycopg.OperationalError) as exc:
+        raise DatabaseUnavailable(f"database unreachable: {exc}") from exc
+    except Exception as exc:  # SQLAlchemy wraps driver errors in its own types
+        if "OperationalError" in type(exc).__name__:
+            raise DatabaseUnavailable(f"database unreachable: {exc}") from exc
+        raise
+    data = {k: v for k, v in row.items() if k != "postgis_version"}
+    return {
+        "status": "ok",
+        "database": "reachable",
+        "postgis_version": row["postgis_version"],
+        "data_loaded": bool(data["buildings"]) and bool(data["customers"]),
+        "data": data,
+    }
