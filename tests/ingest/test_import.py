@@ -3,55 +3,14 @@
 from __future__ import annotations
 
 import csv
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import geopandas as gpd
 import pytest
 from shapely.geometry import Point, Polygon
-from sqlalchemy import text
 
 from geocrm.errors import InvalidInput, NotFound
 from geocrm.ingest import import_customers, job_status, parse_column_map, rejects
-
-HEADER = ["external_id", "name", "kind", "stage", "annual_revenue", "churn_risk", "lat", "lon"]
-# real points of central Helsinki (near the railway station and the Esplanadi)
-STATION = (60.1710, 24.9415)
-ESPLANADI = (60.1675, 24.9480)
-
-
-def _write_csv(path: Path, rows: list[list], header=HEADER, delimiter=",") -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh, delimiter=delimiter)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
-def _customers(engine, prefix: str) -> dict[str, dict]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT external_id, name, stage, annual_revenue::float8 AS revenue, "
-                "geocode_match_level AS level, geocoded_address, "
-                "ST_Y(geom) AS lat, ST_X(geom) AS lon, "
-                "updated_at FROM crm.customers WHERE external_id LIKE :p ORDER BY external_id"
-            ),
-            {"p": prefix + "%"},
-        ).mappings()
-        return {r["external_id"]: dict(r) for r in rows}
-
-
-@pytest.fixture
-def clean(engine):
-    """Remove what a test imported (customers with a test prefix)."""
-    yield
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM crm.customers WHERE external_id LIKE 'T-%'"))
+from tests.ingest.customer_files import ESPLANADI, STATION, customers_like, write_csv
 
 
 def test_good_rows_land_and_bad_rows_are_quarantined_with_line_and_reason(
@@ -72,10 +31,10 @@ def test_good_rows_land_and_bad_rows_are_quarantined_with_line_and_reason(
         ["T-b6", "Nowhere", "person", "customer", "1", "0.1", "", ""],
         ["T-b7", "Ragged"],
     ]
-    path = _write_csv(tmp_path / "customers.csv", good + bad)
+    path = write_csv(tmp_path / "customers.csv", good + bad)
     report = import_customers(engine, path, progress=False)
     assert (report.rows, report.inserted, report.updated, report.rejected) == (14, 5, 0, 9)
-    landed = _customers(engine, "T-")
+    landed = customers_like(engine, "T-")
     assert sorted(landed) == [f"T-{i}" for i in range(5)]
     assert landed["T-0"]["name"] == "Customer 0"  # the first of two duplicate ids wins
     assert landed["T-1"]["level"] == "provided"
@@ -107,23 +66,23 @@ def test_reimport_changes_nothing_and_a_corrected_file_updates_what_it_corrects(
         [f"T-{i}", f"Customer {i}", "business", "client", "500", "0.1", *ESPLANADI]
         for i in range(4)
     ]
-    path = _write_csv(tmp_path / "a.csv", rows)
+    path = write_csv(tmp_path / "a.csv", rows)
     first = import_customers(engine, path, progress=False)
-    before = _customers(engine, "T-")
+    before = customers_like(engine, "T-")
     again = import_customers(engine, path, progress=False)
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 4)
-    assert _customers(engine, "T-") == before  # not even updated_at moved
+    assert customers_like(engine, "T-") == before  # not even updated_at moved
     rows[1][3], rows[2][4] = "partner", "750"
-    corrected = import_customers(engine, _write_csv(tmp_path / "b.csv", rows), progress=False)
+    corrected = import_customers(engine, write_csv(tmp_path / "b.csv", rows), progress=False)
     assert (corrected.inserted, corrected.updated, corrected.unchanged) == (0, 2, 2)
-    after = _customers(engine, "T-")
+    after = customers_like(engine, "T-")
     assert after["T-1"]["stage"] == "partner" and after["T-2"]["revenue"] == 750
     assert after["T-0"] == before["T-0"] and first.inserted == 4
 
 
 def test_columns_are_mapped_by_alias_or_by_map(engine, city, clean, tmp_path):
     header = ["Asiakasnumero", "Nimi", "Vaihe", "latitude", "longitude"]
-    path = _write_csv(
+    path = write_csv(
         tmp_path / "fi.csv",
         [["T-fi", "Oy Testi Ab", "client", *STATION]],
         header=header,
@@ -134,7 +93,7 @@ def test_columns_are_mapped_by_alias_or_by_map(engine, city, clean, tmp_path):
     mapping = parse_column_map(["Asiakasnumero=external_id", "Nimi=name", "Vaihe=stage"])
     report = import_customers(engine, path, column_map=mapping, progress=False)
     assert report.inserted == 1
-    assert _customers(engine, "T-fi")["T-fi"]["stage"] == "client"
+    assert customers_like(engine, "T-fi")["T-fi"]["stage"] == "client"
     with pytest.raises(InvalidInput, match="not customer fields"):
         import_customers(engine, path, column_map={"Nimi": "nickname"}, progress=False)
     with pytest.raises(InvalidInput, match="SOURCE=TARGET"):
@@ -143,7 +102,7 @@ def test_columns_are_mapped_by_alias_or_by_map(engine, city, clean, tmp_path):
 
 def test_decimal_commas_and_finnish_dates_are_read(engine, city, clean, tmp_path):
     header = ["external_id", "name", "annual_revenue", "relationship_start", "lat", "lon"]
-    path = _write_csv(
+    path = write_csv(
         tmp_path / "excel.csv",
         [
             ["T-x1", "Comma", "1 234,50", "3.4.2021", "60,1710", "24,9415"],
@@ -155,7 +114,7 @@ def test_decimal_commas_and_finnish_dates_are_read(engine, city, clean, tmp_path
     )
     report = import_customers(engine, path, progress=False)
     assert (report.inserted, report.rejected) == (1, 2)
-    row = _customers(engine, "T-x1")["T-x1"]
+    row = customers_like(engine, "T-x1")["T-x1"]
     assert row["revenue"] == 1234.5 and row["lat"] == pytest.approx(60.171)
     reasons = [r["reason"] for r in rejects(engine, report.import_id)]
     assert "31.2.2021" in reasons[0] and "is not a number" in reasons[1]
@@ -182,7 +141,7 @@ def test_spatial_formats_import_points_and_refuse_other_shapes(
     report = import_customers(engine, path, progress=False)
     assert (report.inserted, report.rejected) == (2, 1)
     assert "Polygon, not a Point" in rejects(engine, report.import_id)[0]["reason"]
-    landed = _customers(engine, "T-g")
+    landed = customers_like(engine, "T-g")
     assert landed["T-g3"]["lat"] == pytest.approx(ESPLANADI[0], abs=1e-6)
     assert landed["T-g3"]["lon"] == pytest.approx(ESPLANADI[1], abs=1e-6)
 
@@ -191,64 +150,10 @@ def test_unreadable_files_are_clear_errors(engine, tmp_path):
     with pytest.raises(NotFound):
         import_customers(engine, tmp_path / "missing.csv", progress=False)
     with pytest.raises(InvalidInput, match="unsupported file type"):
-        import_customers(engine, _write_csv(tmp_path / "x.xlsx", []), progress=False)
+        import_customers(engine, write_csv(tmp_path / "x.xlsx", []), progress=False)
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(InvalidInput, match="empty"):
         import_customers(engine, tmp_path / "empty.csv", progress=False)
     (tmp_path / "latin1.csv").write_bytes("external_id,name\nT-l,J\xe4rvinen\n".encode("latin-1"))
     with pytest.raises(InvalidInput, match="not UTF-8"):
         import_customers(engine, tmp_path / "latin1.csv", progress=False)
-
-
-def test_killing_an_import_keeps_the_previous_state_and_a_rerun_completes(
-    engine, city, clean, tmp_path, database_url
-):
-    rows = 300_000
-    path = tmp_path / "big.csv"
-    with path.open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(HEADER)
-        for i in range(rows):
-            writer.writerow(
-                [f"T-k{i}", f"Customer {i}", "person", "customer", "10", "0.1", *STATION]
-            )
-    with engine.connect() as conn:
-        before = conn.execute(text("SELECT count(*) FROM crm.customers")).scalar()
-        last_job = conn.execute(
-            text("SELECT coalesce(max(import_id), 0) FROM crm.import_jobs")
-        ).scalar()
-    env = {**os.environ, "DATABASE_URL": database_url}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "geocrm.cli", "import", "customers", str(path)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    job = None
-    try:
-        while time.monotonic() < deadline:  # kill it once it has staged part of the file
-            with engine.connect() as conn:
-                job = conn.execute(
-                    text(
-                        "SELECT import_id, rows_read FROM crm.import_jobs WHERE import_id > :j "
-                        "AND status = 'running' AND rows_read > 0"
-                    ),
-                    {"j": last_job},
-                ).first()
-            if job or proc.poll() is not None:
-                break
-            time.sleep(0.05)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-    assert job is not None, "the import finished before it could be killed"
-    assert 0 < job.rows_read < rows
-    time.sleep(0.5)  # the server notices the dropped connection and rolls back
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM crm.customers")).scalar() == before
-    status = job_status(engine, job.import_id)
-    assert status["status"] == "failed" and "interrupted" in status["error"]
-    # (the enrichment of 300,000 customers and the hex cube are not what is tested here)
-    report = import_customers(engine, path, progress=False, keep_cube_fresh=False)
-    assert report.inserted == rows and report.rejected == 0

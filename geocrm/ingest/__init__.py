@@ -1,0 +1,57 @@
+"""Customer import: CSV, GeoPackage, GeoParquet and GeoJSON into ``crm.customers``.
+
+The file is streamed (never loaded whole) into a staging table with COPY; one SQL pass
+validates every row (``spatial_sql/queries/ingest/validate.sql``); rows with problems go
+to the quarantine (``crm.import_rejects``) and a rejects report with their source line and
+reason; the valid rows are upserted by ``external_id`` in one set-based merge. Rows with
+only an address are geocoded; rows with coordinates keep them and get the nearest address
+for display. All of it is one transaction: a crash or a kill leaves the previous state
+intact, and re-running completes the import. Progress and the summary are kept in
+``crm.import_jobs`` (updated from a second connection, so they are visible while it runs).
+Once the import has committed, the new and moved customers are enriched and the hex cube
+refreshed (``geocrm.freshness``; the job's phase reads ``updating the hex cube`` meanwhile,
+and a failure there is logged, never a failed import).
+
+The modules, in the order a file goes through them:
+
+``columns``  which column feeds which customer field (names, aliases, ``--map``);
+``readers``  one streaming reader per format (CSV, GeoPackage / GeoJSON, GeoParquet);
+``nearest``  the nearest known address of customers that come with coordinates;
+``load``     staging, validation, quarantine, merge and geocoding (``import_customers``);
+``jobs``     the job's status in ``crm.import_jobs`` and its quarantined rows.
+"""
+
+from geocrm.ingest.columns import ALIASES, FIELDS, REQUIRED, parse_column_map, resolve_columns
+from geocrm.ingest.jobs import JobProgress, create_job, fail_job, job_status, rejects
+from geocrm.ingest.load import (
+    CUBE_PHASE,
+    IMPORT_DIR,
+    ImportReport,
+    import_customers,
+    write_geocodes,
+)
+from geocrm.ingest.nearest import NearestAddress
+from geocrm.ingest.readers import BATCH_ROWS, FORMATS, Row, open_customer_file
+
+__all__ = [
+    "ALIASES",
+    "BATCH_ROWS",
+    "CUBE_PHASE",
+    "FIELDS",
+    "FORMATS",
+    "IMPORT_DIR",
+    "REQUIRED",
+    "ImportReport",
+    "JobProgress",
+    "NearestAddress",
+    "Row",
+    "create_job",
+    "fail_job",
+    "import_customers",
+    "job_status",
+    "open_customer_file",
+    "parse_column_map",
+    "rejects",
+    "resolve_columns",
+    "write_geocodes",
+]

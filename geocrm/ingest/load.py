@@ -1,0 +1,289 @@
+"""The import itself: stage with COPY, validate in one SQL pass, quarantine, merge, geocode.
+
+See ``geocrm.ingest`` for the guarantees (one transaction, progress visible while running).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, text
+from tqdm import tqdm
+
+from geocrm.db import bulk_transaction, query, sql_file
+from geocrm.errors import GeoCrmError
+from geocrm.freshness import FreshnessReport, after_customer_change
+from geocrm.geocode import cached_geocoder
+from geocrm.ingest.columns import FIELDS
+from geocrm.ingest.jobs import JobProgress, create_job
+from geocrm.ingest.nearest import NearestAddress
+from geocrm.ingest.readers import BATCH_ROWS, Row, open_customer_file
+from geocrm.settings import PROJECT_ROOT
+
+IMPORT_DIR = PROJECT_ROOT / "data" / "generated" / "imports"
+#: The job phase after the import committed, while the enrichment and the cube catch up
+#: (spatial_sql/queries/ingest/job_status.sql knows it: the import itself is kept).
+CUBE_PHASE = "updating the hex cube"
+
+
+@dataclass
+class ImportReport:
+    """The summary of one import."""
+
+    import_id: int
+    source: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    geocoded: int
+    not_geocoded: int
+    rejects_file: Path | None
+    seconds: dict[str, float] = field(default_factory=dict)
+    cube: FreshnessReport | None = None
+
+    def render(self) -> str:
+        lines = [
+            f"import #{self.import_id} of {self.source}: {self.rows} rows read",
+            f"  {self.inserted} imported, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.rejected} rejected",
+            f"  geocoded from their address: {self.geocoded} "
+            f"({self.not_geocoded} could not be placed: see `geocrm customers geocoding-issues`)",
+        ]
+        if self.rejects_file:
+            lines.append(f"  rejects report (line and reason per row): {self.rejects_file}")
+        if self.seconds:
+            lines.append("  time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items()))
+        if self.cube is not None:
+            lines.append("  " + self.cube.render())
+        return "\n".join(lines)
+
+
+def _batched(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    batch: list[Row] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def import_customers(
+    engine: Engine,
+    path: Path,
+    *,
+    column_map: dict[str, str] | None = None,
+    import_id: int | None = None,
+    source: str = "import",
+    file_format: str | None = None,
+    source_name: str | None = None,
+    progress: bool = True,
+    keep_cube_fresh: bool = True,
+) -> ImportReport:
+    """Import a customer file; see the module docstring for the guarantees.
+
+    Parameters
+    ----------
+    engine : the database.
+    path : CSV, GeoPackage, GeoParquet or GeoJSON file.
+    column_map : source column -> customer field, for columns not named like the fields.
+    import_id : an already created job (the API creates it to answer at once).
+    source : label written on new customers (``import``; the demo uses ``demo``).
+    file_format : force a format instead of the file extension.
+    source_name : the name to show for the file (the upload's name for API imports).
+    progress : show a progress bar.
+    keep_cube_fresh : after the commit, enrich the new and moved customers and refresh the
+        hex cube (when it was built); the demo turns it off to do it once at its end.
+    """
+    column_map = column_map or {}
+    try:
+        fmt, columns, rows = open_customer_file(path, column_map, file_format)
+    except GeoCrmError as exc:
+        if import_id is not None:  # a job the API already announced: record why it failed
+            failed = JobProgress(engine, import_id)
+            failed.update(status="failed", error=str(exc), finished_at=_now())
+            failed.close()
+        raise
+    source_name = source_name or Path(path).name
+    if import_id is None:
+        import_id = create_job(engine, source_name, fmt, column_map)
+    tracker = JobProgress(engine, import_id)
+    try:
+        report = _run_import(
+            engine,
+            import_id,
+            source_name,
+            columns,
+            rows,
+            source,
+            tracker,
+            progress,
+        )
+    except BaseException as exc:
+        tracker.update(
+            status="failed",
+            phase=None,
+            error=str(exc)[:2000] or type(exc).__name__,
+            finished_at=_now(),
+        )
+        tracker.close()
+        raise
+    summary = {
+        k: getattr(report, k)
+        for k in ("inserted", "updated", "unchanged", "rejected", "geocoded", "not_geocoded")
+    }
+    rejects_file = str(report.rejects_file) if report.rejects_file else None
+    if keep_cube_fresh:
+        tracker.update(phase=CUBE_PHASE, **summary, rejects_file=rejects_file)
+        report.cube = after_customer_change(engine)
+    tracker.update(
+        status="succeeded",
+        phase=None,
+        finished_at=_now(),
+        **summary,
+        rejects_file=rejects_file,
+    )
+    tracker.close()
+    return report
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _run_import(
+    engine, import_id, source_name, columns, rows, source, tracker, progress
+) -> ImportReport:
+    order = [columns.get(f) for f in FIELDS]
+    seconds: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def lap(phase: str) -> None:
+        now = time.perf_counter()
+        seconds[phase] = now - clock[0]
+        clock[0] = now
+
+    bar = tqdm(desc=f"importing {source_name}", unit=" rows", disable=not progress)
+    with bulk_transaction(engine) as conn:
+        driver = conn.connection.driver_connection
+        # one import at a time: concurrent upserts of the same customers would deadlock
+        conn.execute(query("customers/lock_for_bulk_update"))
+        tracker.update(status="running", phase="reading", backend_pid=driver.info.backend_pid)
+        driver.execute(sql_file("queries/ingest/staging.sql"))
+        nearest = NearestAddress(conn)
+        lon_at, lat_at = columns.get("lon"), columns.get("lat")
+        count = 0
+        with (
+            driver.cursor() as cur,
+            cur.copy(
+                "COPY stage_import (line, parse_problem, "
+                + ", ".join(FIELDS)
+                + ", nearest_address) FROM STDIN"
+            ) as copy,
+        ):
+            for batch in _batched(rows, BATCH_ROWS):
+                if lon_at is not None and lat_at is not None:
+                    labels = nearest.lookup(
+                        [r[2][lon_at] for r in batch], [r[2][lat_at] for r in batch]
+                    )
+                else:
+                    labels = [None] * len(batch)
+                for (line, problem, fields), label in zip(batch, labels, strict=True):
+                    copy.write_row(
+                        [line, problem, *(None if i is None else fields[i] for i in order), label]
+                    )
+                count += len(batch)
+                bar.update(len(batch))
+                tracker.update(rows_read=count)
+        bar.close()
+        tracker.update(rows_read=count, phase="validating")
+        lap("reading")
+        driver.execute(sql_file("queries/ingest/validate.sql"))
+        driver.execute("ANALYZE stage_checked")
+        rejected = conn.execute(query("ingest/quarantine"), {"import_id": import_id}).rowcount
+        lap("validating")
+        tracker.update(phase="merging")
+        has = {f"has_{f}": f in columns for f in FIELDS}
+        has["has_coordinates"] = "lat" in columns and "lon" in columns
+        conn.execute(query("ingest/resolve"), {**has, "region": _region(conn)})
+        conn.execute(text("ANALYZE stage_final"))
+        written = {"import_id": import_id, "source": source}
+        updated = conn.execute(query("ingest/update_changed"), written).rowcount
+        inserted = conn.execute(query("ingest/insert_new"), written).rowcount
+        lap("merging")
+        tracker.update(phase="geocoding")
+        geocoded, not_geocoded = _geocode_new(conn, progress)
+        lap("geocoding")
+        rejects_file = _write_rejects(conn, import_id) if rejected else None
+        tracker.update(phase="committing")
+    lap("committing")
+    valid = count - rejected
+    return ImportReport(
+        import_id,
+        source_name,
+        count,
+        inserted,
+        updated,
+        valid - inserted - updated,
+        rejected,
+        geocoded,
+        not_geocoded,
+        rejects_file,
+        seconds,
+    )
+
+
+def _region(conn: Connection) -> str:
+    city = conn.execute(query("dataset_by_name"), {"name": None}).first()
+    return city.name if city else "default"
+
+
+def _geocode_new(conn: Connection, progress: bool) -> tuple[int, int]:
+    """Geocode the customers that have only an address; (placed, not placed)."""
+    todo = conn.execute(query("ingest/to_geocode")).all()
+    if not todo:
+        return 0, 0
+    results = cached_geocoder(conn.engine).geocode_many(
+        [r.address for r in todo], postcodes=[r.postcode for r in todo], progress=progress
+    )
+    write_geocodes(conn, [r.customer_id for r in todo], results)
+    placed = sum(r.match_level != "none" for r in results)
+    return placed, len(results) - placed
+
+
+def write_geocodes(conn: Connection, customer_ids: Sequence[int], results: Sequence) -> None:
+    """Write geocoder results onto customers (manual pins are never overwritten)."""
+    driver = conn.connection.driver_connection
+    driver.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS geocode_results (customer_id bigint, "
+        "lat float8, lon float8, match_level text, confidence real, "
+        "matched_address text) ON COMMIT DROP"
+    )
+    driver.execute("TRUNCATE geocode_results")
+    with driver.cursor() as cur, cur.copy("COPY geocode_results FROM STDIN") as copy:
+        for cid, res in zip(customer_ids, results, strict=True):
+            copy.write_row(
+                [cid, res.lat, res.lon, res.match_level, res.confidence, res.matched_address]
+            )
+    conn.execute(query("ingest/apply_geocodes"))
+
+
+def _write_rejects(conn: Connection, import_id: int) -> Path:
+    IMPORT_DIR.mkdir(parents=True, exist_ok=True)
+    out = IMPORT_DIR / f"import-{import_id}-rejects.csv"
+    driver = conn.connection.driver_connection
+    with (
+        out.open("wb") as fh,
+        driver.cursor() as cur,
+        cur.copy(sql_file("queries/ingest/rejects_report.sql"), {"import_id": import_id}) as copy,
+    ):
+        for chunk in copy:
+            fh.write(chunk)
+    return out
