@@ -24,7 +24,7 @@ from benchmarks.common import bench_engine
 from geocrm import zones
 from geocrm.api.app import create_app
 from geocrm.demo import generate_demo_data
-from geocrm.network import _POINT_NETWORKS
+from geocrm.network.isochrones import _POINT_NETWORKS
 
 #: ~1 km² in central Helsinki: 0.018° of longitude x 0.009° of latitude at 60.17° N.
 BOX_DLON, BOX_DLAT = 0.018, 0.009

@@ -36,7 +36,7 @@ import shapely
 from sqlalchemy import Connection, Engine, text
 from tqdm import tqdm
 
-from geocrm import hexgrid
+from geocrm import hexgrid, network
 from geocrm.db import bulk_transaction, copy_rows, loaded_city, sql_file
 from geocrm.errors import InvalidInput
 from geocrm.freshness import FreshnessReport, after_enrichment
@@ -259,8 +259,6 @@ def enrich(
     """Run every enrichment stage that is out of date; see the module docstring.
 
     ``keep_cube_fresh=False`` leaves the hex cube as it is (for benchmarks that time it)."""
-    from geocrm import network
-
     settings = network_settings_with_defaults(network_settings)
     with engine.connect() as conn:
         city = loaded_city(conn, dataset)

@@ -1,22 +1,14 @@
-"""The demo CRM: deterministic, at real addresses, shaped like a real customer base."""
+"""The demo CRM in the database: deterministic, imported like a user's file, shaped like a
+real customer base."""
 
 import hashlib
 
 import numpy as np
 import pandas as pd
-import pytest
 from sqlalchemy import text
 
-from geocrm.db import query
-from geocrm.demo import NOISE_KINDS, build_demo_frames, generate_demo_data, top_share
+from geocrm.demo import NOISE_KINDS, generate_demo_data, top_share
 from tests.conftest import DEMO_CUSTOMERS, DEMO_SEED
-
-
-@pytest.fixture(scope="module")
-def pool(engine, city):
-    with engine.connect() as conn:
-        dataset_id = conn.execute(text("SELECT dataset_id FROM ref.datasets")).scalar_one()
-        return pd.read_sql(query("demo/address_pool"), conn, params={"dataset_id": dataset_id})
 
 
 def _customers_digest(engine) -> str:
@@ -34,15 +26,6 @@ def _customers_digest(engine) -> str:
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
-def test_same_seed_same_crm_other_seed_other_crm(pool):
-    a = build_demo_frames(pool, 500, seed=1, region="helsinki")
-    b = build_demo_frames(pool, 500, seed=1, region="helsinki")
-    c = build_demo_frames(pool, 500, seed=2, region="helsinki")
-    for key in ("reps", "stores", "customers", "interactions"):
-        pd.testing.assert_frame_equal(a[key], b[key])
-    assert not a["customers"]["name"].equals(c["customers"]["name"])
-
-
 def test_regenerating_in_the_database_is_deterministic(engine, demo, tmp_path):
     before = _customers_digest(engine)
     again = generate_demo_data(
@@ -56,18 +39,6 @@ def test_regenerating_in_the_database_is_deterministic(engine, demo, tmp_path):
     assert again.customers == DEMO_CUSTOMERS
     assert _customers_digest(engine) == before
     assert (tmp_path / "again.csv").read_bytes() == demo.import_file.read_bytes()
-
-
-def test_generated_customers_live_at_real_addresses_in_the_right_buildings(pool):
-    frames = build_demo_frames(pool, 1000, seed=5, region="helsinki")
-    customers = frames["customers"]
-    classes = pool["building_class"].to_numpy()[customers["site"].to_numpy()]
-    persons = customers["kind"] == "person"
-    assert (classes[persons.to_numpy()] == "residential").all()
-    assert set(classes[~persons.to_numpy()]) <= {"office", "retail", "commercial", "public"}
-    real = set(zip(pool["street"], pool["housenumber"], strict=True))
-    assert set(zip(customers["street"], customers["housenumber"], strict=True)) <= real
-    assert 0.1 < (~persons).mean() < 0.3
 
 
 def test_demo_customers_came_through_import_and_geocoding(engine, demo):
