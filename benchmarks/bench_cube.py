@@ -7,7 +7,7 @@ customer over 12 months (benchmarks/synthetic_interactions.sql), ``enrich``. The
 
 * the full build (``build_cube``), p50 of ``--runs``;
 * rounds of 1,000 changed customers, each an import (500 edited, 250 moved, 250 new) that
-  enriches the moved and new ones and refreshes the cube by itself (``geocrm.freshness``);
+  enriches the moved and new ones and refreshes the cube by itself (``geocrm.pipeline``);
   the refresh alone, the enrichment and the whole hook, p50 over the rounds;
 * ``geocrm enrich`` after such an import made without the hook (what it costs when only a
   few customers changed), stage by stage;
@@ -34,6 +34,7 @@ from sqlalchemy import Engine, text
 
 from benchmarks.common import bench_engine
 from benchmarks.synthetic_customers import HELSINKI_BBOX, write_synthetic_customers
+from geocrm import pipeline
 from geocrm.cube import build_cube, query_cube, refresh_cube
 from geocrm.demo import generate_demo_data
 from geocrm.enrich import enrich
@@ -78,7 +79,7 @@ def set_up(engine: Engine, rows: int) -> None:
         conn.execute(text("SET LOCAL statement_timeout = 0"))
         added, seconds = _timed(lambda: conn.execute(text(sql)).rowcount)
     print(f"set-up: {added:,} synthetic interactions in {seconds:.1f} s")
-    result, seconds = _timed(lambda: enrich(engine, progress=False, keep_cube_fresh=False))
+    result, seconds = _timed(lambda: enrich(engine, progress=False))
     print(f"set-up: enriched {result.customers_enriched:,} customers in {seconds:.1f} s")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
@@ -177,7 +178,9 @@ def main() -> None:
     rounds = []
     for round_no in range(1, args.rounds + 1):
         path = change_file(engine, round_no, rng)
-        report, seconds = _timed(lambda p=path: import_customers(engine, p, progress=False))
+        report, seconds = _timed(
+            lambda p=path: pipeline.import_customers(engine, p, progress=False)
+        )
         hook = report.cube
         assert hook is not None and hook.error is None, hook
         refresh = _scalar(engine, "SELECT refresh FROM cube.builds")
@@ -217,8 +220,8 @@ def main() -> None:
     )
 
     path = change_file(engine, 99, rng)
-    report = import_customers(engine, path, progress=False, keep_cube_fresh=False)
-    result, seconds = _timed(lambda: enrich(engine, progress=False))
+    report = import_customers(engine, path, progress=False)
+    result, seconds = _timed(lambda: pipeline.enrich_city(engine, progress=False))
     print(
         f"geocrm enrich after 1,000 changed customers (import without the hook): {seconds:.2f} s"
         f" for {result.customers_enriched} customers; "
@@ -228,7 +231,7 @@ def main() -> None:
     print(
         "  customer steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in result.customer_steps.items())
     )
-    _, seconds = _timed(lambda: enrich(engine, progress=False))
+    _, seconds = _timed(lambda: pipeline.enrich_city(engine, progress=False))
     print(f"geocrm enrich with nothing to do: {seconds:.2f} s")
 
     noop = _p50(lambda: refresh_cube(engine), max(args.runs, 5) * 2)

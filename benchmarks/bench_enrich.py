@@ -24,8 +24,8 @@ from sqlalchemy import text
 from benchmarks.common import bench_engine
 from benchmarks.synthetic_customers import write_synthetic_customers
 from geocrm.demo import generate_demo_data
-from geocrm.enrich import enrich
 from geocrm.ingest import import_customers
+from geocrm.pipeline import enrich_city
 from geocrm.settings import PROJECT_ROOT
 
 
@@ -75,7 +75,7 @@ def main() -> None:
     report, seconds = _timed(lambda: import_customers(engine, path, progress=False))
     print(f"imported {report.inserted:,} synthetic customers in {seconds:.1f} s")
 
-    result, seconds = _timed(lambda: enrich(engine, progress=False))
+    result, seconds = _timed(lambda: enrich_city(engine, progress=False))
     print(
         f"enrich, end to end: {seconds:.1f} s for {result.customers_enriched:,} customers "
         f"({result.customers_enriched / seconds:,.0f} customers/s)"

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from geocrm import pipeline
 from geocrm.db.errors import as_geocrm_error
 from geocrm.errors import GeoCrmError, InvalidInput
 from geocrm.settings import NETWORK_DEFAULTS
@@ -91,9 +92,7 @@ def cmd_load_osm(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    from geocrm.demo import generate_demo_data
-
-    report = generate_demo_data(
+    report = pipeline.generate_demo_data(
         _migrated_engine(),
         customers=args.customers,
         seed=args.seed,
@@ -114,7 +113,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             raise InvalidInput(f"import status needs an import id (a number), not {args.target!r}")
         print_json(ingest.job_status(_migrated_engine(), int(args.target)))
         return 0
-    report = ingest.import_customers(
+    report = pipeline.import_customers(
         _migrated_engine(),
         Path(args.target),
         column_map=ingest.parse_column_map(args.map),
@@ -164,17 +163,16 @@ def cmd_customers(args: argparse.Namespace) -> int:
     elif args.action == "pin":
         if args.external_id is None or args.lat is None or args.lon is None:
             raise InvalidInput("pin needs EXTERNAL_ID, --lat and --lon")
-        print_json(customers.pin_customer(engine, args.external_id, lon=args.lon, lat=args.lat))
+        print_json(pipeline.pin_customer(engine, args.external_id, lon=args.lon, lat=args.lat))
     elif args.action == "regeocode":
-        print_json(customers.regeocode(engine, everything=args.all, progress=True))
+        print_json(pipeline.regeocode(engine, everything=args.all, progress=True))
     return 0
 
 
 def cmd_enrich(args: argparse.Namespace) -> int:
-    from geocrm.enrich import enrich
-
     settings = {key: getattr(args, key) for key in NETWORK_DEFAULTS}
-    print(enrich(_migrated_engine(), args.dataset, network_settings=settings).render())
+    engine = _migrated_engine()
+    print(pipeline.enrich_city(engine, args.dataset, network_settings=settings).render())
     return 0
 
 

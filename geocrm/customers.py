@@ -9,8 +9,9 @@ from sqlalchemy import Engine
 
 from geocrm.db import bulk_transaction, query
 from geocrm.errors import InvalidInput, NotFound
-from geocrm.freshness import after_customer_change
+from geocrm.geocode import cached_geocoder
 from geocrm.geometry import BBox, Point
+from geocrm.ingest import write_geocodes
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,8 @@ def geocoding_issues(
 def pin_customer(engine: Engine, external_id: str, *, lon: float, lat: float) -> dict[str, Any]:
     """Place a customer by hand (``match_level = manual``; re-geocoding never moves it).
 
-    Then the customer is enriched at its new place and the hex cube refreshed
-    (``geocrm.freshness``; never fails the pin)."""
+    ``geocrm.pipeline.pin_customer`` then enriches it at its new place and refreshes the
+    hex cube."""
     point = Point(lon=lon, lat=lat)
     with engine.begin() as conn:
         row = (
@@ -78,7 +79,6 @@ def pin_customer(engine: Engine, external_id: str, *, lon: float, lat: float) ->
         )
     if row is None:
         raise NotFound(f"No customer with external id {external_id!r}")
-    after_customer_change(engine)
     return dict(row)
 
 
@@ -87,10 +87,8 @@ def regeocode(
 ) -> dict[str, int]:
     """Geocode customers again from their address: those not yet placed (or whose address
     changed), or with ``everything`` all address-placed ones. Manual pins never move.
-    The customers placed or moved are then enriched and the hex cube refreshed."""
-    from geocrm.geocode import cached_geocoder
-    from geocrm.ingest import write_geocodes
-
+    ``geocrm.pipeline.regeocode`` then enriches those placed or moved and refreshes the
+    hex cube."""
     with bulk_transaction(engine) as conn:
         conn.execute(query("customers/lock_for_bulk_update"))
         todo = conn.execute(query("customers/to_regeocode"), {"everything": everything}).all()
@@ -100,7 +98,6 @@ def regeocode(
             [r.address for r in todo], postcodes=[r.postcode for r in todo], progress=progress
         )
         write_geocodes(conn, [r.customer_id for r in todo], results)
-    after_customer_change(engine)
     placed = sum(r.match_level != "none" for r in results)
     return {"geocoded": len(results), "placed": placed, "not_placed": len(results) - placed}
 

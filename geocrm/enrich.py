@@ -15,8 +15,9 @@ Three layers, each recomputed only when its inputs changed (fingerprints in
    of set-based SQL.
 
 Finally the hexagons of the cells in use and a polyfill of the city are materialised in
-``ref.h3_cells``, and the hex cube, once built, is kept fresh (``geocrm.freshness``):
-refreshed for the customers enriched, rebuilt when the city or network layers changed.
+``ref.h3_cells``. ``geocrm.pipeline.enrich_city`` then keeps the hex cube, once built,
+fresh: refreshed for the customers enriched, rebuilt when the city or network layers
+changed.
 
 When only a few customers changed (a small import, a manual pin), the city and network
 layers are up to date (their fingerprints match) and only those customers are joined, on the
@@ -39,7 +40,7 @@ from tqdm import tqdm
 from geocrm import hexgrid, network
 from geocrm.db import bulk_transaction, copy_rows, loaded_city, sql_file
 from geocrm.errors import InvalidInput
-from geocrm.freshness import FreshnessReport, after_enrichment
+from geocrm.freshness import FreshnessReport
 from geocrm.settings import NETWORK_DEFAULTS
 
 CHUNK = 100_000
@@ -254,11 +255,8 @@ def enrich(
     *,
     progress: bool = True,
     network_settings: dict | None = None,
-    keep_cube_fresh: bool = True,
 ) -> EnrichReport:
-    """Run every enrichment stage that is out of date; see the module docstring.
-
-    ``keep_cube_fresh=False`` leaves the hex cube as it is (for benchmarks that time it)."""
+    """Run every enrichment stage that is out of date; see the module docstring."""
     settings = network_settings_with_defaults(network_settings)
     with engine.connect() as conn:
         city = loaded_city(conn, dataset)
@@ -296,9 +294,4 @@ def enrich(
     lap("customers")
     report.cells_added = materialise_cells(engine, city.name)
     lap("hexagons")
-    if keep_cube_fresh:
-        report.cube = after_enrichment(
-            engine, layers_changed=report.reference_recomputed or report.network_recomputed
-        )
-        lap("hex cube")
     return report

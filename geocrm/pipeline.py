@@ -1,19 +1,157 @@
-"""Orchestration above the stages: what runs after what, so that derived data stays fresh.
+"""Orchestration above the stages: what follows a change, so that derived data stays fresh.
 
-The stages (``osm``, ``geocode``, ``ingest``, ``enrich``, ``cube``, ``tiles``, ...) never call
-one another "up"; the front doors (CLI, API) call the functions here when a change must
-ripple on.
+The stages (``osm``, ``geocode``, ``ingest``, ``enrich``, ``cube``, ``territories``, ...) do
+one job each and never call back up; the front doors (CLI, API) call the functions here
+when a change must ripple on:
+
+* after an import, a manual pin, a re-geocoding, a demo-data run or a published territory
+  plan, ``after_customer_change`` enriches the customers that need it (new or moved: they
+  have no enrichment row) and refreshes the hex cube (the cells the triggers of
+  ``cube.dirty_cells`` queued);
+* at the end of ``geocrm enrich``, ``after_enrichment`` refreshes the cube, or rebuilds it
+  when the city or network layers changed (then every customer and the cells' context
+  changed).
+
+Both do nothing until the cube has been built once (``geocrm cube build`` stays explicit),
+and neither ever raises: the change that called them is committed already, so a failure is
+logged and reported, and the queued cells stay queued for the next refresh
+(``geocrm cube refresh``).
 """
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 from sqlalchemy import Engine
 
-from geocrm import tiles
+from geocrm import cube, customers, demo, enrich, ingest, tiles
 from geocrm.db import migrate as schema
+from geocrm.db import query
+from geocrm.freshness import FreshnessReport
+
+logger = logging.getLogger("geocrm.pipeline")
 
 
 def migrate(engine: Engine) -> schema.MigrationReport:
     """Bring the schema up to date: migrations, SQL functions, then the map layers' tile
     functions (which use them); safe to run any time."""
     return schema.migrate(engine, extra_functions=tiles.tile_function_sql())
+
+
+# --------------------------------------------------------------------------- changes
+
+
+def import_customers(engine: Engine, path: Path, **options: Any) -> ingest.ImportReport:
+    """Import a customer file (``ingest.import_customers`` and its options), then enrich the
+    new and moved customers and refresh the cube; the job reads ``updating the hex cube``
+    meanwhile and succeeds once the cube caught up (or failed to, which it reports)."""
+    report = ingest.import_customers(engine, path, finish=False, **options)
+    try:
+        report.cube = after_customer_change(engine)
+    finally:
+        ingest.finish_job(engine, report)
+    return report
+
+
+def generate_demo_data(engine: Engine, **options: Any) -> demo.DemoReport:
+    """``geocrm demo-data`` (``demo.generate_demo_data`` and its options); once its customers
+    and their interactions are in, enrich the new customers and refresh the cube."""
+    report = demo.generate_demo_data(engine, **options)
+    if not report.unchanged:
+        after_customer_change(engine)
+    return report
+
+
+def pin_customer(engine: Engine, external_id: str, *, lon: float, lat: float) -> dict[str, Any]:
+    """Place a customer by hand, then enrich it at its new place and refresh the cube."""
+    pinned = customers.pin_customer(engine, external_id, lon=lon, lat=lat)
+    after_customer_change(engine)
+    return pinned
+
+
+def regeocode(engine: Engine, *, everything: bool = False, progress: bool = False) -> dict:
+    """Geocode customers again (``customers.regeocode``), then enrich those placed or moved
+    and refresh the cube."""
+    counts = customers.regeocode(engine, everything=everything, progress=progress)
+    if counts["geocoded"]:
+        after_customer_change(engine)
+    return counts
+
+
+def enrich_city(engine: Engine, dataset: str | None = None, **options: Any) -> enrich.EnrichReport:
+    """``geocrm enrich`` (``enrich.enrich`` and its options), then refresh the cube, or
+    rebuild it when the city or network layers were recomputed."""
+    report = enrich.enrich(engine, dataset, **options)
+    started = time.perf_counter()
+    report.cube = after_enrichment(
+        engine, layers_changed=report.reference_recomputed or report.network_recomputed
+    )
+    report.seconds["hex cube"] = time.perf_counter() - started
+    return report
+
+
+# --------------------------------------------------------------------------- the hooks
+
+
+def after_customer_change(engine: Engine, *, enrich_customers: bool = True) -> FreshnessReport:
+    """Enrich the customers that need it, then refresh the cube; see the module docstring.
+
+    ``enrich_customers=False`` skips the enrichment (nothing moved, e.g. a published plan).
+    The city and network layers are not recomputed here (a customer change does not change
+    them): the new customers are joined to the layers as they are, like the others.
+    """
+
+    def work(report: FreshnessReport, started: float) -> None:
+        if enrich_customers and _enrichment_ran(engine):
+            cells: list[int] = []
+            report.enriched = enrich.enrich_customers(engine, progress=False, cells=cells)
+            if cells:
+                enrich.materialise_cells(engine, None, cells=cells)
+            report.seconds["enrich"] = round(time.perf_counter() - started, 3)
+        refreshed = cube.refresh_cube(engine)
+        report.cells = refreshed["cells"]
+        report.seconds["refresh"] = refreshed["seconds"]["total"]
+
+    return _when_built(engine, work)
+
+
+def after_enrichment(engine: Engine, *, layers_changed: bool) -> FreshnessReport:
+    """At the end of ``geocrm enrich``: refresh the cube, or rebuild it when the city or
+    network layers were recomputed (``layers_changed``). Never raises."""
+
+    def work(report: FreshnessReport, _started: float) -> None:
+        if layers_changed:
+            cube.build_cube(engine)
+            report.rebuilt = True
+        else:
+            report.cells = cube.refresh_cube(engine)["cells"]
+
+    return _when_built(engine, work)
+
+
+def _when_built(engine: Engine, work: Callable[[FreshnessReport, float], None]) -> FreshnessReport:
+    """Run a hook's ``work(report, started)`` once the cube has been built, never raising:
+    the change that called it is committed already, so a failure is logged and reported."""
+    report = FreshnessReport()
+    started = time.perf_counter()
+    try:
+        if not cube.is_built(engine):
+            report.built = False
+            return report
+        work(report, started)
+    except Exception as exc:
+        logger.exception("keeping the hex cube fresh failed")
+        report.error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
+    report.seconds["total"] = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _enrichment_ran(engine: Engine) -> bool:
+    """Whether ``geocrm enrich`` computed the network layers (without them a customer
+    cannot be enriched: ``geocrm enrich`` does it all)."""
+    with engine.connect() as conn:
+        return conn.execute(query("enrichment_ran")).scalar_one()

@@ -32,10 +32,8 @@ from geocrm.cube import (
     query_cube,
     refresh_cube,
 )
-from geocrm.enrich import enrich
 from geocrm.errors import InvalidInput, NotFound
-from geocrm.freshness import after_customer_change
-from geocrm.ingest import import_customers
+from geocrm.pipeline import after_customer_change, enrich_city, import_customers
 
 CUSTOMER_MEASURES = tuple(m for m in ADDITIVE if m not in {"addressable_buildings", "households"})
 FACT_MEASURES = cube._FACT_MEASURES
@@ -74,7 +72,7 @@ WHERE (CAST(:month AS date) IS NULL OR i.n > 0)
 
 @pytest.fixture(scope="module")
 def built(engine, demo):
-    enrich(engine, progress=False)
+    enrich_city(engine, progress=False)
     return build_cube(engine)
 
 

@@ -11,9 +11,8 @@ import shapely
 from sqlalchemy import text
 
 from geocrm.cube import is_built
-from geocrm.customers import pin_customer
-from geocrm.enrich import enrich
 from geocrm.hexgrid import cell_to_parent, latlng_to_cells
+from geocrm.pipeline import enrich_city, pin_customer
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +21,7 @@ def enriched(engine, demo):
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM crm.enrichment_state"))
         conn.execute(text("TRUNCATE crm.customer_enrichment"))
-    return enrich(engine, progress=False)
+    return enrich_city(engine, progress=False)
 
 
 def test_sql_and_python_h3_parents_agree_with_the_h3_library(engine):
@@ -123,7 +122,7 @@ def test_a_customer_inside_a_store_isochrone_lists_it(engine, enriched):
 
 
 def test_enrichment_is_incremental(engine, enriched, demo):
-    again = enrich(engine, progress=False)
+    again = enrich_city(engine, progress=False)
     assert not again.reference_recomputed and not again.network_recomputed
     assert again.customers_enriched == 0
     with engine.connect() as conn:
@@ -134,9 +133,9 @@ def test_enrichment_is_incremental(engine, enriched, demo):
             )
         ).scalar()
     pin_customer(engine, external_id, lon=24.9500, lat=60.1690)  # moved by hand
-    moved = enrich(engine, progress=False)
+    moved = enrich_city(engine, progress=False)
     assert not moved.network_recomputed
-    # once the hex cube is built, the pin itself enriches the customer (geocrm.freshness)
+    # once the hex cube is built, the pin itself enriches the customer (geocrm.pipeline)
     assert moved.customers_enriched == (0 if is_built(engine) else 1)
     with engine.connect() as conn:
         cell = conn.execute(

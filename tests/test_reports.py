@@ -16,8 +16,8 @@ from sqlalchemy import text
 from geocrm import reports
 from geocrm.cli import main
 from geocrm.cube import build_cube, query_cube
-from geocrm.enrich import enrich
 from geocrm.errors import SetupError
+from geocrm.pipeline import enrich_city
 from geocrm.reports import (
     build_legend,
     class_index,
@@ -49,7 +49,7 @@ WHERE c.stage = ANY (CAST(:stages AS text[]))
 
 @pytest.fixture(scope="module")
 def built(engine, demo):
-    enrich(engine, progress=False)
+    enrich_city(engine, progress=False)
     return build_cube(engine)
 
 

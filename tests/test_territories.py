@@ -18,8 +18,8 @@ from sqlalchemy import text
 from geocrm import freshness, territories
 from geocrm.api.app import create_app
 from geocrm.cli import main
-from geocrm.enrich import enrich
 from geocrm.errors import Conflict, InvalidInput, NotFound
+from geocrm.pipeline import enrich_city
 from geocrm.tiles import tile_xy, tiles_covering
 
 RES = territories.DEFAULT_RES
@@ -27,7 +27,7 @@ RES = territories.DEFAULT_RES
 
 @pytest.fixture(scope="module")
 def enriched(engine, demo):
-    enrich(engine, progress=False)
+    enrich_city(engine, progress=False)
     with engine.connect() as conn:
         saved = conn.execute(
             text("SELECT customer_id, territory_id, assigned_rep_id FROM crm.customers")

@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from geocrm.api.app import create_app
 from geocrm.cube import build_cube
-from geocrm.enrich import enrich
+from geocrm.pipeline import enrich_city
 from geocrm.tiles import TileServer, catalog, tile_xy, tiles_covering
 
 CENTRE = (24.9450, 60.1700)  # Esplanadi, central Helsinki
@@ -72,7 +72,7 @@ TILEJSON_SCHEMA = {
 
 @pytest.fixture(scope="module")
 def built(engine, demo):
-    enrich(engine, progress=False)
+    enrich_city(engine, progress=False)
     return build_cube(engine)
 
 

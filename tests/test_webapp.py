@@ -22,7 +22,7 @@ from sqlalchemy import text
 
 from geocrm.api.app import FRONTEND_DIST, create_app
 from geocrm.cube import build_cube
-from geocrm.enrich import enrich
+from geocrm.pipeline import enrich_city
 from geocrm.territories import design_plan
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -37,7 +37,7 @@ HEX_COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
 def server(engine, demo) -> Iterator[str]:
     """The app on a free port of 127.0.0.1, in a thread of this process."""
     assert FRONTEND_DIST.joinpath("index.html").is_file(), "run scripts/build-frontend.sh"
-    enrich(engine, progress=False)
+    enrich_city(engine, progress=False)
     build_cube(engine)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from geocrm import zones
 from geocrm.cli import main
-from geocrm.enrich import enrich
+from geocrm.pipeline import enrich_city
 from geocrm.tiles import tile_xy
 
 #: About 1 km² of central Helsinki (0.018° of longitude x 0.009° of latitude at 60.17° N).
@@ -51,7 +51,7 @@ DRAWN = {
 @pytest.fixture(scope="module")
 def enriched(engine, demo):
     """Building classes and nearest stores (incremental: quick when done already)."""
-    enrich(engine, progress=False)
+    enrich_city(engine, progress=False)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from geocrm import customers
+from geocrm import customers, pipeline
 from geocrm.api.deps import EngineDep
 from geocrm.errors import InvalidInput
 from geocrm.geocode import cached_geocoder
@@ -60,7 +60,7 @@ def geocoding_issues(
     summary="Place a customer by hand (match_level=manual; never re-geocoded)",
 )
 def pin(engine: EngineDep, external_id: str, body: PinRequest) -> dict[str, Any]:
-    return customers.pin_customer(engine, external_id, lon=body.lon, lat=body.lat)
+    return pipeline.pin_customer(engine, external_id, lon=body.lon, lat=body.lat)
 
 
 @router.post(
@@ -68,4 +68,4 @@ def pin(engine: EngineDep, external_id: str, body: PinRequest) -> dict[str, Any]
     summary="Geocode again the customers not placed yet (or all with everything=true)",
 )
 def regeocode(engine: EngineDep, everything: bool = False) -> dict[str, int]:
-    return customers.regeocode(engine, everything=everything)
+    return pipeline.regeocode(engine, everything=everything)

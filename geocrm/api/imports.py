@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, File, Form, UploadFile, status
 from fastapi.responses import JSONResponse
 
-from geocrm import ingest
+from geocrm import ingest, pipeline
 from geocrm.api.deps import EngineDep
 from geocrm.errors import InvalidInput
 from geocrm.settings import api_settings
@@ -65,7 +65,7 @@ def create_import(
 def _run(engine, path: Path, column_map, import_id: int, name: str, fmt: str) -> None:
     """Run an uploaded import; any failure is recorded on its job row, where clients read it."""
     try:
-        ingest.import_customers(
+        pipeline.import_customers(
             engine,
             path,
             column_map=column_map,

@@ -21,7 +21,6 @@ from tqdm import tqdm
 from geocrm.db import bulk_transaction, loaded_city, query, sql_file
 from geocrm.demo.generator import build_demo_frames, top_share
 from geocrm.errors import InvalidInput
-from geocrm.freshness import after_customer_change
 from geocrm.ingest import import_customers
 from geocrm.settings import PROJECT_ROOT
 
@@ -173,7 +172,7 @@ def generate_demo_data(
     bar.update(1)
     # customers arrive the way a user's file does: validated, upserted and geocoded
     bar.set_postfix_str("importing customers")
-    imported = import_customers(engine, out, source="demo", progress=False, keep_cube_fresh=False)
+    imported = import_customers(engine, out, source="demo", progress=False)
     interactions = _load_interactions(
         engine, frames["interactions"], frames["customers"], frames["reps"]
     )
@@ -187,8 +186,6 @@ def generate_demo_data(
                 "import_file": str(out),
             },
         )
-    # once the interactions are in too: enrich the new customers, refresh the hex cube
-    after_customer_change(engine)
     bar.update(1)
     bar.close()
     return DemoReport(

@@ -8,9 +8,9 @@ only an address are geocoded; rows with coordinates keep them and get the neares
 for display. All of it is one transaction: a crash or a kill leaves the previous state
 intact, and re-running completes the import. Progress and the summary are kept in
 ``crm.import_jobs`` (updated from a second connection, so they are visible while it runs).
-Once the import has committed, the new and moved customers are enriched and the hex cube
-refreshed (``geocrm.freshness``; the job's phase reads ``updating the hex cube`` meanwhile,
-and a failure there is logged, never a failed import).
+Once the import has committed, ``geocrm.pipeline.import_customers`` enriches the new and
+moved customers and refreshes the hex cube (the job's phase reads ``updating the hex cube``
+meanwhile, and a failure there is logged, never a failed import).
 
 The modules, in the order a file goes through them:
 
@@ -27,6 +27,7 @@ from geocrm.ingest.load import (
     CUBE_PHASE,
     IMPORT_DIR,
     ImportReport,
+    finish_job,
     import_customers,
     write_geocodes,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "Row",
     "create_job",
     "fail_job",
+    "finish_job",
     "import_customers",
     "job_status",
     "open_customer_file",

@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from geocrm.db import bulk_transaction, query, sql_file
 from geocrm.errors import GeoCrmError
-from geocrm.freshness import FreshnessReport, after_customer_change
+from geocrm.freshness import FreshnessReport
 from geocrm.geocode import cached_geocoder
 from geocrm.ingest.columns import FIELDS
 from geocrm.ingest.jobs import JobProgress, create_job
@@ -46,6 +46,12 @@ class ImportReport:
     rejects_file: Path | None
     seconds: dict[str, float] = field(default_factory=dict)
     cube: FreshnessReport | None = None
+
+    def job_summary(self) -> dict[str, object]:
+        """The counts and the rejects report, as the job's row keeps them."""
+        counts = ("inserted", "updated", "unchanged", "rejected", "geocoded", "not_geocoded")
+        rejects_file = str(self.rejects_file) if self.rejects_file else None
+        return {**{k: getattr(self, k) for k in counts}, "rejects_file": rejects_file}
 
     def render(self) -> str:
         lines = [
@@ -85,7 +91,7 @@ def import_customers(
     file_format: str | None = None,
     source_name: str | None = None,
     progress: bool = True,
-    keep_cube_fresh: bool = True,
+    finish: bool = True,
 ) -> ImportReport:
     """Import a customer file; see the module docstring for the guarantees.
 
@@ -99,8 +105,8 @@ def import_customers(
     file_format : force a format instead of the file extension.
     source_name : the name to show for the file (the upload's name for API imports).
     progress : show a progress bar.
-    keep_cube_fresh : after the commit, enrich the new and moved customers and refresh the
-        hex cube (when it was built); the demo turns it off to do it once at its end.
+    finish : mark the job succeeded at the end; ``False`` leaves it running in phase
+        ``updating the hex cube``, for ``geocrm.pipeline`` to finish once the cube caught up.
     """
     column_map = column_map or {}
     try:
@@ -135,23 +141,26 @@ def import_customers(
         )
         tracker.close()
         raise
-    summary = {
-        k: getattr(report, k)
-        for k in ("inserted", "updated", "unchanged", "rejected", "geocoded", "not_geocoded")
-    }
-    rejects_file = str(report.rejects_file) if report.rejects_file else None
-    if keep_cube_fresh:
-        tracker.update(phase=CUBE_PHASE, **summary, rejects_file=rejects_file)
-        report.cube = after_customer_change(engine)
-    tracker.update(
-        status="succeeded",
-        phase=None,
-        finished_at=_now(),
-        **summary,
-        rejects_file=rejects_file,
-    )
+    if not finish:
+        tracker.update(phase=CUBE_PHASE, **report.job_summary())
     tracker.close()
+    if finish:
+        finish_job(engine, report)
     return report
+
+
+def finish_job(engine: Engine, report: ImportReport) -> None:
+    """Mark an import succeeded, with its counts and rejects report."""
+    summary = report.job_summary()
+    sets = ", ".join(f"{k} = :{k}" for k in summary)  # keys are ours, values bound
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE crm.import_jobs SET status = 'succeeded', phase = NULL, "
+                f"finished_at = now(), {sets} WHERE import_id = :import_id"
+            ),
+            {**summary, "import_id": report.import_id},
+        )
 
 
 def _now() -> datetime:

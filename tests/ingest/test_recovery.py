@@ -65,5 +65,5 @@ def test_killing_an_import_keeps_the_previous_state_and_a_rerun_completes(
     status = job_status(engine, job.import_id)
     assert status["status"] == "failed" and "interrupted" in status["error"]
     # (the enrichment of 300,000 customers and the hex cube are not what is tested here)
-    report = import_customers(engine, path, progress=False, keep_cube_fresh=False)
+    report = import_customers(engine, path, progress=False)
     assert report.inserted == rows and report.rejected == 0
