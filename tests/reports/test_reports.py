@@ -15,7 +15,7 @@ from sqlalchemy import text
 from geocrm import reports
 from geocrm.cli import main
 from geocrm.cli.report import report_line
-from geocrm.cube import build_cube, query_cube
+from geocrm.cube import build_cube, last_build, query_cube
 from geocrm.enrich import enrich
 from geocrm.reports import (
     class_index,
@@ -174,8 +174,6 @@ class _Default(dict):
 
 
 def built_at(engine) -> str:
-    from geocrm.cube import last_build
-
     return last_build(engine)["built_at"]
 
 
@@ -278,7 +276,7 @@ def test_offline_reports_open_in_headless_chromium(which, request):
     """The file opens in Debian's chromium with the network cut: no request leaves
     ``file://``, no console error, and Leaflet draws the hexagons in the legend's colours."""
     assert CHROMIUM.exists(), "chromium is missing: run scripts/install-system-deps.sh"
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # deferred: a heavy test-only package
 
     report = request.getfixturevalue(which)
     attempted: list[str] = []
