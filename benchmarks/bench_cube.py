@@ -226,7 +226,7 @@ def main() -> None:
         f"geocrm enrich after 1,000 changed customers (import without the hook): {seconds:.2f} s"
         f" for {result.customers_enriched} customers; "
         + ", ".join(f"{k} {v:.2f} s" for k, v in result.seconds.items())
-        + f"; {result.cube.render()}"
+        + f"; {result.cube.summary()}"
     )
     print(
         "  customer steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in result.customer_steps.items())

@@ -66,26 +66,6 @@ class EnrichReport:
     customer_steps: dict[str, float] = field(default_factory=dict)
     cube: FreshnessReport | None = None
 
-    def render(self) -> str:
-        lines = [f"enrichment of '{self.dataset}':"]
-        lines.append(
-            "  city layers (H3, building estimates): "
-            + ("recomputed" if self.reference_recomputed else "up to date")
-        )
-        if self.network_recomputed:
-            counts = ", ".join(
-                f"{k} {v}" for k, v in self.network_summary.items() if not k.endswith("seconds")
-            )
-            lines.append(f"  trade areas, Huff model, foot traffic: recomputed ({counts})")
-        else:
-            lines.append("  trade areas, Huff model, foot traffic: up to date")
-        lines.append(f"  customers enriched: {self.customers_enriched}")
-        lines.append(f"  hexagons added: {self.cells_added}")
-        lines.append("  time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items()))
-        if self.cube is not None:
-            lines.append("  " + self.cube.render())
-        return "\n".join(lines)
-
 
 def _state(conn: Connection, layer: str) -> str | None:
     return conn.execute(_enrich_sql("get_state"), {"layer": layer}).scalar()

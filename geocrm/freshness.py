@@ -1,5 +1,5 @@
-"""What keeping the enrichment and the hex cube fresh after a change did (``geocrm.pipeline``
-does it; stage reports carry this record of it)."""
+"""What keeping the enrichment and the hex cube fresh after a change did: ``geocrm.pipeline``
+does it, the reports of imports and enrichment carry this record of it."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ class FreshnessReport:
     error: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
-    def render(self) -> str:
-        """One line for the CLI."""
+    def summary(self) -> str:
+        """What happened, in one sentence (the CLI prints it; a published plan's answer
+        carries it as ``cube``)."""
         if not self.built:
             return "hex cube: not built yet (`geocrm cube build` builds it; then it stays fresh)"
         if self.error:

@@ -45,25 +45,6 @@ class DemoReport:
     unchanged: bool = False
     seconds: float = 0.0
 
-    def render(self) -> str:
-        if self.unchanged:
-            return (
-                f"demo CRM for '{self.dataset}' (seed {self.seed}, {self.customers} customers) "
-                f"already loaded; --force regenerates. Import file: {self.import_file}"
-            )
-        return "\n".join(
-            [
-                f"demo CRM for '{self.dataset}' (seed {self.seed}) in {self.seconds:.1f} s:",
-                f"  {self.reps} reps, {self.stores} stores, {self.customers} customers, "
-                f"{self.interactions} interactions",
-                f"  top 20% of customers bring {self.top20_revenue_share:.0%} of revenue",
-                f"  customers imported from the file and geocoded: {self.geocoded} placed, "
-                f"{self.not_placed} not placed (addresses that do not exist)",
-                f"  import file (addresses as people type them): {self.import_file}",
-                f"  truth file (real address and point per row): {self.truth_file}",
-            ]
-        )
-
 
 def write_import_files(customers: pd.DataFrame, reps: pd.DataFrame, out: Path) -> Path:
     """Write the user-style import file ``out`` and its truth file beside it."""

@@ -53,22 +53,6 @@ class ImportReport:
         rejects_file = str(self.rejects_file) if self.rejects_file else None
         return {**{k: getattr(self, k) for k in counts}, "rejects_file": rejects_file}
 
-    def render(self) -> str:
-        lines = [
-            f"import #{self.import_id} of {self.source}: {self.rows} rows read",
-            f"  {self.inserted} imported, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.rejected} rejected",
-            f"  geocoded from their address: {self.geocoded} "
-            f"({self.not_geocoded} could not be placed: see `geocrm customers geocoding-issues`)",
-        ]
-        if self.rejects_file:
-            lines.append(f"  rejects report (line and reason per row): {self.rejects_file}")
-        if self.seconds:
-            lines.append("  time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items()))
-        if self.cube is not None:
-            lines.append("  " + self.cube.render())
-        return "\n".join(lines)
-
 
 def _batched(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
     batch: list[Row] = []

@@ -94,39 +94,6 @@ class OsmLoadReport:
     unchanged: bool = False
     seconds: float = 0.0
 
-    def render(self) -> str:
-        if self.unchanged:
-            head = (
-                f"city '{self.dataset}' already loaded from {self.path} "
-                "(file unchanged; --force reloads)"
-            )
-        else:
-            head = f"loaded city '{self.dataset}' from {self.path} in {self.seconds:.1f} s"
-        lines = [head, f"  {'kind':<12}{'in file':>9}{'loaded':>9}{'no geometry':>13}"]
-        for kind in CENSUS_KINDS:
-            c = self.census[kind]
-            lines.append(
-                f"  {kind:<12}{c['in_file']:>9}{self.counts[kind]:>9}"
-                f"{c['in_file'] - self.counts[kind]:>13}"
-            )
-        lines.append("  (no geometry: clipped by the extract's edge or broken in OSM; not loaded)")
-        lines.append("  (water, park, landuse: the base map's land cover, clipped to the extent)")
-        sea = self.census["sea"]
-        if sea["skipped"]:
-            lines.append(f"  sea: not built ({sea['skipped']})")
-        elif sea["coastline_ways"]:
-            lines.append(
-                f"  sea: {self.counts['sea']} polygons from {sea['coastline_ways']} coastline ways"
-            )
-        else:
-            lines.append("  sea: none (no coastline in the file)")
-        for net in NETWORKS:
-            lines.append(
-                f"  {net} network: {self.counts[f'{net}_nodes']} nodes, "
-                f"{self.counts[f'{net}_edges']} edges"
-            )
-        return "\n".join(lines)
-
 
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()

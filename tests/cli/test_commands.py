@@ -1,5 +1,7 @@
 """The ``geocrm`` command: the same domain functions, errors as messages and exit codes."""
 
+import csv
+
 from sqlalchemy import text
 
 from geocrm.cli import main
@@ -31,8 +33,6 @@ def test_errors_become_messages_and_exit_codes(use_database, capsys, tmp_path):
 
 
 def test_geocode_a_csv_file_keeps_the_script_contract(use_database, city, tmp_path, capsys):
-    import csv
-
     source = tmp_path / "in.csv"
     source.write_text("id,address\nA1,Aleksanterink. 5\nA2,Olematonkatu 3\n", encoding="utf-8")
     out = tmp_path / "out.csv"

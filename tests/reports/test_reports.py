@@ -7,7 +7,6 @@ import json
 import re
 from pathlib import Path
 
-import folium
 import h3
 import pytest
 from shapely.geometry import Polygon, shape
@@ -15,20 +14,18 @@ from sqlalchemy import text
 
 from geocrm import reports
 from geocrm.cli import main
-from geocrm.cube import build_cube, query_cube
-from geocrm.errors import SetupError
+from geocrm.cli.report import report_line
+from geocrm.cube import build_cube, last_build, query_cube
 from geocrm.pipeline import enrich_city
 from geocrm.reports import (
-    build_legend,
     class_index,
     external_references,
     heatmap_report,
-    inline_assets,
     natural_breaks,
     zone_report,
 )
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 FILTER = {"stage": "client,partner"}
 ZONE_NAME = "Report test zone <Kamppi & co>"
@@ -104,30 +101,6 @@ def _audience(engine, stages: list[str], zone: int | None = None) -> dict[str, f
     return {k: float(v) for k, v in row.items()}
 
 
-# --------------------------------------------------------------------------- classes
-
-
-def test_natural_breaks_find_the_gaps_and_every_value_has_one_class():
-    values = [1, 2, 3, 10, 11, 12, 50, 51, 100]
-    assert natural_breaks(values, 5) == [1, 1, 3, 12, 51, 100]
-    assert natural_breaks(values, 3) == [1, 12, 51, 100]
-    assert natural_breaks([0] * 40 + [5, 6, 7, 90], 3) == [0, 0, 7, 90]  # zero is a class
-    assert natural_breaks([4, 4, 4], 5) == [4, 4]  # one distinct value, one class
-    assert natural_breaks([], 5) == []
-    legend = build_legend("revenue", [None, 0, 0, 3, 5, 9, 100, 250])
-    assert legend.no_data == 1 and sum(legend.counts) == 7
-    assert len(legend.colors) == len(legend.breaks) - 1 == 5
-    assert legend.breaks == sorted(legend.breaks)
-    assert [class_index(legend.breaks, v) for v in (0, 3, 100, 250)] == [0, 1, 3, 4]
-    assert legend.color_of(None) == reports.NO_DATA_COLOR
-
-
-def test_natural_breaks_of_many_values_use_a_sample_that_keeps_the_extremes():
-    values = [float(i % 997) ** 2 for i in range(50_000)]
-    breaks = natural_breaks(values, 5)
-    assert breaks[0] == 0 and breaks[-1] == 996.0**2 and len(breaks) == 6
-
-
 # --------------------------------------------------------------------------- heatmap
 
 
@@ -201,8 +174,6 @@ class _Default(dict):
 
 
 def built_at(engine) -> str:
-    from geocrm.cube import last_build
-
     return last_build(engine)["built_at"]
 
 
@@ -214,7 +185,7 @@ def test_markers_are_capped_and_the_report_says_so(engine, built, tmp_path):
     assert report.markers_total == report.summary["customers"] + report.summary["prospects"]
     page = report.path.read_text(encoding="utf-8")
     assert "capped: only the 25 with the highest revenue are drawn" in page
-    assert "capped at 25" in report.render()
+    assert "capped at 25" in report_line(report)
 
 
 def test_bad_report_requests_are_errors_with_exit_codes(use_database, built, tmp_path, capsys):
@@ -300,31 +271,12 @@ def test_offline_reports_reference_nothing_on_the_internet(which, request):
     assert "Streets (drive network)" in page
 
 
-def test_a_page_with_icons_gets_their_stylesheets_sprites_and_fonts_inlined():
-    fmap = folium.Map(tiles=None)
-    folium.Marker([60.17, 24.94], icon=folium.Icon(icon="star", prefix="fa")).add_to(fmap)
-    page = fmap.get_root().render()
-    assert external_references(page)
-    offline = inline_assets(page)
-    assert external_references(offline) == []
-    assert "/* leaflet.awesome-markers/dist/leaflet.awesome-markers.css" in offline
-    assert "/* @fortawesome/fontawesome-free/css/all.min.css" in offline
-    assert "data:font/woff2;base64," in offline and "data:image/png;base64," in offline
-    assert "glyphicons" not in offline and "awesome.rotate" not in offline
-
-
-def test_without_the_frontend_packages_offline_says_how_to_install_them(tmp_path):
-    page = folium.Map(tiles=None).get_root().render()
-    with pytest.raises(SetupError, match=r"npm ci --prefix"):
-        inline_assets(page, tmp_path / "frontend" / "node_modules")
-
-
 @pytest.mark.parametrize("which", ["offline_heatmap", "offline_zone"])
 def test_offline_reports_open_in_headless_chromium(which, request):
     """The file opens in Debian's chromium with the network cut: no request leaves
     ``file://``, no console error, and Leaflet draws the hexagons in the legend's colours."""
     assert CHROMIUM.exists(), "chromium is missing: run scripts/install-system-deps.sh"
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # deferred: a heavy test-only package
 
     report = request.getfixturevalue(which)
     attempted: list[str] = []

@@ -1,0 +1,137 @@
+"""``geocrm import``, ``geocrm geocode`` and ``geocrm customers``: customers in, and the
+geocoding quality loop (issues, manual pins, re-geocoding)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from geocrm import customers, ingest, pipeline
+from geocrm.cli.shared import migrated_engine, positive, print_json
+from geocrm.errors import InvalidInput
+from geocrm.geocode import Geocoder, geocode_csv
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Add the ``import``, ``geocode`` and ``customers`` commands."""
+    imp = sub.add_parser(
+        "import",
+        help="import customers (CSV, GeoPackage, GeoParquet, GeoJSON) or show an import's status",
+    )
+    imp.add_argument("what", choices=["customers", "status"])
+    imp.add_argument("target", help="the file to import, or the import id for `status`")
+    imp.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="SOURCE=TARGET",
+        help="read customer field TARGET from column SOURCE (repeatable)",
+    )
+    imp.add_argument(
+        "--format",
+        choices=["csv", "gpkg", "parquet", "geojson"],
+        help="the file format, when its extension does not say",
+    )
+    imp.set_defaults(func=cmd_import)
+
+    geo = sub.add_parser("geocode", help="geocode a CSV of addresses offline")
+    geo.add_argument("input", type=Path)
+    geo.add_argument("--out", type=Path, required=True)
+    geo.add_argument("--id-column", default="id")
+    geo.add_argument("--address-column", default="address")
+    geo.add_argument("--postcode-column", default=None)
+    geo.set_defaults(func=cmd_geocode)
+
+    cust = sub.add_parser("customers", help="geocoding quality: issues, manual pins, re-geocode")
+    cust.add_argument("action", choices=["geocoding-issues", "pin", "regeocode"])
+    cust.add_argument("external_id", nargs="?", help="for pin: the customer's external id")
+    cust.add_argument("--lat", type=float)
+    cust.add_argument("--lon", type=float)
+    cust.add_argument("--max-confidence", type=float, default=0.8)
+    cust.add_argument("--limit", type=positive, default=1000)
+    cust.add_argument(
+        "--all",
+        action="store_true",
+        help="regeocode: every address-placed customer, not only unplaced ones",
+    )
+    cust.add_argument("--json", action="store_true")
+    cust.set_defaults(func=cmd_customers)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a customer file (exit 2 when every row was rejected), or show an import."""
+    if args.what == "status":
+        if not args.target.isdigit():
+            raise InvalidInput(f"import status needs an import id (a number), not {args.target!r}")
+        print_json(ingest.job_status(migrated_engine(), int(args.target)))
+        return 0
+    report = pipeline.import_customers(
+        migrated_engine(),
+        Path(args.target),
+        column_map=ingest.parse_column_map(args.map),
+        file_format=args.format,
+    )
+    print(import_text(report))
+    return 0 if report.rows == 0 or report.rejected < report.rows else 2
+
+
+def cmd_geocode(args: argparse.Namespace) -> int:
+    """Geocode a CSV of addresses with the offline index into another CSV."""
+    engine = migrated_engine()
+    summary = geocode_csv(
+        args.input,
+        args.out,
+        Geocoder.from_database(engine),
+        id_column=args.id_column,
+        address_column=args.address_column,
+        postcode_column=args.postcode_column,
+    )
+    print(", ".join(f"{k}: {v}" for k, v in summary.items()) + f" -> {args.out}")
+    return 0
+
+
+def cmd_customers(args: argparse.Namespace) -> int:
+    """List geocoding issues, pin a customer by hand, or re-geocode."""
+    engine = migrated_engine()
+    if args.action == "geocoding-issues":
+        issues = customers.geocoding_issues(
+            engine, max_confidence=args.max_confidence, limit=args.limit
+        )
+        if args.json:
+            print_json(issues)
+        else:
+            for row in issues:
+                print(
+                    f"{row['external_id']:<16} {row['match_level'] or 'not geocoded':<13}"
+                    f"{row['confidence'] if row['confidence'] is not None else '-':<6} "
+                    f"{row['address'] or ''}"
+                )
+            print(
+                f"{len(issues)} customer(s) need a look; place one by hand with "
+                "`geocrm customers pin EXTERNAL_ID --lat LAT --lon LON`"
+            )
+    elif args.action == "pin":
+        if args.external_id is None or args.lat is None or args.lon is None:
+            raise InvalidInput("pin needs EXTERNAL_ID, --lat and --lon")
+        print_json(pipeline.pin_customer(engine, args.external_id, lon=args.lon, lat=args.lat))
+    elif args.action == "regeocode":
+        print_json(pipeline.regeocode(engine, everything=args.all, progress=True))
+    return 0
+
+
+def import_text(report: ingest.ImportReport) -> str:
+    """The summary of one import."""
+    lines = [
+        f"import #{report.import_id} of {report.source}: {report.rows} rows read",
+        f"  {report.inserted} imported, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.rejected} rejected",
+        f"  geocoded from their address: {report.geocoded} "
+        f"({report.not_geocoded} could not be placed: see `geocrm customers geocoding-issues`)",
+    ]
+    if report.rejects_file:
+        lines.append(f"  rejects report (line and reason per row): {report.rejects_file}")
+    if report.seconds:
+        lines.append("  time: " + ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items()))
+    if report.cube is not None:
+        lines.append("  " + report.cube.summary())
+    return "\n".join(lines)

@@ -1,0 +1,102 @@
+"""``geocrm report``: a shareable HTML map report, a hex heatmap or a target zone."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+from geocrm import reports
+from geocrm.cli.shared import migrated_engine
+from geocrm.errors import InvalidInput
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Add the ``report heatmap`` and ``report zone`` commands."""
+    rep = sub.add_parser(
+        "report", help="a shareable HTML map report (folium): a hex heatmap or a target zone"
+    )
+    rep_sub = rep.add_subparsers(dest="report_kind", required=True)
+    heat = rep_sub.add_parser(
+        "heatmap", help="hexagons coloured by a cube measure, customers as clustered markers"
+    )
+    zone = rep_sub.add_parser(
+        "zone", help="a target zone: its outline, its audience and the hexagons it touches"
+    )
+    zone.add_argument("zone", metavar="ZONE", help="the target zone's id or name")
+    heat.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUES",
+        help="a cube filter, e.g. stage=client,partner or rep_id=3 (repeatable): stage, "
+        "segment, kind, building_class, store_id, rep_id, territory_id",
+    )
+    for parser_ in (heat, zone):
+        parser_.add_argument(
+            "--measure",
+            default="revenue",
+            metavar="MEASURE",
+            help="the cube measure of the hexagons (default revenue), e.g. customers, "
+            "prospects, ltv, orders, mean_satisfaction, footfall, penetration",
+        )
+        parser_.add_argument(
+            "--res", type=int, default=9, help="H3 resolution of the hexagons, 5..11 (default 9)"
+        )
+        parser_.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+        parser_.add_argument(
+            "--offline",
+            action="store_true",
+            help="no internet needed to open it: no tiles, every script and stylesheet inlined",
+        )
+        parser_.set_defaults(func=cmd_report)
+
+
+def parse_filters(items: Sequence[str]) -> dict[str, list[str]]:
+    """``--filter NAME=V1,V2`` options as cube filters; a repeated NAME adds values."""
+    filters: dict[str, list[str]] = {}
+    for item in items:
+        name, sep, values = item.partition("=")
+        name = name.strip()
+        if not sep or not name or not values.strip():
+            raise InvalidInput(
+                f"--filter takes NAME=VALUE[,VALUE...] (e.g. stage=client,partner), got {item!r}"
+            )
+        filters.setdefault(name, []).extend(v.strip() for v in values.split(",") if v.strip())
+    return filters
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write a heatmap or a zone report and say what it holds."""
+    engine = migrated_engine()
+    if args.report_kind == "heatmap":
+        report = reports.heatmap_report(
+            engine,
+            measure=args.measure,
+            filters=parse_filters(args.filter),
+            res=args.res,
+            out=args.out,
+            offline=args.offline,
+        )
+    else:
+        report = reports.zone_report(
+            engine,
+            args.zone,
+            measure=args.measure,
+            res=args.res,
+            out=args.out,
+            offline=args.offline,
+        )
+    print(report_line(report))
+    return 0
+
+
+def report_line(report: reports.Report) -> str:
+    """One line: where the report went, its size, and what it draws."""
+    mode = "offline, no external references" if report.offline else "online: CDN assets, OSM"
+    capped = f" (capped at {report.summary['marker_cap']:,})" if report.capped else ""
+    return (
+        f"{report.kind} report written to {report.path} ({report.size_bytes / 1e6:.2f} MB, "
+        f"{mode}): {report.hexes} hexagons of {report.measure} at res {report.res}, "
+        f"{report.markers_shown:,} of {report.markers_total:,} customers as markers{capped}"
+    )
