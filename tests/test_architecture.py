@@ -16,7 +16,9 @@ MODULES = sorted(PACKAGE.rglob("*.py"))
 MAX_LINES = 600
 #: Optional or heavy third-party packages a function may import late, to keep ``import
 #: geocrm...`` (and so every CLI command) fast or to work without an optional extra.
-DEFERRED = frozenset({"geopy", "ortools", "osmium", "pyarrow", "pyogrio", "pyrosm", "uvicorn"})
+DEFERRED = frozenset(
+    {"geopy", "ortools", "osmium", "pyarrow", "pyogrio", "pyproj", "pyrosm", "uvicorn"}
+)
 
 
 def _name(path: Path) -> str:
