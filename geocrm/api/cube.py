@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 
 from geocrm.api.deps import EngineDep
+from geocrm.api.errors import ERROR_RESPONSES
+from geocrm.api.models.cube import CubeCell, CubeCellDetail, CubeCells, CubeDimensions
 from geocrm.cube import (
     MEASURES,
     cell_children,
@@ -20,7 +22,7 @@ from geocrm.cube import (
     query_cube,
 )
 
-router = APIRouter(prefix="/api/cube", tags=["cube"])
+router = APIRouter(prefix="/api/cube", tags=["cube"], responses=ERROR_RESPONSES)
 
 _MANY = "one value or several, comma-separated"
 
@@ -73,6 +75,14 @@ FiltersDep = Annotated[CubeFilters, Depends(cube_filters)]
     "",
     summary="Measures per H3 cell at a resolution, for the customers matching the filters",
     response_description="JSON list of cells, a GeoJSON FeatureCollection of hexagons, or CSV",
+    response_model=list[CubeCell] | CubeCells,
+    response_model_exclude_unset=True,  # only the measures asked for
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "cells as JSON (format=json), GeoJSON (format=geojson) or CSV",
+        }
+    },
 )
 def get_cube(
     engine: EngineDep,
@@ -91,7 +101,12 @@ def get_cube(
     return cells
 
 
-@router.get("/dimensions", summary="The measures and the values each filter can take")
+@router.get(
+    "/dimensions",
+    summary="The measures and the values each filter can take",
+    response_model=CubeDimensions,
+    response_model_exclude_unset=True,
+)
 def get_dimensions(engine: EngineDep) -> dict[str, Any]:
     return dimensions(engine)
 
@@ -100,16 +115,28 @@ def get_dimensions(engine: EngineDep) -> dict[str, Any]:
     "/{cell}",
     summary="One cell: measures, top customers by revenue, breakdown by each dimension and "
     "by month of activity, centre",
+    response_model=CubeCellDetail,
+    response_model_exclude_unset=True,
 )
 def get_cell(engine: EngineDep, cell: str) -> dict[str, Any]:
     return cell_detail(engine, cell)
 
 
-@router.get("/{cell}/children", summary="Drill down: the cells one resolution finer")
+@router.get(
+    "/{cell}/children",
+    summary="Drill down: the cells one resolution finer",
+    response_model=list[CubeCell],
+    response_model_exclude_unset=True,
+)
 def get_children(engine: EngineDep, filters: FiltersDep, cell: str) -> list[dict[str, Any]]:
     return cell_children(engine, cell, filters=filters.as_dict())
 
 
-@router.get("/{cell}/parent", summary="Roll up: the cell one resolution coarser")
+@router.get(
+    "/{cell}/parent",
+    summary="Roll up: the cell one resolution coarser",
+    response_model=CubeCell,
+    response_model_exclude_unset=True,
+)
 def get_parent(engine: EngineDep, filters: FiltersDep, cell: str) -> dict[str, Any]:
     return cell_parent(engine, cell, filters=filters.as_dict())

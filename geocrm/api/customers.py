@@ -5,6 +5,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from geocrm.api.deps import BBoxDep, EngineDep, LimitDep
+from geocrm.api.errors import ERROR_RESPONSES
+from geocrm.api.models.customers import CustomerDetail, CustomerPage, Interaction, SearchHit
 from geocrm.customers import (
     SEARCH_MAX_LIMIT,
     customer_feature,
@@ -13,7 +15,7 @@ from geocrm.customers import (
     search_customers,
 )
 
-router = APIRouter(prefix="/api", tags=["customers"])
+router = APIRouter(prefix="/api", tags=["customers"], responses=ERROR_RESPONSES)
 
 
 @router.get(
@@ -21,6 +23,8 @@ router = APIRouter(prefix="/api", tags=["customers"])
     summary="Customers as a GeoJSON FeatureCollection, paged, optionally inside a bbox",
     response_description="RFC 7946 FeatureCollection with numberMatched/numberReturned and a "
     "`next` link while more pages remain",
+    response_model=CustomerPage,
+    response_model_exclude_unset=True,
 )
 def list_customers(
     request: Request,
@@ -50,6 +54,8 @@ def list_customers(
     summary="Find accounts by a part of their name or address (accent- and typo-tolerant)",
     response_description="Customers, best match first: customer_id, name, address, stage, "
     "segment, lon, lat, and how they matched (match, similarity)",
+    response_model=list[SearchHit],
+    response_model_exclude_unset=True,
 )
 def search(
     engine: EngineDep,
@@ -69,6 +75,8 @@ def search(
 @router.get(
     "/customers/{customer_id}",
     summary="One customer with its enrichment (building, stores, trade areas, footfall)",
+    response_model=CustomerDetail,
+    response_model_exclude_unset=True,
 )
 def get_customer(engine: EngineDep, customer_id: int) -> dict[str, Any]:
     return customer_feature(engine, customer_id)
@@ -77,6 +85,8 @@ def get_customer(engine: EngineDep, customer_id: int) -> dict[str, Any]:
 @router.get(
     "/customers/{customer_id}/interactions",
     summary="A customer's interaction history (orders, requests, visits...), newest first",
+    response_model=list[Interaction],
+    response_model_exclude_unset=True,
 )
 def get_interactions(
     engine: EngineDep,

@@ -9,11 +9,18 @@ from pydantic import BaseModel, Field
 
 from geocrm import customers, pipeline
 from geocrm.api.deps import EngineDep
+from geocrm.api.errors import ERROR_RESPONSES
+from geocrm.api.models.customers import (
+    GeocodeResults,
+    GeocodingIssue,
+    PinnedCustomer,
+    RegeocodeSummary,
+)
 from geocrm.errors import InvalidInput
 from geocrm.geocode import cached_geocoder
 from geocrm.settings import api_settings
 
-router = APIRouter(prefix="/api", tags=["geocoding"])
+router = APIRouter(prefix="/api", tags=["geocoding"], responses=ERROR_RESPONSES)
 
 
 class GeocodeRequest(BaseModel):
@@ -28,7 +35,12 @@ class PinRequest(BaseModel):
     lon: float
 
 
-@router.post("/geocode", summary="Geocode a batch of addresses (offline, up to 1,000)")
+@router.post(
+    "/geocode",
+    summary="Geocode a batch of addresses (offline, up to 1,000)",
+    response_model=GeocodeResults,
+    response_model_exclude_unset=True,
+)
 def geocode_batch(engine: EngineDep, body: GeocodeRequest) -> dict[str, Any]:
     limit = api_settings().geocode_batch_max
     if len(body.addresses) > limit:
@@ -46,6 +58,8 @@ def geocode_batch(engine: EngineDep, body: GeocodeRequest) -> dict[str, Any]:
 @router.get(
     "/customers/geocoding-issues",
     summary="Customers not placed, placed roughly, or below a confidence threshold",
+    response_model=list[GeocodingIssue],
+    response_model_exclude_unset=True,
 )
 def geocoding_issues(
     engine: EngineDep,
@@ -58,6 +72,8 @@ def geocoding_issues(
 @router.put(
     "/customers/{external_id}/location",
     summary="Place a customer by hand (match_level=manual; never re-geocoded)",
+    response_model=PinnedCustomer,
+    response_model_exclude_unset=True,
 )
 def pin(engine: EngineDep, external_id: str, body: PinRequest) -> dict[str, Any]:
     return pipeline.pin_customer(engine, external_id, lon=body.lon, lat=body.lat)
@@ -66,6 +82,8 @@ def pin(engine: EngineDep, external_id: str, body: PinRequest) -> dict[str, Any]
 @router.post(
     "/customers/regeocode",
     summary="Geocode again the customers not placed yet (or all with everything=true)",
+    response_model=RegeocodeSummary,
+    response_model_exclude_unset=True,
 )
 def regeocode(engine: EngineDep, everything: bool = False) -> dict[str, int]:
     return pipeline.regeocode(engine, everything=everything)

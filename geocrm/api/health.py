@@ -1,19 +1,29 @@
 """``/health``: is the service usable."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from geocrm.api.deps import EngineDep
+from geocrm.api.errors import ERROR_RESPONSES, error_body
+from geocrm.api.models.health import Health, HealthProblem
 from geocrm.db.status import health
 from geocrm.errors import DatabaseUnavailable
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], responses=ERROR_RESPONSES)
 
 
-@router.get("/health", summary="Database reachable, PostGIS version, data loaded")
-def get_health(engine: EngineDep) -> JSONResponse:
+@router.get(
+    "/health",
+    summary="Database reachable, PostGIS version, data loaded",
+    response_model=Health,
+    responses={503: {"model": HealthProblem, "description": "not usable: why, and what to do"}},
+)
+def get_health(request: Request, engine: EngineDep) -> JSONResponse:
     try:
         report = health(engine)
     except DatabaseUnavailable as exc:
-        return JSONResponse({"status": "unavailable", "detail": str(exc)}, status_code=503)
-    return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
+        report = {"status": "unavailable", "database": "unreachable", "detail": str(exc)}
+    if report["status"] == "ok":
+        return JSONResponse(report)
+    problem = error_body(request, 503, DatabaseUnavailable.__name__, report["detail"])
+    return JSONResponse({**report, **problem}, status_code=503)

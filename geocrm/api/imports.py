@@ -13,10 +13,12 @@ from fastapi.responses import JSONResponse
 
 from geocrm import ingest, pipeline
 from geocrm.api.deps import EngineDep
+from geocrm.api.errors import ERROR_RESPONSES
+from geocrm.api.models.imports import ImportJob, ImportQueued, ImportReject
 from geocrm.errors import InvalidInput
 from geocrm.settings import api_settings
 
-router = APIRouter(prefix="/api/imports", tags=["imports"])
+router = APIRouter(prefix="/api/imports", tags=["imports"], responses=ERROR_RESPONSES)
 logger = logging.getLogger("geocrm.imports")
 
 
@@ -24,6 +26,8 @@ logger = logging.getLogger("geocrm.imports")
     "",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Upload customers (CSV, GeoPackage, GeoParquet, GeoJSON); the import runs as a job",
+    response_model=ImportQueued,
+    response_model_exclude_unset=True,
 )
 def create_import(
     engine: EngineDep,
@@ -81,11 +85,21 @@ def _run(engine, path: Path, column_map, import_id: int, name: str, fmt: str) ->
         path.unlink(missing_ok=True)
 
 
-@router.get("/{import_id}", summary="An import's status, progress and summary")
+@router.get(
+    "/{import_id}",
+    summary="An import's status, progress and summary",
+    response_model=ImportJob,
+    response_model_exclude_unset=True,
+)
 def get_import(engine: EngineDep, import_id: int) -> dict[str, Any]:
     return ingest.job_status(engine, import_id)
 
 
-@router.get("/{import_id}/rejects", summary="The rows an import refused, with line and reason")
+@router.get(
+    "/{import_id}/rejects",
+    summary="The rows an import refused, with line and reason",
+    response_model=list[ImportReject],
+    response_model_exclude_unset=True,
+)
 def get_rejects(engine: EngineDep, import_id: int, limit: int = 1000) -> list[dict[str, Any]]:
     return ingest.rejects(engine, import_id, limit=min(max(limit, 1), 100_000))

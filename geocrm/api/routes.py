@@ -11,8 +11,10 @@ from pydantic import BaseModel, Field
 
 from geocrm import routes
 from geocrm.api.deps import EngineDep
+from geocrm.api.errors import ERROR_RESPONSES
+from geocrm.api.models.visits import VisitRoute
 
-router = APIRouter(prefix="/api", tags=["routes"])
+router = APIRouter(prefix="/api", tags=["routes"], responses=ERROR_RESPONSES)
 
 
 class RouteRequest(BaseModel):
@@ -38,13 +40,20 @@ class RouteRequest(BaseModel):
 @router.post(
     "/routes",
     summary="Plan a rep's visit route for a day (OR-Tools; nearest-neighbour baseline)",
-    response_model=None,
+    response_model=VisitRoute,
+    response_model_exclude_unset=True,
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "the route as GeoJSON (format=geojson) or its stops as CSV",
+        }
+    },
 )
 def plan_route(
     engine: EngineDep,
     body: RouteRequest,
     format: Annotated[Literal["geojson", "csv"], Query(description="geojson or csv")] = "geojson",
-) -> dict[str, Any] | PlainTextResponse:
+) -> Any:
     plan = routes.plan_route(
         engine,
         body.rep_id,

@@ -5,17 +5,29 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from geocrm.api.deps import EngineDep
+from geocrm.api.errors import ERROR_RESPONSES
+from geocrm.api.models.stores import Stores, TradeAreas
 from geocrm.stores import store_features, trade_area_features
 
-router = APIRouter(prefix="/api", tags=["stores"])
+router = APIRouter(prefix="/api", tags=["stores"], responses=ERROR_RESPONSES)
 
 
-@router.get("/stores", summary="Stores as a GeoJSON FeatureCollection")
+@router.get(
+    "/stores",
+    summary="Stores as a GeoJSON FeatureCollection",
+    response_model=Stores,
+    response_model_exclude_unset=True,
+)
 def list_stores(engine: EngineDep) -> dict[str, Any]:
     return store_features(engine)
 
 
-@router.get("/trade-areas", summary="Trade areas (isochrones, rings, Huff areas) as GeoJSON")
+@router.get(
+    "/trade-areas",
+    summary="Trade areas (isochrones, rings, Huff areas) as GeoJSON",
+    response_model=TradeAreas,
+    response_model_exclude_unset=True,
+)
 def list_trade_areas(
     engine: EngineDep,
     store_id: Annotated[int | None, Query(ge=1)] = None,

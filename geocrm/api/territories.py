@@ -10,8 +10,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from geocrm import territories
 from geocrm.api.deps import EngineDep
+from geocrm.api.errors import ERROR_RESPONSES
+from geocrm.api.models.territories import (
+    EditedPlan,
+    Plan,
+    PlanComparison,
+    PlanEdit,
+    PlanSummary,
+    PublishedPlan,
+)
 
-router = APIRouter(prefix="/api", tags=["territories"])
+router = APIRouter(prefix="/api", tags=["territories"], responses=ERROR_RESPONSES)
 
 #: Who makes an edit: recorded in the plan's history (crm.territory_edits.who).
 Who = Annotated[
@@ -85,6 +94,8 @@ class TerritoryChange(BaseModel):
     "/territory-plans",
     status_code=201,
     summary="Design a draft plan of K balanced, contiguous territories",
+    response_model=Plan,
+    response_model_exclude_unset=True,
 )
 def create_plan(engine: EngineDep, body: PlanCreate, who: Who = "api") -> dict[str, Any]:
     return territories.design_plan(
@@ -101,12 +112,22 @@ def create_plan(engine: EngineDep, body: PlanCreate, who: Who = "api") -> dict[s
     )
 
 
-@router.get("/territory-plans", summary="Territory plans, newest first (summaries)")
+@router.get(
+    "/territory-plans",
+    summary="Territory plans, newest first (summaries)",
+    response_model=list[PlanSummary],
+    response_model_exclude_unset=True,
+)
 def list_plans(engine: EngineDep) -> list[dict[str, Any]]:
     return territories.list_plans(engine)
 
 
-@router.get("/territory-plans/{plan_id}", summary="A plan with its territories and polygons")
+@router.get(
+    "/territory-plans/{plan_id}",
+    summary="A plan with its territories and polygons",
+    response_model=Plan,
+    response_model_exclude_unset=True,
+)
 def get_plan(engine: EngineDep, plan_id: PlanId) -> dict[str, Any]:
     return territories.get_plan(engine, plan_id)
 
@@ -114,6 +135,8 @@ def get_plan(engine: EngineDep, plan_id: PlanId) -> dict[str, Any]:
 @router.post(
     "/territory-plans/{plan_id}/publish",
     summary="Publish a draft onto the customers; it becomes the active plan (409 if not a draft)",
+    response_model=PublishedPlan,
+    response_model_exclude_unset=True,
 )
 def publish_plan(engine: EngineDep, plan_id: PlanId, who: Who = "api") -> dict[str, Any]:
     return territories.publish_plan(engine, plan_id, who=who)
@@ -122,6 +145,8 @@ def publish_plan(engine: EngineDep, plan_id: PlanId, who: Who = "api") -> dict[s
 @router.post(
     "/territory-plans/{plan_id}/edits",
     summary="Move cells between territories or (un)lock them in a draft (409 if published)",
+    response_model=EditedPlan,
+    response_model_exclude_unset=True,
 )
 def edit_plan(
     engine: EngineDep, plan_id: PlanId, body: CellEdit, who: Who = "api"
@@ -135,6 +160,8 @@ def edit_plan(
     "/territory-plans/{plan_id}/versions",
     status_code=201,
     summary="A new version of a plan: a draft copy (version + 1, based_on the plan) to edit",
+    response_model=Plan,
+    response_model_exclude_unset=True,
 )
 def copy_plan(engine: EngineDep, plan_id: PlanId, who: Who = "api") -> dict[str, Any]:
     return territories.copy_plan(engine, plan_id, who=who)
@@ -144,6 +171,8 @@ def copy_plan(engine: EngineDep, plan_id: PlanId, who: Who = "api") -> dict[str,
     "/territory-plans/{plan_id}/territories/{territory_id}",
     summary="Give a territory of a draft another rep (or none), lock or rename it "
     "(409 if not a draft)",
+    response_model=EditedPlan,
+    response_model_exclude_unset=True,
 )
 def edit_territory(
     engine: EngineDep,
@@ -162,6 +191,8 @@ def edit_territory(
 @router.get(
     "/territory-plans/{plan_id}/history",
     summary="A plan's history, oldest first: who did what when (design, copy, edits, publish)",
+    response_model=list[PlanEdit],
+    response_model_exclude_unset=True,
 )
 def plan_history(engine: EngineDep, plan_id: PlanId) -> list[dict[str, Any]]:
     return territories.plan_history(engine, plan_id)
@@ -170,6 +201,8 @@ def plan_history(engine: EngineDep, plan_id: PlanId) -> list[dict[str, Any]]:
 @router.get(
     "/territory-plans/{plan_id}/compare",
     summary="What publishing the plan would change for the customers (territory, rep, bonds)",
+    response_model=PlanComparison,
+    response_model_exclude_unset=True,
 )
 def compare_plan(
     engine: EngineDep,

@@ -7,9 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from geocrm.api.deps import EngineDep
+from geocrm.api.errors import ERROR_RESPONSES
+from geocrm.api.models.tiles import Catalogue, MapStyle, TileJson
 from geocrm.tiles import MEDIA_TYPE, TileServer
 
-router = APIRouter(prefix="/tiles", tags=["tiles"])
+router = APIRouter(prefix="/tiles", tags=["tiles"], responses=ERROR_RESPONSES)
 
 
 def tile_server(request: Request, engine: EngineDep) -> TileServer:
@@ -27,12 +29,22 @@ def _base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-@router.get("", summary="The catalogue of map layers: names, zoom ranges, parameters, URLs")
+@router.get(
+    "",
+    summary="The catalogue of map layers: names, zoom ranges, parameters, URLs",
+    response_model=Catalogue,
+    response_model_exclude_unset=True,
+)
 def get_catalogue(request: Request, tiles: TilesDep) -> dict[str, Any]:
     return tiles.catalogue(_base_url(request))
 
 
-@router.get("/style.json", summary="A MapLibre style drawing the layers with their default styles")
+@router.get(
+    "/style.json",
+    summary="A MapLibre style drawing the layers with their default styles",
+    response_model=MapStyle,
+    response_model_exclude_unset=True,
+)
 def get_style(
     request: Request,
     tiles: TilesDep,
@@ -50,6 +62,8 @@ def get_style(
 @router.get(
     "/{layer}.json",
     summary="TileJSON 3.0.0 of a layer; query parameters are carried into its tile URL",
+    response_model=TileJson,
+    response_model_exclude_unset=True,  # res_by_zoom only for the hex layers
 )
 def get_tilejson(request: Request, tiles: TilesDep, layer: str) -> dict[str, Any]:
     return tiles.tilejson(layer, _base_url(request), dict(request.query_params))
@@ -60,7 +74,10 @@ def get_tilejson(request: Request, tiles: TilesDep, layer: str) -> dict[str, Any
     summary="One vector tile (Mapbox Vector Tile 2.1; gzip when accepted)",
     response_class=Response,
     responses={
-        200: {"content": {MEDIA_TYPE: {}}, "description": "the tile"},
+        200: {
+            "content": {MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+            "description": "the tile",
+        },
         204: {"description": "the tile is empty"},
         304: {"description": "the tile is unchanged (If-None-Match)"},
     },

@@ -10,8 +10,16 @@ from pydantic import BaseModel, Field
 
 from geocrm import zones
 from geocrm.api.deps import EngineDep
+from geocrm.api.errors import ERROR_RESPONSES
+from geocrm.api.models.zones import (
+    Counts,
+    IsochroneFeature,
+    ZoneCollection,
+    ZoneCount,
+    ZoneFeature,
+)
 
-router = APIRouter(prefix="/api", tags=["zones"])
+router = APIRouter(prefix="/api", tags=["zones"], responses=ERROR_RESPONSES)
 
 _MANY = "one value or several, comma-separated; replaces the zone's saved filter"
 FilterValue = str | int | list[str | int] | None
@@ -62,13 +70,6 @@ class CountRequest(BaseModel):
     filters: dict[str, FilterValue] = Field(default_factory=dict, description=_FILTERS_DOC)
 
 
-class Counts(BaseModel):
-    customers: int = Field(description="customers past the prospect stage")
-    prospects: int
-    total: int
-    revenue: float = Field(description="sum of their annual revenue")
-
-
 def filter_overrides(
     stage: Annotated[str | None, Query(description=f"ladder stage: {_MANY}")] = None,
     segment: Annotated[str | None, Query(description=f"segment: {_MANY}")] = None,
@@ -96,7 +97,12 @@ def filter_overrides(
 OverridesDep = Annotated[dict[str, str], Depends(filter_overrides)]
 
 
-@router.get("/zones", summary="Saved target zones with their audience counts (GeoJSON)")
+@router.get(
+    "/zones",
+    summary="Saved target zones with their audience counts (GeoJSON)",
+    response_model=ZoneCollection,
+    response_model_exclude_unset=True,
+)
 def list_zones(engine: EngineDep) -> dict[str, Any]:
     return zones.list_zones(engine)
 
@@ -105,12 +111,19 @@ def list_zones(engine: EngineDep) -> dict[str, Any]:
     "/zones/count",
     summary="Live audience count of an area being drawn (one indexed query)",
     response_model=Counts,
+    response_model_exclude_unset=True,
 )
 def count(engine: EngineDep, body: CountRequest) -> dict[str, Any]:
     return zones.count_audience(engine, body.geometry, body.filters)
 
 
-@router.post("/zones", status_code=201, summary="Save a target zone; 409 if the name is taken")
+@router.post(
+    "/zones",
+    status_code=201,
+    summary="Save a target zone; 409 if the name is taken",
+    response_model=ZoneFeature,
+    response_model_exclude_unset=True,
+)
 def create_zone(engine: EngineDep, body: ZoneCreate) -> dict[str, Any]:
     return zones.create_zone(
         engine,
@@ -122,12 +135,22 @@ def create_zone(engine: EngineDep, body: ZoneCreate) -> dict[str, Any]:
     )
 
 
-@router.get("/zones/{zone_id}", summary="One saved zone with its audience counts")
+@router.get(
+    "/zones/{zone_id}",
+    summary="One saved zone with its audience counts",
+    response_model=ZoneFeature,
+    response_model_exclude_unset=True,
+)
 def get_zone(engine: EngineDep, zone_id: ZoneId) -> dict[str, Any]:
     return zones.get_zone(engine, zone_id)
 
 
-@router.put("/zones/{zone_id}", summary="Change a zone's name, geometry, filters or source")
+@router.put(
+    "/zones/{zone_id}",
+    summary="Change a zone's name, geometry, filters or source",
+    response_model=ZoneFeature,
+    response_model_exclude_unset=True,
+)
 def update_zone(engine: EngineDep, zone_id: ZoneId, body: ZoneUpdate) -> dict[str, Any]:
     return zones.update_zone(
         engine,
@@ -149,6 +172,8 @@ def delete_zone(engine: EngineDep, zone_id: ZoneId) -> Response:
 @router.get(
     "/zones/{zone_id}/count",
     summary="A saved zone's audience under its saved filters (query-string filters override)",
+    response_model=ZoneCount,
+    response_model_exclude_unset=True,
 )
 def zone_count(engine: EngineDep, zone_id: ZoneId, overrides: OverridesDep) -> dict[str, Any]:
     return zones.zone_count(engine, zone_id, overrides)
@@ -158,7 +183,7 @@ def zone_count(engine: EngineDep, zone_id: ZoneId, overrides: OverridesDep) -> d
     "/zones/{zone_id}/audience.csv",
     summary="A saved zone's audience as CSV, by revenue (query-string filters override)",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 def zone_audience(engine: EngineDep, zone_id: ZoneId, overrides: OverridesDep) -> StreamingResponse:
     audience = zones.zone_audience(engine, zone_id, overrides)
@@ -173,6 +198,8 @@ def zone_audience(engine: EngineDep, zone_id: ZoneId, overrides: OverridesDep) -
     "/isochrone",
     summary="The area reachable from a point on the street network, as a GeoJSON Feature",
     tags=["zones"],
+    response_model=IsochroneFeature,
+    response_model_exclude_unset=True,
 )
 def isochrone(
     engine: EngineDep,

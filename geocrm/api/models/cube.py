@@ -1,0 +1,102 @@
+"""Answers of ``/api/cube``: measures per H3 cell, a cell's detail, the dimensions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, create_model
+
+from geocrm.api.models.geojson import Feature, FeatureCollection, Polygon
+from geocrm.cube import MEASURES
+
+#: A measure's value: a count, a sum or a mean; None where it is undefined (a mean of none)
+MeasureValue = int | float | None
+
+# One optional field per measure of the cube's vocabulary, so the models follow it: a
+# measure added there is described here with no edit. Optional because ``?measure=``
+# returns just one of them (the routes leave out the measures not computed).
+_MEASURE_FIELDS: dict[str, Any] = {name: (MeasureValue, None) for name in MEASURES}
+
+_H3 = (str, Field(description="H3 index, hex text", examples=["891126d06dbffff"]))
+_RES = (int, Field(description="H3 resolution 5..11"))
+
+CubeCellProperties = create_model(
+    "CubeCellProperties",
+    __doc__="A cell's H3 index (hex text), resolution and measures (those asked for).",
+    h3=_H3,
+    res=_RES,
+    **_MEASURE_FIELDS,
+)
+
+CubeCell = create_model(
+    "CubeCell",
+    __doc__="A cell of the cube: its ids, resolution and measures (those asked for).",
+    cell=(int, Field(description="H3 index as a 64-bit integer")),
+    h3=_H3,
+    res=_RES,
+    **_MEASURE_FIELDS,
+)
+
+
+class CubeCellFeature(Feature[Polygon, CubeCellProperties]):
+    """A cell as a hexagon; ``id`` is its H3 index."""
+
+
+class CubeCells(FeatureCollection):
+    """The cells as a GeoJSON FeatureCollection of hexagons."""
+
+    features: list[CubeCellFeature]
+
+
+BreakdownRow = create_model(
+    "BreakdownRow",
+    __doc__="The cell's measures for one value of a dimension.",
+    value=(str | int | None, Field(description="the dimension's value (None: not known)")),
+    **_MEASURE_FIELDS,
+)
+
+
+class TopCustomer(BaseModel):
+    customer_id: int
+    external_id: str
+    name: str
+    kind: str | None
+    stage: str
+    segment: str | None
+    annual_revenue: float
+    lifetime_value: float
+    satisfaction: float | None
+    churn_risk: float | None
+    rep_id: int | None
+    store_id: int | None
+    h3_11: str = Field(description="the customer's res-11 cell")
+
+
+class CubeCellDetail(CubeCell):
+    """One cell in depth: top customers, a breakdown per dimension, its centre."""
+
+    parent: str | None = Field(description="the cell one resolution coarser (None at res 5)")
+    top_customers: list[TopCustomer] = Field(description="by annual revenue, highest first")
+    breakdown: dict[str, list[BreakdownRow]] = Field(
+        description="dimension name (and `month`) -> the cell's measures per value"
+    )
+    center: list[float] = Field(description="lon, lat of the cell's centre")
+
+
+class NamedId(BaseModel):
+    id: int
+    name: str | None
+
+
+class CubeDimensions(BaseModel):
+    """The measures, and the values each filter can take, keyed by dimension name."""
+
+    measures: list[str]
+    stage: list[str]
+    segment: list[str]
+    kind: list[str]
+    building_class: list[str]
+    store_id: list[NamedId]
+    rep_id: list[NamedId]
+    territory_id: list[NamedId]
+    month: list[str] = Field(description="months of activity, YYYY-MM")

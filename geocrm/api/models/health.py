@@ -1,0 +1,37 @@
+"""Answers of ``/health``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from geocrm.api.models.errors import ErrorBody
+
+
+class LoadedData(BaseModel):
+    """How much is loaded."""
+
+    cities: list[str]
+    buildings: int
+    addresses: int
+    street_edges: int
+    customers: int
+    interactions: int
+
+
+class Health(BaseModel):
+    """The service is usable: database reachable and current, data loaded."""
+
+    status: Literal["ok"]
+    database: Literal["reachable"]
+    postgis_version: str
+    data_loaded: bool
+    data: LoadedData
+
+
+class HealthProblem(ErrorBody):
+    """The service is not usable (503): the error body, and the probe's status."""
+
+    status: Literal["degraded", "unavailable"]
+    database: Literal["reachable", "unreachable"] = Field(description="can it be reached")
