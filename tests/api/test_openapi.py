@@ -16,7 +16,7 @@ from geocrm import territories, zones
 from geocrm.api.app import create_app
 from geocrm.api.errors import install_error_handlers
 from geocrm.cube import build_cube
-from geocrm.db import health
+from geocrm.db.status import health
 from geocrm.enrich import enrich
 
 ERROR_KEYS = {"error", "detail", "problems", "request_id"}
