@@ -14,10 +14,10 @@ from geocrm.api import (
     geocoding,
     health,
     imports,
-    routes,
     stores,
     territories,
     tiles,
+    visits,
     zones,
 )
 from geocrm.api.errors import install_error_handlers
@@ -45,7 +45,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(tiles.router)
     app.include_router(zones.router)
     app.include_router(territories.router)
-    app.include_router(routes.router)
+    app.include_router(visits.router)
 
     if FRONTEND_DIST.joinpath("index.html").is_file():
         # the web map app, last: every path no API route took is a file of the app
