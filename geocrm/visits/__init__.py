@@ -5,7 +5,7 @@
 - :mod:`geocrm.visits.solver`: OR-Tools' tour and the nearest-neighbour baseline;
 - :mod:`geocrm.visits.export`: the plan as GeoJSON or CSV.
 
-The API is ``geocrm.api.visits`` (``/api/routes``), the CLI ``geocrm routes``.
+The API is ``geocrm.api.visits`` (``/api/routes``); the CLI command is ``routes plan``.
 """
 
 from geocrm.visits.day import (
