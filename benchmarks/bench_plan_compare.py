@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from benchmarks.common import bench_engine
-from geocrm import hexgrid, territories
+from geocrm import hexgrid, pipeline, territories
 from geocrm.db import bulk_transaction, copy_rows, raw_connection
 from geocrm.tiles import TileServer, tiles_covering
 
@@ -82,7 +82,7 @@ def main() -> None:
     engine = bench_engine("geocrm_bench_plans", with_city=False)
     _timed(f"set-up of {args.customers:,} customers", lambda: set_up(engine, args.customers))
     plan = _timed("design", lambda: territories.design_plan(engine, k=args.k, measure="customers"))
-    _timed("publish", lambda: territories.publish_plan(engine, plan["plan_id"]))
+    _timed("publish", lambda: pipeline.publish_plan(engine, plan["plan_id"]))
     with raw_connection(engine) as conn:  # as autovacuum would after a million updates
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE crm.customers")

@@ -1,7 +1,7 @@
 """Visit routes: OR-Tools (guided local search, 1 s) against a nearest-neighbour tour.
 
 On a database with demo data (``--database-url``): every rep, a few days, drive and walk,
-the rep's most due customers (``max_stops`` 12) planned with :func:`geocrm.routes.plan_route`;
+the rep's most due customers (``max_stops`` 12) planned with :func:`geocrm.visits.plan_route`;
 the figures are the travel minutes of both tours of the same scheduled stops and the solve
 time. Without a database, only the synthetic part runs: random places in a 10 x 10 km
 square at 30 km/h straight-line (12 and 25 stops, no day limit binding).
@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from geocrm import routes
+from geocrm import visits
 
 
 def _report(name: str, rows: list[tuple[float, float, float]]) -> None:
@@ -43,13 +43,13 @@ def synthetic(n_routes: int = 20, stops: int = 12, seed: int = 1) -> list[tuple]
         xy = rng.uniform(0, 10_000, (stops + 1, 2))
         seconds = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) / (30 / 3.6)
         clock = time.perf_counter()
-        order = routes.solve_ortools(seconds, 0.0, 24 * 3600.0)
+        order = visits.solve_ortools(seconds, 0.0, 24 * 3600.0)
         took = time.perf_counter() - clock
-        nn = routes.nearest_neighbour(seconds, order)
+        nn = visits.nearest_neighbour(seconds, order)
         rows.append(
             (
-                routes.tour_totals(seconds, seconds, order)["travel_minutes"],
-                routes.tour_totals(seconds, seconds, nn)["travel_minutes"],
+                visits.tour_totals(seconds, seconds, order)["travel_minutes"],
+                visits.tour_totals(seconds, seconds, nn)["travel_minutes"],
                 took,
             )
         )
@@ -70,7 +70,7 @@ def city(url: str, days: int = 3) -> dict[str, list[tuple]]:
         for rep_id in reps:
             for k in range(days):
                 day = latest.date() + dt.timedelta(days=1 + 7 * k)
-                plan = routes.plan_route(engine, rep_id, day=day, mode=mode)
+                plan = visits.plan_route(engine, rep_id, day=day, mode=mode)
                 if plan["stops"]:
                     out[mode].append(
                         (

@@ -53,8 +53,8 @@ def _city(url: str) -> tuple[list[int], np.ndarray]:
 def _figures(cells: Sequence[int], weights: np.ndarray, labels: np.ndarray, k: int) -> dict:
     loads = np.bincount(labels, weights=weights, minlength=k)
     compact = [
-        territories._polsby_popper(
-            territories._polygon([c for c, t in zip(cells, labels, strict=True) if t == i])
+        territories.polsby_popper(
+            territories.territory_polygon([c for c, t in zip(cells, labels, strict=True) if t == i])
         )
         for i in range(k)
     ]
@@ -92,7 +92,7 @@ def _spopt_runs(cells: Sequence[int], weights: np.ndarray, k: int) -> dict[str, 
 
     nbrs = territories.neighbours(cells)
     w = W({i: n for i, n in enumerate(nbrs)}, silence_warnings=True)
-    xy = territories._planar_km(cells)
+    xy = territories.planar_km(cells)
     gdf = gpd.GeoDataFrame(
         {"x": xy[:, 0], "y": xy[:, 1], "load": weights},
         geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
@@ -175,7 +175,7 @@ def objectives(url: str) -> None:
     for res in (9, 10):
         with engine.connect() as conn:
             area = territories.load_area(conn, res)
-            reps = territories._reps(conn)
+            reps = territories.rep_bases(conn)
         work = area.workload("customers")
         for k in (3, *KS):
             if k > len(area.cells):

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from geocrm import cube, customers, demo, enrich, ingest, tiles
+from geocrm import cube, customers, demo, enrich, ingest, territories, tiles
 from geocrm.db import migrate as schema
 from geocrm.db import query
 from geocrm.freshness import FreshnessReport
@@ -92,6 +92,14 @@ def enrich_city(engine: Engine, dataset: str | None = None, **options: Any) -> e
     )
     report.seconds["hex cube"] = time.perf_counter() - started
     return report
+
+
+def publish_plan(engine: Engine, plan_id: int, *, who: str = "geocrm") -> dict[str, Any]:
+    """Publish a draft territory plan onto the customers, then refresh the cube's cells
+    whose territory or rep changed; the answer says how (``cube``)."""
+    published = territories.publish_plan(engine, plan_id, who=who)
+    published["cube"] = after_customer_change(engine, enrich_customers=False).summary()
+    return published
 
 
 # --------------------------------------------------------------------------- the hooks

@@ -17,10 +17,10 @@ from geocrm.api import (
     geocoding,
     health,
     imports,
-    routes,
     stores,
     territories,
     tiles,
+    visits,
     zones,
 )
 from geocrm.api.errors import install_error_handlers
@@ -49,7 +49,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(tiles.router)
     app.include_router(zones.router)
     app.include_router(territories.router)
-    app.include_router(routes.router)
+    app.include_router(visits.router)
 
     if FRONTEND_DIST.joinpath("index.html").is_file():
         # the web map app, last: every path no API route took is a file of the app

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from geocrm import territories
+from geocrm import pipeline, territories
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.territories import (
@@ -139,7 +139,7 @@ def get_plan(engine: EngineDep, plan_id: PlanId) -> dict[str, Any]:
     response_model_exclude_unset=True,
 )
 def publish_plan(engine: EngineDep, plan_id: PlanId, who: Who = "api") -> dict[str, Any]:
-    return territories.publish_plan(engine, plan_id, who=who)
+    return pipeline.publish_plan(engine, plan_id, who=who)
 
 
 @router.post(

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from geocrm import territories
+from geocrm import pipeline, territories
 from geocrm.cli.shared import migrated_engine, positive, print_json
 from geocrm.errors import InvalidInput
 
@@ -62,7 +62,7 @@ def cmd_territories(args: argparse.Namespace) -> int:
     if args.action == "publish":
         if args.plan is None:
             raise InvalidInput("publish needs PLAN (the plan's id)")
-        plan = territories.publish_plan(engine, args.plan, who="cli")
+        plan = pipeline.publish_plan(engine, args.plan, who="cli")
         if args.json:
             print_json(_without_geometry(plan))
         else:

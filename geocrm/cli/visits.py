@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from geocrm import routes
+from geocrm import visits
 from geocrm.cli.shared import migrated_engine, positive, print_json
 from geocrm.errors import InvalidInput
 
@@ -47,15 +47,15 @@ def cmd_routes(args: argparse.Namespace) -> int:
             raise InvalidInput(
                 f"--customers takes customer ids separated by commas, not {args.customers!r}"
             ) from None
-    plan = routes.plan_route(
+    plan = visits.plan_route(
         engine, args.rep, day=day, customer_ids=ids, mode=args.mode, max_stops=args.max_stops
     )
     if args.out:
         out = Path(args.out)
         if out.suffix.lower() == ".csv":
-            out.write_text(routes.plan_csv(plan), encoding="utf-8")
+            out.write_text(visits.plan_csv(plan), encoding="utf-8")
         elif out.suffix.lower() in (".geojson", ".json"):
-            out.write_text(json.dumps(routes.plan_geojson(plan), ensure_ascii=False), "utf-8")
+            out.write_text(json.dumps(visits.plan_geojson(plan), ensure_ascii=False), "utf-8")
         else:
             raise InvalidInput(f"--out must end in .geojson or .csv, not {out.name!r}")
     if args.json:

@@ -17,7 +17,7 @@ from geocrm.api.app import create_app
 from geocrm.api.errors import install_error_handlers
 from geocrm.cube import build_cube
 from geocrm.db.status import health
-from geocrm.enrich import enrich
+from geocrm.pipeline import enrich_city
 
 ERROR_KEYS = {"error", "detail", "problems", "request_id"}
 ERROR_REF = "#/components/schemas/ErrorBody"
@@ -164,7 +164,7 @@ def _validate(spec: dict, method: str, path: str, body, status: str = "200") -> 
 @pytest.fixture(scope="module")
 def plan(client, engine) -> dict:
     """A draft territory plan and a saved zone, on an enriched city with its cube built."""
-    enrich(engine, progress=False)
+    enrich_city(engine, progress=False)
     build_cube(engine)
     zone = {"name": "openapi", "kind": "polygon", "geometry": ZONE, "filters": {"stage": "client"}}
     assert client.post("/api/zones", json=zone).status_code == 201

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from geocrm import routes
+from geocrm import visits
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.visits import VisitRoute
@@ -25,14 +25,14 @@ class RouteRequest(BaseModel):
     customer_ids: list[int] | None = Field(
         default=None,
         min_length=1,
-        max_length=routes.MAX_STOPS_LIMIT,
+        max_length=visits.MAX_STOPS_LIMIT,
         description="hand-picked customers (all visited if they fit); default: the most due",
     )
     mode: Literal["drive", "walk"] = Field(default="drive", description="the street network")
     max_stops: int = Field(
-        default=routes.DEFAULT_MAX_STOPS,
+        default=visits.DEFAULT_MAX_STOPS,
         ge=1,
-        le=routes.MAX_STOPS_LIMIT,
+        le=visits.MAX_STOPS_LIMIT,
         description="at most this many due customers",
     )
 
@@ -54,7 +54,7 @@ def plan_route(
     body: RouteRequest,
     format: Annotated[Literal["geojson", "csv"], Query(description="geojson or csv")] = "geojson",
 ) -> Any:
-    plan = routes.plan_route(
+    plan = visits.plan_route(
         engine,
         body.rep_id,
         day=body.date,
@@ -63,5 +63,5 @@ def plan_route(
         max_stops=body.max_stops,
     )
     if format == "csv":
-        return PlainTextResponse(routes.plan_csv(plan), media_type="text/csv")
-    return routes.plan_geojson(plan)
+        return PlainTextResponse(visits.plan_csv(plan), media_type="text/csv")
+    return visits.plan_geojson(plan)

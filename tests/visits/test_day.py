@@ -11,7 +11,7 @@ import json
 import pytest
 from sqlalchemy import text
 
-from geocrm import routes
+from geocrm import visits
 from geocrm.cli import main
 from geocrm.errors import InvalidInput, NotFound
 
@@ -45,7 +45,7 @@ def day(engine, demo) -> dt.date:
 
 @pytest.fixture(scope="module")
 def plan(engine, rep, day) -> dict:
-    return routes.plan_route(engine, rep["rep_id"], day=day)
+    return visits.plan_route(engine, rep["rep_id"], day=day)
 
 
 def _placed(engine, rep_id: int, n: int) -> list[int]:
@@ -62,7 +62,7 @@ def _placed(engine, rep_id: int, n: int) -> list[int]:
 
 
 def test_due_stops_are_the_reps_and_most_due_first(engine, plan, rep):
-    assert 1 <= len(plan["stops"]) + len(plan["unscheduled"]) <= routes.DEFAULT_MAX_STOPS
+    assert 1 <= len(plan["stops"]) + len(plan["unscheduled"]) <= visits.DEFAULT_MAX_STOPS
     ids = [s["customer_id"] for s in plan["stops"]] + [
         u["customer_id"] for u in plan["unscheduled"]
     ]
@@ -92,7 +92,7 @@ def test_every_scheduled_stop_appears_once_in_order(plan):
 
 
 def test_times_increase_within_the_day_and_keep_the_service_time(plan):
-    service = routes.DEFAULT_SERVICE_MINUTES
+    service = visits.DEFAULT_SERVICE_MINUTES
     previous_departure = 0.0
     for stop in plan["stops"]:
         assert stop["arrival_minute"] >= previous_departure - 0.01
@@ -104,7 +104,7 @@ def test_times_increase_within_the_day_and_keep_the_service_time(plan):
         previous_departure = stop["departure_minute"]
     assert plan["stops"][0]["arrival"] >= f"{plan['date']}T08:00"
     totals = plan["totals"]
-    assert totals["total_minutes"] <= routes.DEFAULT_DAY_HOURS * 60 + 0.01
+    assert totals["total_minutes"] <= visits.DEFAULT_DAY_HOURS * 60 + 0.01
     assert totals["total_minutes"] == pytest.approx(
         totals["travel_minutes"] + totals["service_minutes"], abs=0.05
     )
@@ -118,23 +118,9 @@ def test_ortools_is_no_worse_than_nearest_neighbour(plan):
     assert plan["totals"]["travel_minutes"] <= base["travel_minutes"] + (base["stops"] + 1) / 60
 
 
-def test_nearest_neighbour_and_ortools_on_a_known_matrix():
-    import numpy as np
-
-    # four places on a line at 0, 1, 3, 6 km (1 km a minute): the best tour is out and back
-    x = np.array([0.0, 1.0, 3.0, -2.0])
-    seconds = np.abs(x[:, None] - x[None, :]) * 60
-    assert routes.nearest_neighbour(seconds, [1, 2, 3]) == [1, 2, 3]  # 1+2+5+2 = 10 min
-    order = routes.solve_ortools(seconds, 0.0, 3600.0, time_limit_s=0.2)
-    assert sorted(order) == [1, 2, 3]
-    assert routes.tour_totals(seconds, seconds, order)["travel_minutes"] == pytest.approx(10.0)
-    # a day too short for all: the far stop is dropped
-    assert 2 not in routes.solve_ortools(seconds, 0.0, 300.0, time_limit_s=0.2)
-
-
 def test_a_hand_picked_list_is_honoured(engine, rep, day):
     picked = _placed(engine, rep["rep_id"], 5)
-    plan = routes.plan_route(engine, rep["rep_id"], day=day, customer_ids=picked, mode="walk")
+    plan = visits.plan_route(engine, rep["rep_id"], day=day, customer_ids=picked, mode="walk")
     assert plan["mode"] == "walk"
     assert sorted(s["customer_id"] for s in plan["stops"]) == sorted(picked)
     assert plan["unscheduled"] == []
@@ -142,7 +128,7 @@ def test_a_hand_picked_list_is_honoured(engine, rep, day):
 
 def test_stops_that_do_not_fit_the_day_are_unscheduled(engine, rep, day):
     picked = _placed(engine, rep["rep_id"], 8)
-    plan = routes.plan_route(engine, rep["rep_id"], day=day, customer_ids=picked, day_hours=1.0)
+    plan = visits.plan_route(engine, rep["rep_id"], day=day, customer_ids=picked, day_hours=1.0)
     assert 1 <= len(plan["stops"]) <= 2  # 20 minutes a visit
     assert len(plan["stops"]) + len(plan["unscheduled"]) == len(picked)
     assert plan["totals"]["total_minutes"] <= 60.01
@@ -165,7 +151,7 @@ def test_api_geojson_and_csv(client, rep, day):
     assert res.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(res.text)))
     assert len(rows) == fc["totals"]["stops"]
-    assert tuple(rows[0].keys()) == routes.CSV_COLUMNS
+    assert tuple(rows[0].keys()) == visits.CSV_COLUMNS
 
 
 def test_bad_inputs_are_4xx(client, engine, rep):
@@ -197,9 +183,9 @@ def test_bad_inputs_are_4xx(client, engine, rep):
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM crm.customers WHERE customer_id = :c"), {"c": unplaced})
     with pytest.raises(NotFound):
-        routes.plan_route(engine, 999999)
+        visits.plan_route(engine, 999999)
     with pytest.raises(InvalidInput):
-        routes.plan_route(engine, rep["rep_id"], mode="bike")
+        visits.plan_route(engine, rep["rep_id"], mode="bike")
 
 
 def test_cli_plan_writes_geojson_and_csv(use_database, rep, day, tmp_path, capsys):
