@@ -6,22 +6,27 @@ FROM node:20-slim AS frontend
 WORKDIR /frontend
 COPY frontend/package.json frontend/package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY frontend/build.mjs ./
+COPY frontend/build.mjs frontend/report-assets.json ./
 COPY frontend/src ./src
 RUN npm run build
 
-FROM python:3.11-slim
-
-WORKDIR /app
+# the wheel: the package with its SQL, tile functions, demo settings and the built web app
+# (with the Leaflet files `geocrm report --offline` inlines) as package data
+FROM python:3.11-slim AS wheel
+WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY geocrm ./geocrm
-RUN pip install --no-cache-dir -e .
 COPY spatial_sql ./spatial_sql
 COPY tiles ./tiles
+COPY data/demo ./data/demo
 COPY --from=frontend /frontend/dist ./frontend/dist
-# the Leaflet assets that `geocrm report --offline` inlines
-COPY --from=frontend /frontend/node_modules ./frontend/node_modules
-COPY data ./data
+RUN pip wheel --no-cache-dir --no-deps -w /wheels .
+
+FROM python:3.11-slim
+COPY --from=wheel /wheels /wheels
+RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+# what GeoCRM generates (data/generated/: rejects reports, demo files) goes below here
+WORKDIR /app
 
 ENV GEOCRM_HOST=0.0.0.0 GEOCRM_PORT=8000
 EXPOSE 8000

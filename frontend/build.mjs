@@ -2,7 +2,8 @@
 // copied as it ships (an ES module that loads its worker next to itself), the page and its
 // stylesheet. Everything the page loads comes from our own server: no CDN.
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join, normalize } from "node:path";
 
 const maplibre = "node_modules/maplibre-gl/dist";
 rmSync("dist", { recursive: true, force: true });
@@ -35,4 +36,26 @@ await build({
   plugins: [maplibreExternal],
   logLevel: "warning",
 });
+// The Leaflet files that `geocrm report --offline` inlines (report-assets.json), with what
+// their stylesheets refer to, so that an installed GeoCRM carries them with the web app.
+const reportAssets = JSON.parse(readFileSync("report-assets.json", "utf8"));
+const copied = new Set();
+function copyReportAsset(relative) {
+  if (copied.has(relative)) return;
+  copied.add(relative);
+  const target = join("dist/report-assets", relative);
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(join("node_modules", relative), target);
+  if (!relative.endsWith(".css")) return;
+  const css = readFileSync(join("node_modules", relative), "utf8");
+  for (const [, , url] of css.matchAll(/url\(\s*(["']?)([^"')]+)\1\s*\)/g)) {
+    if (/^(data:|#|[a-z]+:)/.test(url.trim())) continue;
+    copyReportAsset(normalize(join(dirname(relative), url.trim().split(/[?#]/)[0])));
+  }
+}
+for (const relative of Object.values(reportAssets.assets)) {
+  if (relative !== null) copyReportAsset(relative);
+}
+copyFileSync("report-assets.json", "dist/report-assets/report-assets.json");
+
 console.log("frontend built into frontend/dist");

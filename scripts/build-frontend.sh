@@ -12,6 +12,6 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
 fi
-if [ ! -f dist/app.js ] || [ -n "$(find src build.mjs package-lock.json -newer dist/app.js | head -1)" ]; then
+if [ ! -f dist/app.js ] || [ -n "$(find src build.mjs report-assets.json package-lock.json -newer dist/app.js | head -1)" ]; then
     npm run --silent build
 fi

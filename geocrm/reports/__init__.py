@@ -24,13 +24,7 @@ every script and stylesheet is inlined from the project's npm packages (``assets
 file is then checked to reference nothing on the internet.
 """
 
-from geocrm.reports.assets import (
-    CDN_ASSETS,
-    FRONTEND_DIR,
-    NODE_MODULES,
-    external_references,
-    inline_assets,
-)
+from geocrm.reports.assets import ASSETS_DIR, cdn_assets, external_references, inline_assets
 from geocrm.reports.heatmap import heatmap_report
 from geocrm.reports.legend import (
     CLASSES,
@@ -48,20 +42,19 @@ from geocrm.reports.summary import DEFAULT_RES, MARKER_CAP
 from geocrm.reports.zone import find_zone, zone_report
 
 __all__ = [
-    "CDN_ASSETS",
+    "ASSETS_DIR",
     "CLASSES",
     "DEFAULT_RES",
-    "FRONTEND_DIR",
     "JENKS_SAMPLE",
     "MARKER_CAP",
     "MAX_ZOOM",
-    "NODE_MODULES",
     "NO_DATA_COLOR",
     "PALETTES",
     "STAGE_COLORS",
     "Legend",
     "Report",
     "build_legend",
+    "cdn_assets",
     "class_index",
     "external_references",
     "find_zone",
