@@ -15,6 +15,7 @@ import pytest
 
 from geocrm import territories
 from geocrm.errors import InvalidInput
+from tests.territories.facts import connected
 
 
 def test_the_partition_balances_a_large_synthetic_grid():
@@ -104,23 +105,10 @@ def test_every_territory_is_one_piece_and_the_balance_reaches_the_target(k):
     assert sorted(set(result.labels.tolist())) == list(range(k))
     for t in range(k):
         mine = {cells[i] for i in np.flatnonzero(result.labels == t)}
-        assert _one_piece(mine), t
+        assert connected(mine), t
     assert territories.is_contiguous(cells, result.labels)
     loads = np.bincount(result.labels, weights=weights, minlength=k)
     assert loads.max() / loads.min() <= territories.TARGET_BALANCE
-
-
-def _one_piece(cells: set[int]) -> bool:
-    """One piece on the H3 grid, checked with h3's own neighbour test."""
-    start = next(iter(cells))
-    seen, stack = {start}, [start]
-    while stack:
-        here = h3.int_to_str(stack.pop())
-        for other in cells - seen:
-            if h3.are_neighbor_cells(here, h3.int_to_str(other)):
-                seen.add(other)
-                stack.append(other)
-    return seen == cells
 
 
 def test_locked_cells_stay_in_their_territory_and_the_rest_balances():
