@@ -57,7 +57,7 @@ from folium.plugins import FastMarkerCluster
 from shapely.geometry import shape
 from sqlalchemy import Engine
 
-from geocrm import cube, zones
+from geocrm import cube, vocabulary, zones
 from geocrm.db import query
 from geocrm.errors import InvalidInput, NotFound, SetupError
 from geocrm.settings import PROJECT_ROOT
@@ -501,9 +501,7 @@ def external_references(page: str) -> list[str]:
 
 
 def _check_measure(measure: str) -> str:
-    if measure not in cube.MEASURES:
-        raise InvalidInput(f"unknown measure {measure!r}; measures: {', '.join(cube.MEASURES)}")
-    return measure
+    return str(vocabulary.measure(str(measure)))
 
 
 def _label(measure: str) -> str:
@@ -516,7 +514,7 @@ def _now() -> str:
 
 def _measure_total(measure: str, cells: Sequence[Mapping[str, Any]]) -> float | None:
     """The measure summed over cells; None for ratio measures (they do not add up)."""
-    if measure not in cube.ADDITIVE:
+    if measure not in vocabulary.ADDITIVE:
         return None
     return round(sum(c[measure] for c in cells), 2)
 
@@ -534,7 +532,11 @@ def _customers(
         rows = (
             conn.execute(
                 query("reports/customers"),
-                {cube.MONTH: None, **params, "zone_id": zone_id, "cap": max(cap, 1)},
+                {
+                    "filter": vocabulary.filter_document(params),
+                    "zone_id": zone_id,
+                    "cap": max(cap, 1),
+                },
             )
             .mappings()
             .all()
@@ -597,7 +599,7 @@ def _format(value: float | None, measure: str) -> str:
     """A value as the report shows it."""
     if value is None:
         return "no data"
-    if measure in cube.ADDITIVE and measure not in {"revenue", "ltv", "households"}:
+    if measure in vocabulary.ADDITIVE and measure not in {"revenue", "ltv", "households"}:
         return f"{int(value):,}"
     if abs(value) >= 100:
         return f"{value:,.0f}"
