@@ -12,8 +12,8 @@ from shapely.geometry import MultiPolygon
 from sqlalchemy import Connection, Engine
 
 from geocrm import vocabulary
-from geocrm.dimension_values import allowed_ids
 from geocrm.db import query
+from geocrm.dimension_values import allowed_ids
 from geocrm.errors import InvalidInput
 from geocrm.vocabulary import FILTERS, MONTH
 from geocrm.zones.geometry import parse_geometry
