@@ -124,7 +124,8 @@ def catalog(path: Path = CATALOG_PATH) -> Catalog:
     for name, spec in data["layers"].items():
         if not _NAME.match(name) or not (path.parent / f"{name}.sql").is_file():
             raise SetupError(f"layer {name!r} of {path} has no tile function file {name}.sql")
-        unknown = [p for p in spec.get("params", []) if _param_kind(name, p) is None]
+        params = tuple(_expand_params(spec.get("params", [])))
+        unknown = [p for p in params if _param_kind(name, p) is None]
         if unknown:
             raise SetupError(f"layer {name!r} of {path} declares unknown params {unknown}")
         layers[name] = Layer(
@@ -134,7 +135,7 @@ def catalog(path: Path = CATALOG_PATH) -> Catalog:
             minzoom=int(spec["minzoom"]),
             maxzoom=int(spec["maxzoom"]),
             sources=tuple(spec["sources"]),
-            params=tuple(spec.get("params", [])),
+            params=params,
             vector_layers=tuple(spec["vector_layers"]),
             style=tuple(spec.get("style", [])),
         )
@@ -183,6 +184,18 @@ def tiles_covering(bounds: tuple[float, float, float, float], z: int) -> list[tu
 
 
 # --------------------------------------------------------------------------- parameters
+
+#: What "cube_filters" in a layer's params of the catalogue stands for.
+CUBE_FILTERS_PARAM = "cube_filters"
+
+
+def _expand_params(params: list[str]) -> list[str]:
+    """A layer's params with ``cube_filters`` replaced by the filters of the vocabulary."""
+    out: list[str] = []
+    for param in params:
+        out += [*vocabulary.FILTERS, vocabulary.MONTH] if param == CUBE_FILTERS_PARAM else [param]
+    return out
+
 
 
 def _param_kind(layer: str, param: str) -> str | None:
