@@ -70,7 +70,9 @@ def run(command: list[str], checkout: Path, harness: Path | None) -> tuple[str, 
     paths = [str(harness)] if harness else []
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([*paths, str(checkout)])}
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True)
+    # `python -m` puts the working directory first on sys.path: the harness's, when given
+    cwd = harness or checkout
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         sys.stderr.write(done.stdout + done.stderr)
