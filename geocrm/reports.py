@@ -599,7 +599,7 @@ def _format(value: float | None, measure: str) -> str:
     """A value as the report shows it."""
     if value is None:
         return "no data"
-    if measure in vocabulary.ADDITIVE and measure not in {"revenue", "ltv", "households"}:
+    if measure in vocabulary.INTEGER_MEASURES:
         return f"{int(value):,}"
     if abs(value) >= 100:
         return f"{value:,.0f}"

@@ -197,7 +197,6 @@ def _expand_params(params: list[str]) -> list[str]:
     return out
 
 
-
 def _param_kind(layer: str, param: str) -> str | None:
     """How a parameter of a layer is validated. A name means the same thing in every layer
     that takes it, so a client can pass its filters to every layer that accepts them."""

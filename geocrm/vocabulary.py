@@ -146,6 +146,8 @@ MEASURE_LIST: tuple[Measure, ...] = (
 MEASURES = tuple(m.name for m in MEASURE_LIST)
 #: Measures that add up over cells (the rest are ratios of sums).
 ADDITIVE = tuple(m.name for m in MEASURE_LIST if m.additive)
+#: Measures whose values are whole numbers (counts).
+INTEGER_MEASURES = tuple(m.name for m in MEASURE_LIST if m.integer)
 #: Measures of the cell context (buildings, foot traffic), not of the customers.
 CONTEXT_MEASURES = ("footfall", "addressable_buildings", "households", "penetration")
 #: Measures of the customers (what a breakdown by dimension gives).
