@@ -28,7 +28,8 @@ that its pinned FastAPI / Starlette / pydantic never meet GeoCRM's.
 
 ``--reuse`` keeps the database of an earlier run when it holds the same customers
 (preparing 1,000,000 takes a few minutes); ``--customers 100000 --tiles 10 --rounds 1`` is
-a quick run.
+a quick run. ``--no-tipg`` leaves TiPg out: GeoCRM's own figures only (e.g. to compare two
+commits with ``benchmarks/compare_commits.py``).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -479,13 +480,21 @@ CUSTOMERS_CONTENDERS = (*HEXES_CONTENDERS, *(name for name, _ in TIPG_CONTENDERS
 
 
 def run_round(
-    results: Results | None, url: str, tipg: Path, tiles: dict[int, list[Tile]], threads: int
+    results: Results | None,
+    url: str,
+    tipg: Path | None,
+    tiles: dict[int, list[Tile]],
+    threads: int,
 ) -> None:
     """One round with fresh servers: direct SQL, GeoCRM cold then warm, TiPg twice and like
-    for like, one request at a time; then (measured rounds only) the same contenders with
-    ``threads`` threads, GeoCRM again from a fresh process."""
+    for like (unless ``tipg`` is None), one request at a time; then (measured rounds only)
+    the same contenders with ``threads`` threads, GeoCRM again from a fresh process."""
     first = results is not None and not results.features
-    with psycopg.connect(url, autocommit=True) as conn, tipg_server(tipg, url) as tipg_srv:
+    tipg_contenders = TIPG_CONTENDERS if tipg is not None else ()
+    with (
+        psycopg.connect(url, autocommit=True) as conn,
+        tipg_server(tipg, url) if tipg is not None else nullcontext() as tipg_srv,
+    ):
         direct = direct_fetch(conn)
         for layer in LAYERS:
             sequential(results, layer, "direct SQL", direct, tiles, count_features=first)
@@ -496,7 +505,7 @@ def run_round(
                     samples = sequential(results, layer, phase, fetch, tiles)
                     check_cache(results, samples, expected, f"{phase} {layer}")
         with httpx.Client(headers=HEADERS, timeout=300) as client:
-            for contender, like in TIPG_CONTENDERS:
+            for contender, like in tipg_contenders:
                 fetch = http_fetch(client, tipg_url(tipg_srv.base, like_for_like=like))
                 count = first and contender != "TiPg warm"
                 sequential(results, "customers", contender, fetch, tiles, count_features=count)
@@ -517,7 +526,7 @@ def run_round(
                 for layer in LAYERS:
                     samples = throughput(layer, phase, http_maker(geocrm_url(geo.base)))
                     check_cache(results, samples, expected, f"{phase} {layer}, {threads} threads")
-        for contender, like in TIPG_CONTENDERS:
+        for contender, like in tipg_contenders:
             throughput(
                 "customers", contender, http_maker(tipg_url(tipg_srv.base, like_for_like=like))
             )
@@ -569,6 +578,8 @@ def latency_table(
 def size_table(results: Results, per_tile: dict[int, float]) -> str:
     def size(layer: str, contender: str, z: int) -> str:
         samples = results.latency[layer, contender, z]
+        if not samples:
+            return "-"
         raw = np.mean([s.raw for s in samples]) / 1024
         wire = np.mean([s.wire for s in samples]) / 1024
         return f"{raw:,.1f} / {wire:,.1f}"
@@ -631,9 +642,12 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="keep the database if it holds the same customers"
     )
+    parser.add_argument(
+        "--no-tipg", action="store_true", help="GeoCRM only (no TiPg contenders, no TiPg venv)"
+    )
     args = parser.parse_args()
 
-    tipg = tipg_python()
+    tipg = None if args.no_tipg else tipg_python()
     engine, url = prepare_database(args.customers, reuse=args.reuse)
     engine.dispose()
     tiles = tile_set(url, args.tiles, args.seed)

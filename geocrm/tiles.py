@@ -35,8 +35,9 @@ from urllib.parse import urlencode
 
 from sqlalchemy import Connection, Engine
 
-from geocrm import cube
+from geocrm import vocabulary
 from geocrm.db import query
+from geocrm.dimension_values import validate_filters
 from geocrm.errors import InvalidInput, NotFound, SetupError
 from geocrm.settings import api_settings
 
@@ -47,19 +48,24 @@ TILEJSON_VERSION = "3.0.0"
 WORLD_BOUNDS = (-180.0, -85.051129, 180.0, 85.051129)
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_CUBE_FILTERS = frozenset((*cube.FILTERS, cube.MONTH))
+_CUBE_FILTERS = frozenset((*vocabulary.FILTERS, vocabulary.MONTH))
 _TRADE_AREA_KINDS = ("isochrone", "ring", "huff_primary", "huff_secondary")
 _MODES = ("walk", "drive")
 #: What each query parameter of a layer may be; the catalogue names them per layer.
 PARAM_DOCS: dict[str, str] = {
-    "measure": "the measure drawn as `value`: " + ", ".join(cube.MEASURES),
-    "res": f"H3 resolution {cube.RESOLUTIONS[0]}..{cube.RESOLUTIONS[-1]} instead of the zoom's",
-    **{name: f"cube filter {name}: one value or several, comma-separated" for name in cube.FILTERS},
-    cube.MONTH: "month of activity YYYY-MM (one month): customers with interactions that month",
+    "measure": "the measure drawn as `value`: " + ", ".join(vocabulary.MEASURES),
+    "res": f"H3 resolution {vocabulary.RESOLUTIONS[0]}..{vocabulary.RESOLUTIONS[-1]} instead of "
+    "the zoom's",
+    **{
+        name: f"cube filter {name}: one value or several, comma-separated"
+        for name in vocabulary.FILTERS
+    },
+    vocabulary.MONTH: "month of activity YYYY-MM (one month): customers with interactions that "
+    "month",
     "trade_area_kind": "trade-area kind: " + ", ".join(_TRADE_AREA_KINDS),
     "mode": "travel mode: walk, drive",
     "trade_area_store_id": "store ids, comma-separated",
-    "building_class": "building class: " + ", ".join(cube.BUILDING_CLASSES),
+    "building_class": "building class: " + ", ".join(vocabulary.BUILDING_CLASSES),
     "plan_id": "a territory plan's id (default: the active plan)",
     "with_plan": "a territory plan's id to compare with (default: the customers' current "
     "territory and rep)",
@@ -121,7 +127,8 @@ def catalog() -> Catalog:
     for name, spec in data["layers"].items():
         if not _NAME.match(name) or not TILES_ROOT.joinpath(f"{name}.sql").is_file():
             raise SetupError(f"layer {name!r} of {path} has no tile function file {name}.sql")
-        unknown = [p for p in spec.get("params", []) if _param_kind(name, p) is None]
+        params = tuple(_expand_params(spec.get("params", [])))
+        unknown = [p for p in params if _param_kind(name, p) is None]
         if unknown:
             raise SetupError(f"layer {name!r} of {path} declares unknown params {unknown}")
         layers[name] = Layer(
@@ -131,7 +138,7 @@ def catalog() -> Catalog:
             minzoom=int(spec["minzoom"]),
             maxzoom=int(spec["maxzoom"]),
             sources=tuple(spec["sources"]),
-            params=tuple(spec.get("params", [])),
+            params=params,
             vector_layers=tuple(spec["vector_layers"]),
             style=tuple(spec.get("style", [])),
         )
@@ -187,6 +194,17 @@ def tiles_covering(bounds: tuple[float, float, float, float], z: int) -> list[tu
 
 
 # --------------------------------------------------------------------------- parameters
+
+#: What "cube_filters" in a layer's params of the catalogue stands for.
+CUBE_FILTERS_PARAM = "cube_filters"
+
+
+def _expand_params(params: list[str]) -> list[str]:
+    """A layer's params with ``cube_filters`` replaced by the filters of the vocabulary."""
+    out: list[str] = []
+    for param in params:
+        out += [*vocabulary.FILTERS, vocabulary.MONTH] if param == CUBE_FILTERS_PARAM else [param]
+    return out
 
 
 def _param_kind(layer: str, param: str) -> str | None:
@@ -244,21 +262,15 @@ def validate_query(
     for name, raw in params.items():
         kind = _param_kind(layer.name, name)
         if kind == "measure":
-            if raw not in cube.MEASURES:
-                raise InvalidInput(f"unknown measure {raw!r}; measures: {', '.join(cube.MEASURES)}")
-            out[name] = raw
+            out[name] = vocabulary.measure(raw)
         elif kind == "res":
-            if not raw.strip().isdigit() or int(raw) not in cube.RESOLUTIONS:
-                raise InvalidInput(
-                    f"res must be one of {cube.RESOLUTIONS[0]}..{cube.RESOLUTIONS[-1]}, not {raw!r}"
-                )
-            out[name] = int(raw)
+            out[name] = vocabulary.check_res(raw)
         elif kind == "trade_area_kind":
             out[name] = _one_of(name, raw, _TRADE_AREA_KINDS)
         elif kind == "mode":
             out[name] = _one_of(name, raw, _MODES)
         elif kind == "building_class":
-            out[name] = _one_of(name, raw, cube.BUILDING_CLASSES)
+            out[name] = _one_of(name, raw, vocabulary.BUILDING_CLASSES)
         elif kind in ("plan_id", "with_plan"):
             known = raw.strip().isdigit() and int(raw) < 2**63
             if (
@@ -273,11 +285,11 @@ def validate_query(
                 )
             out[name] = int(raw)
         elif kind == "trade_area_store_id":
-            out[name] = cube.validate_filters(conn, {"store_id": raw})["store_id"]
+            out[name] = validate_filters(conn, {"store_id": raw})["store_id"]
         else:  # a cube dimension: checked against the values the cube holds
             filters[name] = raw
     if filters:
-        checked = cube.validate_filters(conn, filters)
+        checked = validate_filters(conn, filters)
         out.update({k: v for k, v in checked.items() if v is not None})
     out["limit"] = api_settings().tile_max_features if limit is None else limit
     return out

@@ -240,6 +240,26 @@ def test_filters_redraw_and_no_match_is_an_empty_state(session):
     assert session.errors == []
 
 
+def test_every_filter_control_and_measure_comes_from_the_api(session):
+    """A manager finds one filter control per dimension the API names (territory included),
+    labelled and filled as the API says, and the measures with the API's labels."""
+    page = session.open(f"/?measure=customers{VIEW}")
+    dims = page.evaluate("fetch('/api/cube/dimensions').then(r => r.json())")
+    names = page.locator("#filters select").evaluate_all("els => els.map(e => e.name)")
+    assert names == [f["name"] for f in dims["filters"]]
+    assert "territory_id" in names
+    for control in dims["filters"]:
+        select = page.locator(f"#filters select[name={control['name']}]")
+        assert select.get_attribute("aria-label") == control["label"]
+        values = select.locator("option").evaluate_all("els => els.map(e => e.value)")
+        assert values == ["", *(str(v["value"]) for v in control["values"])]
+    measures = page.locator("#measure option").evaluate_all(
+        "els => els.map(e => [e.value, e.textContent])"
+    )
+    assert measures == [[m["name"], m["label"]] for m in dims["measure_details"]]
+    assert session.errors == []
+
+
 def test_phone_sized_viewport(browser, server):
     phone = Session(browser, server, width=390, height=844)
     try:

@@ -30,10 +30,10 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT (ARRAY[5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 7, 8, 9, 9, 10, 11])[least(greatest(z, 0), 15) + 1] $$;
 
 -- The cube's additive sums per cell at resolution res, for the cells whose hexagon meets
--- the box: from the precomputed roll-up when no filter is set, otherwise aggregated from
--- the res-11 facts (each cell's descendants are an id range of cube.facts), or from the
--- facts of one month of activity (cube.activity_facts) when query.month ('YYYY-MM-01') is
--- set -- the same paths, with the same sums, as geocrm.cube.query_cube.
+-- the box: from the precomputed roll-up when the query filters nothing, otherwise the sums
+-- of the facts matching its filters per cell (cube.fact_sums over each cell's descendants,
+-- an id range of the facts; the facts of one month of activity for query.month) -- the
+-- same paths, with the same sums, as geocrm.cube.query_cube.
 CREATE OR REPLACE FUNCTION tiles.cube_cells(res integer, box geometry, query json)
 RETURNS TABLE (
     h3 bigint, geom geometry, customers numeric, prospects numeric, revenue numeric,
@@ -46,17 +46,9 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 #variable_conflict use_column
 DECLARE
-    f_stage text[] := tiles.texts(query -> 'stage');
-    f_segment text[] := tiles.texts(query -> 'segment');
-    f_kind text[] := tiles.texts(query -> 'kind');
-    f_class text[] := tiles.texts(query -> 'building_class');
-    f_store bigint[] := tiles.ints(query -> 'store_id');
-    f_rep bigint[] := tiles.ints(query -> 'rep_id');
-    f_territory bigint[] := tiles.ints(query -> 'territory_id');
-    f_month date := (query ->> 'month')::date;
+    audience jsonb := cube.audience_filter(CAST(query AS jsonb));
 BEGIN
-    IF coalesce(f_stage, f_segment, f_kind, f_class) IS NULL
-       AND coalesce(f_store, f_rep, f_territory) IS NULL AND f_month IS NULL THEN
+    IF NOT cube.is_filtered(audience) THEN
         RETURN QUERY
         SELECT c.h3, c.geom, r.customers::numeric, r.prospects::numeric, r.revenue, r.ltv,
                r.satisfaction_sum, r.satisfaction_n::numeric, r.churn_sum, r.churn_n::numeric,
@@ -76,36 +68,11 @@ BEGIN
         FROM ref.h3_cells c
         WHERE c.res = cube_cells.res AND c.geom && box
     ), facts AS (
-        SELECT c.h3, sum(f.customers) AS customers, sum(f.prospects) AS prospects,
-               sum(f.revenue) AS revenue, sum(f.ltv) AS ltv,
-               sum(f.satisfaction_sum) AS satisfaction_sum,
-               sum(f.satisfaction_n) AS satisfaction_n,
-               sum(f.churn_sum) AS churn_sum, sum(f.churn_n) AS churn_n,
-               sum(f.orders) AS orders, sum(f.support_requests) AS support_requests,
-               sum(f.complaints) AS complaints, sum(f.visits) AS visits,
-               sum(f.survey_responses) AS survey_responses,
-               sum(f.campaign_responses) AS campaign_responses
+        SELECT c.h3, s.customers, s.prospects, s.revenue, s.ltv, s.satisfaction_sum,
+               s.satisfaction_n, s.churn_sum, s.churn_n, s.orders, s.support_requests,
+               s.complaints, s.visits, s.survey_responses, s.campaign_responses
         FROM cells c
-        JOIN (SELECT h3_11, stage, segment, kind, building_class, store_id, rep_id,
-                     territory_id, customers, prospects, revenue, ltv, satisfaction_sum,
-                     satisfaction_n, churn_sum, churn_n, orders, support_requests,
-                     complaints, visits, survey_responses, campaign_responses
-              FROM cube.facts WHERE f_month IS NULL
-              UNION ALL
-              SELECT h3_11, stage, segment, kind, building_class, store_id, rep_id,
-                     territory_id, customers, prospects, revenue, ltv, satisfaction_sum,
-                     satisfaction_n, churn_sum, churn_n, orders, support_requests,
-                     complaints, visits, survey_responses, campaign_responses
-              FROM cube.activity_facts WHERE month = f_month) f
-          ON f.h3_11 BETWEEN c.lo AND c.hi
-        WHERE (f_stage IS NULL OR f.stage = ANY (f_stage))
-          AND (f_segment IS NULL OR f.segment = ANY (f_segment))
-          AND (f_kind IS NULL OR f.kind = ANY (f_kind))
-          AND (f_class IS NULL OR f.building_class = ANY (f_class))
-          AND (f_store IS NULL OR f.store_id = ANY (f_store))
-          AND (f_rep IS NULL OR f.rep_id = ANY (f_rep))
-          AND (f_territory IS NULL OR f.territory_id = ANY (f_territory))
-        GROUP BY c.h3
+        CROSS JOIN LATERAL cube.fact_sums(audience, cube_cells.res, c.lo, c.hi) s
     ), context AS (
         SELECT c.h3, sum(x.footfall_sum) AS footfall_sum, sum(x.footfall_n) AS footfall_n,
                sum(x.addressable_buildings) AS addressable_buildings,
@@ -115,10 +82,10 @@ BEGIN
         WHERE c.h3 IN (SELECT facts.h3 FROM facts)
         GROUP BY c.h3
     )
-    SELECT c.h3, c.geom, f.customers::numeric, f.prospects::numeric, f.revenue, f.ltv,
-           f.satisfaction_sum, f.satisfaction_n::numeric, f.churn_sum, f.churn_n::numeric,
-           f.orders::numeric, f.support_requests::numeric, f.complaints::numeric,
-           f.visits::numeric, f.survey_responses::numeric, f.campaign_responses::numeric,
+    SELECT c.h3, c.geom, f.customers, f.prospects, f.revenue, f.ltv,
+           f.satisfaction_sum, f.satisfaction_n, f.churn_sum, f.churn_n,
+           f.orders, f.support_requests, f.complaints,
+           f.visits, f.survey_responses, f.campaign_responses,
            coalesce(x.footfall_sum, 0), coalesce(x.footfall_n, 0)::numeric,
            coalesce(x.addressable_buildings, 0)::numeric, coalesce(x.households, 0)
     FROM facts f

@@ -12,14 +12,8 @@ DECLARE
     env geometry := ST_TileEnvelope(z, x, y);
     box geometry := tiles.bbox(z, x, y);
     cap integer := coalesce((query ->> 'limit')::integer, 50000);
-    f_stage text[] := tiles.texts(query -> 'stage');
-    f_segment text[] := tiles.texts(query -> 'segment');
-    f_kind text[] := tiles.texts(query -> 'kind');
-    f_class text[] := tiles.texts(query -> 'building_class');
-    f_store bigint[] := tiles.ints(query -> 'store_id');
-    f_rep bigint[] := tiles.ints(query -> 'rep_id');
-    f_territory bigint[] := tiles.ints(query -> 'territory_id');
-    f_month date := (query ->> 'month')::date;
+    audience jsonb := cube.audience_filter(CAST(query AS jsonb));
+    f_month date := CAST(audience ->> 'month' AS date);
     mvt bytea;
 BEGIN
     IF z < coalesce((query ->> 'points_from')::integer, 15) THEN
@@ -43,23 +37,15 @@ BEGIN
                    c.annual_revenue::float8 AS revenue, c.assigned_rep_id AS rep_id
             FROM crm.customers c
             WHERE c.geom && box
-              AND (f_stage IS NULL OR c.stage = ANY (f_stage))
-              AND (f_segment IS NULL OR c.segment = ANY (f_segment))
-              AND (f_kind IS NULL OR c.kind = ANY (f_kind))
-              AND (f_rep IS NULL OR c.assigned_rep_id = ANY (f_rep))
-              AND (f_territory IS NULL OR c.territory_id = ANY (f_territory))
               -- the enrichment is read only when a filter needs it
-              AND (coalesce(f_class, f_store::text[]) IS NULL OR EXISTS (
-                   SELECT FROM crm.customer_enrichment e
-                   WHERE e.customer_id = c.customer_id
-                     AND (f_class IS NULL OR e.building_class = ANY (f_class))
-                     AND (f_store IS NULL OR e.nearest_store_id = ANY (f_store))))
-              -- active in the month (cube.activity_month: the calendar month in UTC)
-              AND (f_month IS NULL OR EXISTS (
-                   SELECT FROM crm.interactions i
-                   WHERE i.customer_id = c.customer_id
-                     AND i.occurred_at >= f_month::timestamp AT TIME ZONE 'UTC'
-                     AND i.occurred_at < (f_month + interval '1 month') AT TIME ZONE 'UTC'))
+              AND cube.in_audience(
+                      audience, c.stage, c.segment, c.kind,
+                      (SELECT e.building_class FROM crm.customer_enrichment e
+                       WHERE e.customer_id = c.customer_id),
+                      (SELECT e.nearest_store_id FROM crm.customer_enrichment e
+                       WHERE e.customer_id = c.customer_id),
+                      c.assigned_rep_id, c.territory_id)
+              AND (f_month IS NULL OR cube.active_in_month(c.customer_id, f_month))
             -- over the cap, the biggest accounts are the ones drawn
             ORDER BY c.annual_revenue DESC, c.customer_id
             LIMIT cap

@@ -1,6 +1,8 @@
 // Talking to the GeoCRM API: JSON in and out, errors shown to the user (never silent),
 // and a "Loading…" indicator while requests are in flight.
 
+import { unit } from "./vocabulary.js";
+
 export class ApiError extends Error {
   constructor(status, message) {
     super(message);
@@ -98,9 +100,10 @@ export function el(tag, attrs = {}, ...children) {
 const integer = new Intl.NumberFormat("en", { maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat("en", { maximumFractionDigits: 2 });
 
+/** A value of a measure (a unit of "EUR" is money), or of a customer's revenue or value. */
 export function formatValue(measure, value) {
   if (value === null || value === undefined) return "–";
-  if (["revenue", "ltv"].includes(measure)) return `€${integer.format(value)}`;
+  if (unit(measure) === "EUR") return `€${integer.format(value)}`;
   if (Number.isInteger(value) || Math.abs(value) >= 100) return integer.format(value);
   return decimal.format(value);
 }

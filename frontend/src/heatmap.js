@@ -3,19 +3,11 @@
 // panel of a clicked hexagon with drill-down, roll-up and breadcrumbs.
 
 import { api, debounce, el, formatValue, showError } from "./api.js";
-import { FILTERS, layerQuery, saveState, state } from "./state.js";
+import { filterQuery, layerQuery, saveState, state } from "./state.js";
+import { label, loadVocabulary } from "./vocabulary.js";
 
 const COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"];
 const NO_DATA = "#d9d9d9";
-const LABELS = {
-  stage: "Ladder stage",
-  segment: "Segment",
-  kind: "Customer kind",
-  building_class: "Building class",
-  store_id: "Nearest store",
-  rep_id: "Rep",
-  month: "Month of activity",
-};
 
 /** The overlays (every catalogue layer but the base map), kept in catalogue order. */
 export class Overlays {
@@ -91,34 +83,35 @@ export function classBreaks(values) {
 export async function initHeatmap(map, catalogue, overlays) {
   const hexes = catalogue.layers.find((l) => l.name === "hexes");
   const hexJson = await api(hexes.tilejson);
-  const dims = await api("/api/cube/dimensions");
+  const dims = await loadVocabulary();
   const resByZoom = hexJson.geocrm.res_by_zoom;
 
   // measure and filters
   const measure = document.getElementById("measure");
-  for (const m of dims.measures) measure.append(el("option", { value: m }, m.replaceAll("_", " ")));
+  for (const m of dims.measure_details) {
+    measure.append(el("option", { value: m.name, title: m.unit }, m.label));
+  }
   measure.value = state.measure;
   measure.addEventListener("change", () => {
     state.measure = measure.value;
     changed();
   });
   const filters = document.getElementById("filters");
-  for (const name of FILTERS) {
-    const options = (dims[name] || []).map((v) =>
-      typeof v === "object" ? { value: String(v.id), label: v.name } : { value: v, label: v },
-    );
+  // one control per filter the API names, with the values it offers
+  for (const filter of dims.filters) {
+    const name = filter.name;
     const select = el(
       "select",
-      { name, "aria-label": LABELS[name] },
+      { name, "aria-label": filter.label, title: filter.description },
       el("option", { value: "" }, "all"),
-      options.map((o) => el("option", { value: o.value }, o.label)),
+      filter.values.map((v) => el("option", { value: String(v.value) }, v.label)),
     );
     select.value = state.filters[name] || "";
     select.addEventListener("change", () => {
       state.filters[name] = select.value;
       changed();
     });
-    filters.append(el("label", {}, LABELS[name], select));
+    filters.append(el("label", {}, filter.label, select));
   }
 
   // layers to toggle
@@ -248,7 +241,7 @@ export async function openCell(map, cell, resByZoom, { fly = true } = {}) {
   if (map.getLayer("hexes-selected")) map.setFilter("hexes-selected", ["==", ["get", "h3"], cell]);
   panel.hidden = false;
   panel.replaceChildren(el("p", { class: "hint" }, "Loading the cell…"));
-  const filters = layerQuery(FILTERS);
+  const filters = filterQuery();
   try {
     const detail = await api(`/api/cube/${cell}`);
     const children =
@@ -279,7 +272,7 @@ export async function openCell(map, cell, resByZoom, { fly = true } = {}) {
         .filter(([, v]) => typeof v === "number")
         .filter(([k]) => !["cell", "res"].includes(k))
         .map(([k, v]) =>
-          el("tr", {}, el("th", {}, k.replaceAll("_", " ")), el("td", { class: "num" }, formatValue(k, v))),
+          el("tr", {}, el("th", {}, label(k)), el("td", { class: "num" }, formatValue(k, v))),
         ),
     );
     const top = el(
@@ -295,7 +288,7 @@ export async function openCell(map, cell, resByZoom, { fly = true } = {}) {
         el(
           "details",
           {},
-          el("summary", {}, LABELS[dimension] || dimension),
+          el("summary", {}, label(dimension)),
           el(
             "table",
             {},

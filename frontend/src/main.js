@@ -7,15 +7,18 @@ import { api, setMapLoading, showError } from "./api.js";
 import { createDrawing } from "./drawing.js";
 import { initHeatmap, Overlays } from "./heatmap.js";
 import { initRoutes } from "./routes.js";
-import { saveState, state } from "./state.js";
+import { readFilters, saveState, state } from "./state.js";
 import { initTerritories } from "./territories.js";
+import { filterNames, loadVocabulary } from "./vocabulary.js";
 import { initZones } from "./zones.js";
 
 async function main() {
-  const [catalogue, style] = await Promise.all([
+  const [catalogue, style, dims] = await Promise.all([
     api("/tiles"),
     api("/tiles/style.json?layers=base"),
+    loadVocabulary(),
   ]);
+  readFilters(filterNames());
   const base = await api("/tiles/base.json");
   const map = new maplibregl.Map({
     container: "map",
@@ -37,7 +40,7 @@ async function main() {
   const draw = createDrawing(map); // one Terra Draw for the zones and the territory lasso
   const zones = initZones(map, draw);
   const accounts = initAccounts(map);
-  const reps = (await api("/api/cube/dimensions")).rep_id;
+  const reps = dims.rep_id;
   initRoutes(map, reps);
   const territories = initTerritories(map, draw, reps);
   const views = { heatmap, zones, accounts, territories };

@@ -1,26 +1,25 @@
 // What the user sees, kept in the URL so that a link shares the view: the map position in
 // the hash (MapLibre's own `#zoom/lat/lon`), the rest in the query string.
 
-export const FILTERS = [
-  "stage",
-  "segment",
-  "kind",
-  "building_class",
-  "store_id",
-  "rep_id",
-  "month",
-];
-/** The filters a target zone's audience takes (a zone is not about a month). */
-export const ZONE_FILTERS = FILTERS.filter((f) => f !== "month");
+// The filters are those the API names (vocabulary.js); `readFilters` takes them from the
+// URL once the vocabulary is loaded.
+
+import { filterNames } from "./vocabulary.js";
+
 const params = new URLSearchParams(window.location.search);
 
 export const state = {
   view: params.get("view") || "heatmap",
   measure: params.get("measure") || "customers",
   layers: new Set((params.get("layers") ?? "hexes,stores").split(",").filter(Boolean)),
-  filters: Object.fromEntries(FILTERS.filter((f) => params.get(f)).map((f) => [f, params.get(f)])),
+  filters: {},
   cell: params.get("cell") || null,
 };
+
+/** The filters of the URL, among `names` (the filters the API knows). */
+export function readFilters(names) {
+  state.filters = Object.fromEntries(names.filter((f) => params.get(f)).map((f) => [f, params.get(f)]));
+}
 
 export function saveState() {
   const query = new URLSearchParams();
@@ -43,5 +42,5 @@ export function layerQuery(accepted) {
 }
 
 export function filterQuery() {
-  return layerQuery(FILTERS);
+  return layerQuery(filterNames());
 }

@@ -4,7 +4,8 @@
 
 import { api, debounce, el, formatValue, showError } from "./api.js";
 import { setDrawMode, ZONE_MODES } from "./drawing.js";
-import { state, ZONE_FILTERS } from "./state.js";
+import { state } from "./state.js";
+import { zoneFilterNames } from "./vocabulary.js";
 
 /** `draw`: the map's Terra Draw instance (drawing.js), shared with the territory lasso. */
 export function initZones(map, draw) {
@@ -18,7 +19,9 @@ export function initZones(map, draw) {
 
   function filters() {
     return Object.fromEntries(
-      ZONE_FILTERS.filter((f) => state.filters[f]).map((f) => [f, state.filters[f]]),
+      zoneFilterNames()
+        .filter((f) => state.filters[f])
+        .map((f) => [f, state.filters[f]]),
     );
   }
 

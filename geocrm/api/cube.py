@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -10,6 +9,7 @@ from fastapi.responses import PlainTextResponse
 
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
+from geocrm.api.filters import filter_query
 from geocrm.api.models.cube import CubeCell, CubeCellDetail, CubeCells, CubeDimensions
 from geocrm.cube import (
     MEASURES,
@@ -24,51 +24,9 @@ from geocrm.cube import (
 
 router = APIRouter(prefix="/api/cube", tags=["cube"], responses=ERROR_RESPONSES)
 
-_MANY = "one value or several, comma-separated"
-
-
-@dataclass
-class CubeFilters:
-    """The dimension filters of a cube request, as the query string gave them."""
-
-    stage: str | None
-    segment: str | None
-    kind: str | None
-    building_class: str | None
-    store_id: str | None
-    rep_id: str | None
-    territory_id: str | None
-    month: str | None
-
-    def as_dict(self) -> dict[str, str]:
-        return {k: v for k, v in vars(self).items() if v is not None}
-
-
-def cube_filters(
-    stage: Annotated[
-        str | None, Query(description=f"ladder stage: {_MANY}", examples=["client,partner"])
-    ] = None,
-    segment: Annotated[str | None, Query(description=f"customer segment: {_MANY}")] = None,
-    kind: Annotated[str | None, Query(description=f"person or business: {_MANY}")] = None,
-    building_class: Annotated[
-        str | None, Query(description=f"class of the customer's building: {_MANY}")
-    ] = None,
-    store_id: Annotated[str | None, Query(description=f"nearest store id: {_MANY}")] = None,
-    rep_id: Annotated[str | None, Query(description=f"owner rep id: {_MANY}")] = None,
-    territory_id: Annotated[str | None, Query(description=f"territory id: {_MANY}")] = None,
-    month: Annotated[
-        str | None,
-        Query(
-            description="month of activity, YYYY-MM (one month): only the customers with an "
-            "interaction that month, and only that month's interactions",
-            examples=["2026-03"],
-        ),
-    ] = None,
-) -> CubeFilters:
-    return CubeFilters(stage, segment, kind, building_class, store_id, rep_id, territory_id, month)
-
-
-FiltersDep = Annotated[CubeFilters, Depends(cube_filters)]
+#: The dimension filters of a cube request and ``month``, as the query string gave them.
+cube_filters = filter_query(month=True)
+FiltersDep = Annotated[dict[str, str], Depends(cube_filters)]
 
 
 @router.get(
@@ -93,7 +51,7 @@ def get_cube(
     ] = None,
     format: Annotated[Literal["json", "geojson", "csv"], Query()] = "json",
 ) -> Any:
-    cells = query_cube(engine, res=res, measure=measure, filters=filters.as_dict())
+    cells = query_cube(engine, res=res, measure=measure, filters=filters)
     if format == "geojson":
         return cells_geojson(engine, cells)
     if format == "csv":
@@ -103,7 +61,8 @@ def get_cube(
 
 @router.get(
     "/dimensions",
-    summary="The measures and the values each filter can take",
+    summary="The measures and the values each filter can take, and every filter control "
+    "and measure described (labels, units, values) for a client's pickers",
     response_model=CubeDimensions,
     response_model_exclude_unset=True,
 )
@@ -129,7 +88,7 @@ def get_cell(engine: EngineDep, cell: str) -> dict[str, Any]:
     response_model_exclude_unset=True,
 )
 def get_children(engine: EngineDep, filters: FiltersDep, cell: str) -> list[dict[str, Any]]:
-    return cell_children(engine, cell, filters=filters.as_dict())
+    return cell_children(engine, cell, filters=filters)
 
 
 @router.get(
@@ -139,4 +98,4 @@ def get_children(engine: EngineDep, filters: FiltersDep, cell: str) -> list[dict
     response_model_exclude_unset=True,
 )
 def get_parent(engine: EngineDep, filters: FiltersDep, cell: str) -> dict[str, Any]:
-    return cell_parent(engine, cell, filters=filters.as_dict())
+    return cell_parent(engine, cell, filters=filters)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from geocrm import zones
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
+from geocrm.api.filters import filter_query
 from geocrm.api.models.zones import (
     Counts,
     IsochroneFeature,
@@ -18,16 +19,15 @@ from geocrm.api.models.zones import (
     ZoneCount,
     ZoneFeature,
 )
+from geocrm.vocabulary import FILTERS
 
 router = APIRouter(prefix="/api", tags=["zones"], responses=ERROR_RESPONSES)
 
-_MANY = "one value or several, comma-separated; replaces the zone's saved filter"
 FilterValue = str | int | list[str | int] | None
 ZoneId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the zone's id")]
 _FILTERS_DOC = (
-    "audience filters, the cube's dimensions: stage, segment, kind, building_class, "
-    'store_id, rep_id, territory_id; each one value or a list, e.g. {"stage": ["client"], '
-    '"rep_id": [3]}'
+    f"audience filters, the cube's dimensions: {', '.join(FILTERS)}; each one value or a "
+    'list, e.g. {"stage": ["client"], "rep_id": [3]}'
 )
 _GEOMETRY_DOC = (
     "GeoJSON Polygon or MultiPolygon in WGS84 (lon, lat); at most "
@@ -70,30 +70,8 @@ class CountRequest(BaseModel):
     filters: dict[str, FilterValue] = Field(default_factory=dict, description=_FILTERS_DOC)
 
 
-def filter_overrides(
-    stage: Annotated[str | None, Query(description=f"ladder stage: {_MANY}")] = None,
-    segment: Annotated[str | None, Query(description=f"segment: {_MANY}")] = None,
-    kind: Annotated[str | None, Query(description=f"person or business: {_MANY}")] = None,
-    building_class: Annotated[
-        str | None, Query(description=f"class of the customer's building: {_MANY}")
-    ] = None,
-    store_id: Annotated[str | None, Query(description=f"nearest store id: {_MANY}")] = None,
-    rep_id: Annotated[str | None, Query(description=f"owner rep id: {_MANY}")] = None,
-    territory_id: Annotated[str | None, Query(description=f"territory id: {_MANY}")] = None,
-) -> dict[str, str]:
-    """Query-string filters that override a saved zone's filters, one dimension each."""
-    given = {
-        "stage": stage,
-        "segment": segment,
-        "kind": kind,
-        "building_class": building_class,
-        "store_id": store_id,
-        "rep_id": rep_id,
-        "territory_id": territory_id,
-    }
-    return {k: v for k, v in given.items() if v is not None}
-
-
+#: Query-string filters that override a saved zone's filters, one dimension each.
+filter_overrides = filter_query(month=False, suffix="; replaces the zone's saved filter")
 OverridesDep = Annotated[dict[str, str], Depends(filter_overrides)]
 
 

@@ -10,9 +10,8 @@ import shapely
 from shapely.geometry import shape
 from sqlalchemy import Engine
 
-from geocrm import cube
+from geocrm import cube, vocabulary
 from geocrm.db import query
-from geocrm.errors import InvalidInput
 
 #: Default H3 resolution of the hexes (~0.1 km² each).
 DEFAULT_RES = 9
@@ -22,9 +21,7 @@ MARKER_CAP = 5000
 
 def check_measure(measure: str) -> str:
     """``measure`` when it is a cube measure; InvalidInput otherwise."""
-    if measure not in cube.MEASURES:
-        raise InvalidInput(f"unknown measure {measure!r}; measures: {', '.join(cube.MEASURES)}")
-    return measure
+    return str(vocabulary.measure(str(measure)))
 
 
 def measure_label(measure: str) -> str:
@@ -39,7 +36,7 @@ def utc_now() -> str:
 
 def measure_total(measure: str, cells: Sequence[Mapping[str, Any]]) -> float | None:
     """The measure summed over cells; None for ratio measures (they do not add up)."""
-    if measure not in cube.ADDITIVE:
+    if measure not in vocabulary.ADDITIVE:
         return None
     return round(sum(c[measure] for c in cells), 2)
 
@@ -58,7 +55,11 @@ def matching_customers(
         rows = (
             conn.execute(
                 query("reports/customers"),
-                {cube.MONTH: None, **params, "zone_id": zone_id, "cap": max(cap, 1)},
+                {
+                    "filter": vocabulary.filter_document(params),
+                    "zone_id": zone_id,
+                    "cap": max(cap, 1),
+                },
             )
             .mappings()
             .all()
@@ -121,7 +122,7 @@ def format_value(value: float | None, measure: str) -> str:
     """A value as the report shows it."""
     if value is None:
         return "no data"
-    if measure in cube.ADDITIVE and measure not in {"revenue", "ltv", "households"}:
+    if measure in vocabulary.INTEGER_MEASURES:
         return f"{int(value):,}"
     if abs(value) >= 100:
         return f"{value:,.0f}"

@@ -1,24 +1,12 @@
--- The measures of a cell (res-11 id range :lo..:hi) broken down by each dimension in turn;
--- grouping() tells which dimension a row belongs to (its value may itself be NULL).
-SELECT CASE WHEN grouping(stage) = 0 THEN 'stage'
-            WHEN grouping(segment) = 0 THEN 'segment'
-            WHEN grouping(kind) = 0 THEN 'kind'
-            WHEN grouping(building_class) = 0 THEN 'building_class'
-            WHEN grouping(store_id) = 0 THEN 'store_id'
-            WHEN grouping(rep_id) = 0 THEN 'rep_id'
-            ELSE 'territory_id' END AS dimension,
-       coalesce(stage, segment, kind, building_class, store_id::text, rep_id::text,
-                territory_id::text) AS value,
-       sum(customers) AS customers, sum(prospects) AS prospects,
-       sum(revenue) AS revenue, sum(ltv) AS ltv,
-       sum(satisfaction_sum) AS satisfaction_sum, sum(satisfaction_n) AS satisfaction_n,
-       sum(churn_sum) AS churn_sum, sum(churn_n) AS churn_n,
-       sum(orders) AS orders, sum(support_requests) AS support_requests,
-       sum(complaints) AS complaints, sum(visits) AS visits,
-       sum(survey_responses) AS survey_responses,
-       sum(campaign_responses) AS campaign_responses
-FROM cube.facts
-WHERE h3_11 BETWEEN :lo AND :hi
-GROUP BY GROUPING SETS ((stage), (segment), (kind), (building_class), (store_id), (rep_id),
-                        (territory_id))
-ORDER BY 1, sum(customers) + sum(prospects) DESC, 2
+-- The measures of a cell (resolution :res, res-11 id range :lo..:hi) broken down by each
+-- dimension of :dimensions in turn (cube.fact_sums by that dimension): per value, largest
+-- first; by 'month' (every month of activity), in month order: the customers active that
+-- month and that month's interactions (a customer active in several months is in each of
+-- them, so the months do not add up to the cell).
+SELECT d.name AS dimension, s.value, s.customers, s.prospects, s.revenue, s.ltv,
+       s.satisfaction_sum, s.satisfaction_n, s.churn_sum, s.churn_n, s.orders,
+       s.support_requests, s.complaints, s.visits, s.survey_responses, s.campaign_responses
+FROM unnest(CAST(:dimensions AS text[])) WITH ORDINALITY d(name, n)
+CROSS JOIN LATERAL cube.fact_sums(NULL, :res, :lo, :hi, d.name) s
+ORDER BY d.n, CASE WHEN d.name = 'month' THEN s.value END,
+         s.customers + s.prospects DESC, s.value

@@ -1,45 +1,12 @@
--- Cells at :res aggregated at query time from cube.facts, for any filter combination, or
--- from cube.activity_facts when :month (the first day of one month) is given: then only the
--- customers active that month count, with that month's interactions. Every other filter is
--- an array (NULL: no filter). :lo/:hi (res-11 ids, NULL: everywhere) restrict the facts to
--- the descendants of one cell. With a filter (:filtered) only cells with matching customers
--- are returned; without one, also cells that only have context.
+-- Cells at :res aggregated at query time from the facts matching the filter document
+-- :filter (cube.fact_sums: cube.facts, or cube.activity_facts for its month). :lo/:hi
+-- (res-11 ids, NULL: everywhere) restrict the facts to the descendants of one cell. With
+-- a filter (:filtered) only cells with matching customers are returned; without one, also
+-- cells that only have context.
 WITH facts AS (
-    SELECT ref.h3_cell_to_parent(h3_11, :res) AS h3,
-           sum(customers) AS customers, sum(prospects) AS prospects,
-           sum(revenue) AS revenue, sum(ltv) AS ltv,
-           sum(satisfaction_sum) AS satisfaction_sum, sum(satisfaction_n) AS satisfaction_n,
-           sum(churn_sum) AS churn_sum, sum(churn_n) AS churn_n,
-           sum(orders) AS orders, sum(support_requests) AS support_requests,
-           sum(complaints) AS complaints, sum(visits) AS visits,
-           sum(survey_responses) AS survey_responses,
-           sum(campaign_responses) AS campaign_responses
-    FROM (
-        SELECT h3_11, stage, segment, kind, building_class, store_id, rep_id, territory_id,
-               customers, prospects, revenue, ltv, satisfaction_sum, satisfaction_n,
-               churn_sum, churn_n, orders, support_requests, complaints, visits,
-               survey_responses, campaign_responses
-        FROM cube.facts
-        WHERE CAST(:month AS date) IS NULL
-        UNION ALL
-        SELECT h3_11, stage, segment, kind, building_class, store_id, rep_id, territory_id,
-               customers, prospects, revenue, ltv, satisfaction_sum, satisfaction_n,
-               churn_sum, churn_n, orders, support_requests, complaints, visits,
-               survey_responses, campaign_responses
-        FROM cube.activity_facts
-        WHERE month = CAST(:month AS date)
-    ) f
-    WHERE (CAST(:lo AS bigint) IS NULL OR h3_11 BETWEEN CAST(:lo AS bigint) AND CAST(:hi AS bigint))
-      AND (CAST(:stage AS text[]) IS NULL OR stage = ANY (CAST(:stage AS text[])))
-      AND (CAST(:segment AS text[]) IS NULL OR segment = ANY (CAST(:segment AS text[])))
-      AND (CAST(:kind AS text[]) IS NULL OR kind = ANY (CAST(:kind AS text[])))
-      AND (CAST(:building_class AS text[]) IS NULL
-           OR building_class = ANY (CAST(:building_class AS text[])))
-      AND (CAST(:store_id AS integer[]) IS NULL OR store_id = ANY (CAST(:store_id AS integer[])))
-      AND (CAST(:rep_id AS integer[]) IS NULL OR rep_id = ANY (CAST(:rep_id AS integer[])))
-      AND (CAST(:territory_id AS bigint[]) IS NULL
-           OR territory_id = ANY (CAST(:territory_id AS bigint[])))
-    GROUP BY 1
+    SELECT * FROM cube.fact_sums(CAST(:filter AS jsonb), :res,
+                                 coalesce(CAST(:lo AS bigint), 0),
+                                 coalesce(CAST(:hi AS bigint), 9223372036854775807))
 ), context AS (
     SELECT ref.h3_cell_to_parent(h3_11, :res) AS h3,
            sum(footfall_sum) AS footfall_sum, sum(footfall_n) AS footfall_n,

@@ -6,8 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field, create_model
 
+from geocrm import vocabulary
 from geocrm.api.models.geojson import Feature, FeatureCollection, Polygon
-from geocrm.cube import MEASURES
+from geocrm.vocabulary import DIMENSIONS, MEASURES
 
 #: A measure's value: a count, a sum or a mean; None where it is undefined (a mean of none)
 MeasureValue = int | float | None
@@ -84,19 +85,54 @@ class CubeCellDetail(CubeCell):
 
 
 class NamedId(BaseModel):
+    """A store, rep or territory a filter can name."""
+
     id: int
-    name: str | None
+    name: str
 
 
-class CubeDimensions(BaseModel):
-    """The measures, and the values each filter can take, keyed by dimension name."""
+class FilterValue(BaseModel):
+    """One value a filter control offers."""
 
-    measures: list[str]
-    stage: list[str]
-    segment: list[str]
-    kind: list[str]
-    building_class: list[str]
-    store_id: list[NamedId]
-    rep_id: list[NamedId]
-    territory_id: list[NamedId]
-    month: list[str] = Field(description="months of activity, YYYY-MM")
+    value: str | int
+    label: str
+
+
+class FilterControl(BaseModel):
+    """What a client needs to build one filter control."""
+
+    name: str
+    label: str
+    description: str
+    integer: bool = Field(description="whether the values are integer ids")
+    multiple: bool = Field(description="whether several values may be chosen")
+    zones: bool = Field(description="whether a target zone's audience takes it")
+    values: list[FilterValue]
+
+
+class MeasureDetail(BaseModel):
+    """A measure with its label and unit."""
+
+    name: str
+    label: str
+    unit: str
+    additive: bool = Field(description="whether it adds up over cells (else a ratio of sums)")
+    integer: bool
+
+
+def _dimension_field(dimension: vocabulary.Dimension) -> tuple[Any, Any]:
+    kind = list[NamedId] if dimension.integer else list[str]
+    return kind, Field(description=f"the values of {dimension.name} ({dimension.description})")
+
+
+#: The body of ``GET /api/cube/dimensions``: one key per dimension, from the vocabulary.
+CubeDimensions = create_model(
+    "CubeDimensions",
+    __doc__="The measures, the values each filter can take (keyed by dimension name), and "
+    "every filter control and measure described for a client to build its pickers.",
+    measures=(list[str], ...),
+    **{d.name: _dimension_field(d) for d in DIMENSIONS},
+    month=(list[str], Field(description="months of activity, YYYY-MM")),
+    filters=(list[FilterControl], ...),
+    measure_details=(list[MeasureDetail], ...),
+)

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from shapely.geometry import shape
 from sqlalchemy import text
 
-from geocrm import cube
+from geocrm import cube, vocabulary
 from geocrm.api.cube import router
 from geocrm.api.errors import install_error_handlers
 from geocrm.cli import main
@@ -33,11 +33,12 @@ from geocrm.cube import (
     query_cube,
     refresh_cube,
 )
+from geocrm.cube import query as cube_query
 from geocrm.errors import InvalidInput, NotFound
 from geocrm.pipeline import after_customer_change, enrich_city, import_customers
 
 CUSTOMER_MEASURES = tuple(m for m in ADDITIVE if m not in {"addressable_buildings", "households"})
-FACT_MEASURES = cube._FACT_MEASURES
+FACT_MEASURES = vocabulary.FACT_MEASURES
 
 RAW_TOTALS = """
 SELECT count(*) FILTER (WHERE c.stage <> 'prospect') AS customers,
@@ -173,11 +174,11 @@ def test_context_totals_are_conserved_too(engine, built):
 def test_precomputed_and_query_time_paths_give_identical_answers(engine, built):
     with engine.connect() as conn:
         for res in range(5, 12):
-            unfiltered = cube._no_filters()
-            precomputed = cube._cells(conn, res, unfiltered)
-            at_query_time = cube._cells(conn, res, unfiltered, force_facts=True)
-            assert [cube._select(r, None) for r in precomputed] == [
-                cube._select(r, None) for r in at_query_time
+            unfiltered = vocabulary.no_filters()
+            precomputed = cube_query.cells(conn, res, unfiltered)
+            at_query_time = cube_query.cells(conn, res, unfiltered, force_facts=True)
+            assert [cube_query.select(r, None) for r in precomputed] == [
+                cube_query.select(r, None) for r in at_query_time
             ]
 
 

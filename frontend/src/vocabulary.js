@@ -1,0 +1,35 @@
+// The hex cube's vocabulary as the API serves it (GET /api/cube/dimensions): every filter
+// (name, label, values, whether a zone takes it) and every measure (label, unit). The app
+// keeps no list of its own: a dimension added on the server is a filter control here.
+
+import { api } from "./api.js";
+
+let loading = null;
+let vocabulary = { filters: [], measure_details: [] };
+
+/** The vocabulary, fetched once: {filters, measure_details, and the values per filter}. */
+export function loadVocabulary() {
+  loading ??= api("/api/cube/dimensions").then((dims) => (vocabulary = dims));
+  return loading;
+}
+
+/** The names of every filter (the dimensions, then the month of activity). */
+export function filterNames() {
+  return vocabulary.filters.map((f) => f.name);
+}
+
+/** The filters a target zone's audience takes (a zone is not about a month). */
+export function zoneFilterNames() {
+  return vocabulary.filters.filter((f) => f.zones).map((f) => f.name);
+}
+
+/** The label of a filter or measure (its name, readable, when unknown). */
+export function label(name) {
+  const known = [...vocabulary.filters, ...vocabulary.measure_details].find((x) => x.name === name);
+  return known?.label ?? name.replaceAll("_", " ");
+}
+
+/** The unit of a measure ("EUR", "customers", ...), or undefined. */
+export function unit(measure) {
+  return vocabulary.measure_details.find((m) => m.name === measure)?.unit;
+}

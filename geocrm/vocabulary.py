@@ -1,0 +1,375 @@
+"""The hex cube's vocabulary, declared once: dimensions, measures, resolutions, the month
+filter, and the one parser of a filter document.
+
+Everything that filters customers by the cube's dimensions (the cube, the map tiles,
+target zones, reports, the API's query parameters and the web app, which reads this
+through ``GET /api/cube/dimensions``) takes its list from here; the SQL side has one
+predicate, ``cube.in_audience`` (``spatial_sql/functions/vocabulary.sql``), whose
+parameters are these dimensions in this order. Adding a dimension means one edit here
+and one there (and a test checks that both agree).
+
+A filter document maps a dimension to one value, a list, or a comma-separated string
+(``stage=client,partner``); the values of one dimension are alternatives, dimensions
+combine. ``month`` (``YYYY-MM``, one month) keeps the customers active that month.
+This module checks the shape of a document; what values the data holds (stores, reps,
+segments, months) is looked up by the caller and passed in as ``known``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from geocrm import hexgrid
+from geocrm.errors import InvalidInput
+
+#: Resolutions of the cube, coarsest first.
+RESOLUTIONS = hexgrid.RESOLUTIONS
+STAGES = ("prospect", "customer", "client", "supporter", "advocate", "partner")
+KINDS = ("person", "business")
+BUILDING_CLASSES = (
+    "residential",
+    "commercial",
+    "retail",
+    "office",
+    "public",
+    "industrial",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A dimension of the cube: what customers are filtered and broken down by."""
+
+    name: str
+    label: str
+    #: what the values are, for documentation ("ladder stage", "nearest store id")
+    description: str
+    #: whether the values are integer ids (else text)
+    integer: bool = False
+    #: the fixed values, or None when the values are those the data holds
+    values: tuple[str, ...] | None = None
+
+
+#: The dimensions of ``cube.facts``, in order (the parameters of ``cube.in_audience``).
+DIMENSIONS: tuple[Dimension, ...] = (
+    Dimension("stage", "Ladder stage", "ladder stage", values=STAGES),
+    Dimension("segment", "Segment", "customer segment"),
+    Dimension("kind", "Customer kind", "person or business", values=KINDS),
+    Dimension(
+        "building_class",
+        "Building class",
+        "class of the customer's building",
+        values=BUILDING_CLASSES,
+    ),
+    Dimension("store_id", "Nearest store", "nearest store id", integer=True),
+    Dimension("rep_id", "Rep", "owner rep id", integer=True),
+    Dimension("territory_id", "Territory", "territory id", integer=True),
+)
+#: Filter names (the dimensions) and whether their values are integer ids.
+FILTERS: dict[str, bool] = {d.name: d.integer for d in DIMENSIONS}
+#: The month-of-activity filter (``YYYY-MM``, one month per question).
+MONTH = "month"
+MONTH_LABEL = "Month of activity"
+MONTH_DESCRIPTION = (
+    "month of activity, YYYY-MM (one month): only the customers with an interaction that "
+    "month, and only that month's interactions"
+)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A measure of a cell: additive (a sum of the facts) or derived from two sums."""
+
+    name: str
+    label: str
+    unit: str
+    #: integer-valued (counts) rather than decimal
+    integer: bool = True
+    #: derived measures: (numerator sum, denominator sum); None for an additive one
+    ratio: tuple[str, str] | None = None
+
+    @property
+    def additive(self) -> bool:
+        """Whether the measure adds up over cells (else it is a ratio of sums)."""
+        return self.ratio is None
+
+
+#: Every measure a cell has, in output order.
+MEASURE_LIST: tuple[Measure, ...] = (
+    Measure("customers", "Customers", "customers"),
+    Measure("prospects", "Prospects", "prospects"),
+    Measure("revenue", "Annual revenue", "EUR", integer=False),
+    Measure("ltv", "Lifetime value", "EUR", integer=False),
+    Measure(
+        "mean_satisfaction",
+        "Mean satisfaction",
+        "score 0-10",
+        integer=False,
+        ratio=("satisfaction_sum", "satisfaction_n"),
+    ),
+    Measure(
+        "mean_churn_risk",
+        "Mean churn risk",
+        "probability 0-1",
+        integer=False,
+        ratio=("churn_sum", "churn_n"),
+    ),
+    Measure("orders", "Orders", "interactions"),
+    Measure("support_requests", "Support requests", "interactions"),
+    Measure("complaints", "Complaints", "interactions"),
+    Measure("visits", "Visits", "interactions"),
+    Measure("survey_responses", "Survey responses", "interactions"),
+    Measure("campaign_responses", "Campaign responses", "interactions"),
+    Measure(
+        "footfall",
+        "Foot traffic",
+        "index 0-100",
+        integer=False,
+        ratio=("footfall_sum", "footfall_n"),
+    ),
+    Measure("addressable_buildings", "Addressable buildings", "buildings"),
+    Measure("households", "Households", "households (estimated)", integer=False),
+    Measure(
+        "penetration",
+        "Penetration",
+        "customers per household",
+        integer=False,
+        ratio=("customers", "households"),
+    ),
+)
+#: Every measure name, in output order.
+MEASURES = tuple(m.name for m in MEASURE_LIST)
+#: Measures that add up over cells (the rest are ratios of sums).
+ADDITIVE = tuple(m.name for m in MEASURE_LIST if m.additive)
+#: Measures whose values are whole numbers (counts).
+INTEGER_MEASURES = tuple(m.name for m in MEASURE_LIST if m.integer)
+#: Measures of the cell context (buildings, foot traffic), not of the customers.
+CONTEXT_MEASURES = ("footfall", "addressable_buildings", "households", "penetration")
+#: Measures of the customers (what a breakdown by dimension gives).
+FACT_MEASURES = tuple(m for m in MEASURES if m not in CONTEXT_MEASURES)
+#: The sums a row of the cube holds, from which every measure is computed.
+SUMS = (
+    *(m for m in ADDITIVE),
+    "satisfaction_sum",
+    "satisfaction_n",
+    "churn_sum",
+    "churn_n",
+    "footfall_sum",
+    "footfall_n",
+)
+
+
+def measure(name: str | None) -> str | None:
+    """A measure name checked against :data:`MEASURES` (None passes: every measure)."""
+    if name is not None and name not in MEASURES:
+        raise InvalidInput(f"unknown measure {name!r}; measures: {', '.join(MEASURES)}")
+    return name
+
+
+def check_res(raw: Any) -> int:
+    """A resolution of the cube from a query-string value."""
+    text = str(raw).strip()
+    if not text.isdigit() or int(text) not in RESOLUTIONS:
+        raise InvalidInput(f"res must be one of {RESOLUTIONS[0]}..{RESOLUTIONS[-1]}, not {raw!r}")
+    return int(text)
+
+
+# --------------------------------------------------------------------------- filters
+
+
+def split_values(value: Any) -> list[str]:
+    """A filter's values from one value, a list, or a comma-separated string."""
+    if value is None:
+        return []
+    items: Iterable[Any] = value.split(",") if isinstance(value, str) else value
+    if isinstance(items, int | float | str):
+        items = [items]
+    return [str(v).strip() for v in items if str(v).strip()]
+
+
+def no_filters() -> dict[str, Any]:
+    """Parsed filters that filter nothing (every dimension and the month None)."""
+    return dict.fromkeys((*FILTERS, MONTH))
+
+
+#: What the data holds, asked per filter name: the allowed values (ids, texts, or the
+#: months ``YYYY-MM`` in order for ``month``), or None when any value is allowed.
+Known = Callable[[str], Sequence[Any] | None]
+
+
+def parse_filters(
+    filters: Mapping[str, Any] | None,
+    known: Known,
+    *,
+    names: Iterable[str] | None = None,
+) -> dict[str, Any]:
+    """Validated filters: a sorted list of values per dimension and ``month`` as the first
+    day of the month (``YYYY-MM-01``); None where a filter is not set.
+
+    Parameters
+    ----------
+    filters
+        Filter name to one value, a list, or a comma-separated string.
+    known
+        The values the data holds for a filter name (asked only for the filters given
+        without fixed values): ``InvalidInput`` lists them when a value is not one of them.
+    names
+        The filters accepted (default: every dimension and ``month``).
+    """
+    accepted = tuple(names) if names is not None else (*FILTERS, MONTH)
+    filters = dict(filters or {})
+    unknown = sorted(set(filters) - set(accepted))
+    if unknown:
+        raise InvalidInput(
+            f"unknown filter {', '.join(map(repr, unknown))}; filters: {', '.join(accepted)}"
+        )
+    params = no_filters()
+    for name, raw in filters.items():
+        values = split_values(raw)
+        if not values:
+            continue
+        if name == MONTH:
+            params[MONTH] = _month(values, list(known(MONTH) or ()))
+        elif FILTERS[name]:
+            params[name] = _ids(name, raw, values, known)
+        else:
+            allowed = _DIMENSIONS[name].values
+            _check_values(name, values, allowed if allowed is not None else known(name) or ())
+            params[name] = sorted(set(values))
+    return params
+
+
+def filter_document(params: Mapping[str, Any]) -> str:
+    """Parsed filters as the JSON document ``cube.in_audience`` reads: the filters set,
+    each an array of text values, and ``month`` as ``YYYY-MM-01``."""
+    doc: dict[str, Any] = {}
+    for name, value in params.items():
+        if value is None:
+            continue
+        doc[name] = value if name == MONTH else [str(v) for v in value]
+    return json.dumps(doc, separators=(",", ":"))
+
+
+def saved_params(saved: Mapping[str, Any]) -> dict[str, Any]:
+    """Filters saved as :func:`parse_filters` gave them (e.g. a zone's) back as parsed
+    filters, dimensions only (saved filters were validated when they were saved)."""
+    params: dict[str, Any] = dict.fromkeys(FILTERS)
+    for name, values in saved.items():
+        if name in FILTERS and values is not None:
+            items = split_values(values)
+            params[name] = [int(v) for v in items] if FILTERS[name] else items
+    return params
+
+
+_DIMENSIONS = {d.name: d for d in DIMENSIONS}
+
+
+def _ids(name: str, raw: Any, values: list[str], known: Known) -> list[int]:
+    try:
+        ids = sorted({int(v) for v in values})
+    except ValueError:
+        raise InvalidInput(f"{name} takes integer ids (comma-separated), got {raw!r}") from None
+    if any(not 0 < i < 2**63 for i in ids):
+        raise InvalidInput(f"{name} ids are positive 64-bit integers, got {raw!r}")
+    allowed = known(name)
+    if allowed is not None:
+        _check_values(name, ids, allowed)
+    return ids
+
+
+def _month(values: list[str], months: list[str]) -> str:
+    """The first day (``YYYY-MM-01``) of the one month asked for, within the data's months."""
+    if len(values) > 1:
+        raise InvalidInput(
+            f"month takes one month (YYYY-MM), got {len(values)}: a customer active in "
+            "several months would be counted once per month in their sum; ask month by month"
+        )
+    value = values[0]
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise InvalidInput(f"month must be a month as YYYY-MM (e.g. 2026-03), got {value!r}")
+    if not months:
+        raise InvalidInput("the cube holds no interactions: there is no month of activity")
+    if not months[0] <= value <= months[-1]:
+        raise InvalidInput(
+            f"month {value} is outside the data: months with activity run from {months[0]} "
+            f"to {months[-1]} ({', '.join(months)})"
+        )
+    return f"{value}-01"
+
+
+def _check_values(name: str, values: Iterable[Any], allowed: Iterable[Any]) -> None:
+    allowed = tuple(allowed)
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        shown = ", ".join(map(str, allowed[:50])) + (" ..." if len(allowed) > 50 else "")
+        raise InvalidInput(
+            f"unknown {name} {', '.join(map(repr, bad))}; {name} may be: {shown or '(none)'}"
+        )
+
+
+# --------------------------------------------------------------------------- describing
+
+
+def describe(values: Mapping[str, list[dict[str, Any]]], months: list[str]) -> dict[str, Any]:
+    """What a client needs to build every filter control and measure list.
+
+    Parameters
+    ----------
+    values
+        Per dimension without fixed values, the values the data holds, each
+        ``{"value": ..., "label": ...}``.
+    months
+        The months of activity (``YYYY-MM``), in order.
+
+    Returns
+    -------
+    dict
+        ``filters``: one entry per dimension then ``month``, each with ``name``, ``label``,
+        ``description``, ``integer``, ``multiple`` (several values allowed), ``zones``
+        (whether a target zone's audience takes it) and ``values``; ``measure_details``:
+        one entry per measure with ``name``, ``label``, ``unit``, ``additive``,
+        ``integer``.
+    """
+    filters = [
+        {
+            "name": d.name,
+            "label": d.label,
+            "description": d.description,
+            "integer": d.integer,
+            "multiple": True,
+            "zones": True,
+            "values": (
+                [{"value": v, "label": v} for v in d.values]
+                if d.values is not None
+                else list(values.get(d.name, []))
+            ),
+        }
+        for d in DIMENSIONS
+    ]
+    filters.append(
+        {
+            "name": MONTH,
+            "label": MONTH_LABEL,
+            "description": MONTH_DESCRIPTION,
+            "integer": False,
+            "multiple": False,
+            "zones": False,
+            "values": [{"value": m, "label": m} for m in months],
+        }
+    )
+    measures = [
+        {
+            "name": m.name,
+            "label": m.label,
+            "unit": m.unit,
+            "additive": m.additive,
+            "integer": m.integer,
+        }
+        for m in MEASURE_LIST
+    ]
+    return {"filters": filters, "measure_details": measures}
