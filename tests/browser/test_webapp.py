@@ -25,7 +25,7 @@ from geocrm.cube import build_cube
 from geocrm.pipeline import enrich_city
 from geocrm.territories import design_plan
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 # software WebGL for MapLibre in a headless browser
 CHROMIUM_ARGS = ["--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
