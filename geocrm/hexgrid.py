@@ -98,7 +98,7 @@ def check_res(res: Any, allowed: Sequence[int] = RESOLUTIONS, *, what: str = "th
     """``res`` as an int when it is one of ``allowed``; ``InvalidInput`` otherwise."""
     if isinstance(res, bool) or not isinstance(res, int) or res not in allowed:
         raise InvalidInput(
-            f"res must be one of {what} resolutions {allowed[0]}..{allowed[-1]}, not {res!r}"
+            f"res must be one of {what} resolutions {allowed[0]}..{allowed[-1]}, not {res!r:.40}"
         )
     return res
 

@@ -174,9 +174,8 @@ def measure(name: str | None) -> str | None:
 def check_res(raw: Any) -> int:
     """A resolution of the cube from a query-string value."""
     text = str(raw).strip()
-    if not text.isdigit() or int(text) not in RESOLUTIONS:
-        raise InvalidInput(f"res must be one of {RESOLUTIONS[0]}..{RESOLUTIONS[-1]}, not {raw!r}")
-    return int(text)
+    # isascii: str.isdigit() also accepts digits such as '²' that int() refuses
+    return hexgrid.check_res(int(text) if text.isascii() and text.isdigit() else raw)
 
 
 # --------------------------------------------------------------------------- filters
