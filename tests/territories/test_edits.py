@@ -26,7 +26,10 @@ def test_a_draft_can_be_edited_with_balance_before_and_after(engine, enriched):
     assert cells_of(engine, plan["plan_id"])[cell] == ids[1]
     with engine.connect() as conn:
         actions = conn.execute(
-            text("SELECT what->>'action' FROM crm.territory_edits WHERE plan_id = :p"),
+            text(
+                "SELECT what->>'action' FROM crm.territory_edits WHERE plan_id = :p "
+                "ORDER BY edit_id"
+            ),
             {"p": plan["plan_id"]},
         ).scalars()
         assert list(actions) == ["design", "edit"]
