@@ -23,6 +23,7 @@ demo: install
 test: install
 	$(BIN)/ruff check geocrm tests benchmarks
 	$(BIN)/ruff format --check geocrm tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 install: system-deps $(VENV)/.installed frontend
@@ -42,6 +43,7 @@ $(VENV)/.installed: pyproject.toml
 
 lint:
 	$(BIN)/ruff check geocrm tests benchmarks
+	$(BIN)/lint-imports
 
 format:
 	$(BIN)/ruff format geocrm tests benchmarks
