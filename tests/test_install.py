@@ -65,14 +65,16 @@ def test_the_wheel_carries_its_own_sql_tiles_and_web_app(installed, outside):
         "print(geocrm.__file__);"
         "print(sum(1 for _ in (a / 'spatial_sql' / 'migrations').iterdir()));"
         "print((a / 'tiles' / 'catalog.toml').is_file(), (a / 'webapp' / 'index.html').is_file(),"
-        "(a / 'webapp' / 'report-assets' / 'report-assets.json').is_file())"
+        "(a / 'webapp' / 'report-assets' / 'report-assets.json').is_file(),"
+        "(a / 'demo' / 'settings.toml').is_file())"
     )
     shown = _run(installed / "python", "-c", code, cwd=outside)
     assert shown.returncode == 0, shown.stderr
     where, migrations, flags = shown.stdout.split("\n")[:3]
     assert str(CHECKOUT) not in where and "site-packages" in where
     assert int(migrations) == len(list((CHECKOUT / "spatial_sql" / "migrations").glob("*.sql")))
-    assert flags == "True True True"  # the catalogue, the web app, the reports' Leaflet
+    # the tile catalogue, the web app, the reports' Leaflet files, the demo CRM's settings
+    assert flags == "True True True True"
 
 
 def test_an_installed_geocrm_prints_its_version(installed, outside):

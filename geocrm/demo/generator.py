@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import tomllib
 from datetime import UTC, date, datetime, timedelta
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 import numpy as np
 import pandas as pd
 
 from geocrm.demo.addresses import NOISE_KINDS, address_texts, typed_addresses
 from geocrm.errors import InvalidInput
-from geocrm.settings import PROJECT_ROOT
 
-SETTINGS_FILE = PROJECT_ROOT / "data" / "demo" / "settings.toml"
+#: The demo CRM's shape (``data/demo/settings.toml``, package data).
+SETTINGS_FILE: Traversable = files("geocrm").joinpath("assets", "demo", "settings.toml")
 STAGES = ("prospect", "customer", "client", "supporter", "advocate", "partner")
 INTERACTION_TYPES = (
     "order",
