@@ -29,8 +29,10 @@ END $$;
 -- sql, one expression, not STRICT, each value used once): with the document bound, every
 -- dimension it does not filter folds away to true at planning, so an unfiltered query
 -- pays nothing, and a value passed as a scalar subquery (the enrichment) is read only
--- when its dimension is filtered. Values default to NULL: cube.in_audience(filter) is
--- true only for a document that filters no dimension.
+-- when its dimension is filtered. Where a plan is generic (the document a parameter), each
+-- row pays a key lookup per dimension ("filter ? key": no copy of the value) and no more
+-- for the dimensions not filtered. A NULL document filters nothing. Values default to
+-- NULL: cube.in_audience(filter) is true only for a document that filters no dimension.
 CREATE FUNCTION cube.in_audience(
     filter jsonb,
     stage text DEFAULT NULL,
@@ -43,13 +45,14 @@ CREATE FUNCTION cube.in_audience(
 RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT (filter -> 'stage' IS NULL OR filter -> 'stage' ? stage)
-       AND (filter -> 'segment' IS NULL OR filter -> 'segment' ? segment)
-       AND (filter -> 'kind' IS NULL OR filter -> 'kind' ? kind)
-       AND (filter -> 'building_class' IS NULL OR filter -> 'building_class' ? building_class)
-       AND (filter -> 'store_id' IS NULL OR filter -> 'store_id' ? CAST(store_id AS text))
-       AND (filter -> 'rep_id' IS NULL OR filter -> 'rep_id' ? CAST(rep_id AS text))
-       AND (filter -> 'territory_id' IS NULL
+    SELECT ((filter ? 'stage') IS NOT TRUE OR filter -> 'stage' ? stage)
+       AND ((filter ? 'segment') IS NOT TRUE OR filter -> 'segment' ? segment)
+       AND ((filter ? 'kind') IS NOT TRUE OR filter -> 'kind' ? kind)
+       AND ((filter ? 'building_class') IS NOT TRUE
+            OR filter -> 'building_class' ? building_class)
+       AND ((filter ? 'store_id') IS NOT TRUE OR filter -> 'store_id' ? CAST(store_id AS text))
+       AND ((filter ? 'rep_id') IS NOT TRUE OR filter -> 'rep_id' ? CAST(rep_id AS text))
+       AND ((filter ? 'territory_id') IS NOT TRUE
             OR filter -> 'territory_id' ? CAST(territory_id AS text))
 $$;
 COMMENT ON FUNCTION cube.in_audience(jsonb, text, text, text, text, bigint, bigint, bigint) IS 'The audience predicate of the cube''s dimensions: whether these dimension values match a filter document (the parameters are the dimensions of geocrm.vocabulary, in order).';
