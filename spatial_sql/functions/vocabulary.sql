@@ -3,8 +3,9 @@
 -- measure sums, for the tiles, target zones, reports and cube slices. Python's
 -- geocrm.vocabulary declares the same dimensions in the same order (a test compares the
 -- parameters of cube.in_audience with it). Adding a dimension: a parameter and a line of
--- cube.in_audience, and the column it reads where it is called (cube.fact_sums,
--- crm.customers_in, tiles.customers, queries/reports/customers.sql).
+-- cube.in_audience, and the column it reads where it is called (cube.fact_sums, with its
+-- breakdown by that dimension; crm.customers_in; tiles.customers;
+-- queries/reports/customers.sql), besides the column of cube.facts it needs.
 --
 -- A filter document (jsonb) maps a dimension to an array of text values (alternatives)
 -- and "month" to the first day of a month of activity; an absent key filters nothing.
