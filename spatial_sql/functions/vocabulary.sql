@@ -65,26 +65,31 @@ COMMENT ON FUNCTION cube.in_audience(jsonb, text, text, text, text, bigint, bigi
 -- predicate. Run once per query (it is not inlined), never per row.
 CREATE OR REPLACE FUNCTION cube.audience_filter(query jsonb)
 RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT coalesce(jsonb_object_agg(key, CASE WHEN key = 'month'
-                                              THEN to_jsonb(left(vals[1], 7) || '-01')
-                                              ELSE to_jsonb(vals) END), '{}')
-    FROM (
-        SELECT q.key, ARRAY(
-                   SELECT trim(v)
-                   FROM jsonb_array_elements_text(CASE jsonb_typeof(q.value)
-                                                      WHEN 'array' THEN q.value
-                                                      ELSE jsonb_build_array(q.value) END) e(t)
-                   CROSS JOIN LATERAL unnest(CASE jsonb_typeof(q.value)
-                                                 WHEN 'string' THEN string_to_array(e.t, ',')
-                                                 ELSE ARRAY[e.t] END) v
-                   WHERE trim(v) <> '') AS vals
-        FROM jsonb_each(query) q
-        WHERE jsonb_typeof(q.value) <> 'null'
-    ) f
-    WHERE cardinality(vals) > 0
-$$;
+BEGIN
+    -- plpgsql, not sql: its query is planned once per session, not once per transaction
+    -- (a tile function calls it once per tile)
+    RETURN (
+        SELECT coalesce(jsonb_object_agg(key, CASE WHEN key = 'month'
+                                                  THEN to_jsonb(left(vals[1], 7) || '-01')
+                                                  ELSE to_jsonb(vals) END), '{}')
+        FROM (
+            SELECT q.key, ARRAY(
+                       SELECT trim(v)
+                       FROM jsonb_array_elements_text(CASE jsonb_typeof(q.value)
+                                                          WHEN 'array' THEN q.value
+                                                          ELSE jsonb_build_array(q.value)
+                                                      END) e(t)
+                       CROSS JOIN LATERAL unnest(CASE jsonb_typeof(q.value)
+                                                     WHEN 'string' THEN string_to_array(e.t, ',')
+                                                     ELSE ARRAY[e.t] END) v
+                       WHERE trim(v) <> '') AS vals
+            FROM jsonb_each(query) q
+            WHERE jsonb_typeof(q.value) <> 'null'
+        ) f
+        WHERE cardinality(vals) > 0);
+END $$;
 COMMENT ON FUNCTION cube.audience_filter(jsonb) IS 'A filter document (each key an array of text, month as YYYY-MM-01) from a tile query or saved filters.';
 
 -- Whether a filter document filters anything (a dimension or the month).
