@@ -12,8 +12,8 @@ DECLARE
     env geometry := ST_TileEnvelope(z, x, y);
     box geometry := tiles.bbox(z, x, y);
     cap integer := coalesce((query ->> 'limit')::integer, 50000);
-    audience jsonb := cube.audience_filter(CAST(query AS jsonb));
-    f_month date := CAST(audience ->> 'month' AS date);
+    audience jsonb;  -- the filter document, read for the points (tiles.cube_cells reads it too)
+    f_month date;
     mvt bytea;
 BEGIN
     IF z < coalesce((query ->> 'points_from')::integer, 15) THEN
@@ -30,6 +30,8 @@ BEGIN
             LIMIT cap
         ) t;
     ELSE
+        audience := cube.audience_filter(CAST(query AS jsonb));
+        f_month := CAST(audience ->> 'month' AS date);
         SELECT ST_AsMVT(t, 'customers', 4096, 'geom', 'customer_id') INTO mvt
         FROM (
             SELECT ST_AsMVTGeom(ST_Transform(c.geom, 3857), env, 4096, 64, true) AS geom,

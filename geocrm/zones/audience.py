@@ -71,15 +71,16 @@ def _counts(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def no_jit(conn: Connection) -> None:
-    """No JIT compilation in this transaction: it costs more than any audience count."""
-    conn.execute(query("zones/no_jit"))
+def plan_each_count(conn: Connection) -> None:
+    """This transaction's audience queries: no JIT, and a plan made for each one's own area
+    and filters (see ``spatial_sql/queries/zones/planner.sql``)."""
+    conn.execute(query("zones/planner"))
 
 
 def count(conn: Connection, geom: MultiPolygon | bytes, params: Mapping[str, Any]) -> dict:
     """The audience counts of an area (a shape, or its WKB) under validated filters."""
     wkb = geom if isinstance(geom, bytes) else shapely.to_wkb(geom)
-    no_jit(conn)
+    plan_each_count(conn)
     values = {"wkb": wkb, "filter": vocabulary.filter_document(params)}
     row = conn.execute(query("zones/count"), values).mappings().one()
     return _counts(row)

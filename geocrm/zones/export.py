@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from geocrm import vocabulary
 from geocrm.db import query
-from geocrm.zones.audience import zone_params
+from geocrm.zones.audience import plan_each_count, zone_params
 from geocrm.zones.saved import zone_row
 
 #: Columns of the audience export, in order (the first six are the contract of the app).
@@ -83,6 +83,7 @@ def zone_audience(
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(AUDIENCE_COLUMNS)
         with engine.connect() as conn:
+            plan_each_count(conn)
             result = conn.execution_options(stream_results=True, yield_per=chunk_rows).execute(
                 query("zones/audience"), values
             )

@@ -14,7 +14,13 @@ from sqlalchemy.exc import IntegrityError
 
 from geocrm.db import query
 from geocrm.errors import Conflict, InvalidInput, NotFound
-from geocrm.zones.audience import audience_filters, count, no_jit, saved_filters, zone_params
+from geocrm.zones.audience import (
+    audience_filters,
+    count,
+    plan_each_count,
+    saved_filters,
+    zone_params,
+)
 from geocrm.zones.geometry import check_position, parse_geometry
 
 #: How a zone was made.
@@ -91,7 +97,7 @@ def zone_area(conn: Connection, zone: int | str) -> tuple[int, str, MultiPolygon
 
 
 def _feature(conn: Connection, zone_id: int) -> dict[str, Any]:
-    no_jit(conn)
+    plan_each_count(conn)
     feature = conn.execute(query("zones/features"), {"zone_id": zone_id}).scalar()
     if feature is None:
         raise NotFound(f"No target zone {zone_id}")
@@ -102,7 +108,7 @@ def list_zones(engine: Engine) -> dict[str, Any]:
     """Every saved zone as a GeoJSON FeatureCollection (id = zone_id), each with its
     audience under its saved filters (``customers``, ``prospects``, ``total``, ``revenue``)."""
     with engine.connect() as conn:
-        no_jit(conn)
+        plan_each_count(conn)
         features = list(conn.execute(query("zones/features"), {"zone_id": None}).scalars())
     return {"type": "FeatureCollection", "features": features}
 

@@ -3,8 +3,9 @@
 -- measure sums, for the tiles, target zones, reports and cube slices. Python's
 -- geocrm.vocabulary declares the same dimensions in the same order (a test compares the
 -- parameters of cube.in_audience with it). Adding a dimension: a parameter and a line of
--- cube.in_audience, and the column it reads where it is called (cube.fact_sums,
--- crm.customers_in, tiles.customers, queries/reports/customers.sql).
+-- cube.in_audience, and the column it reads where it is called (cube.fact_sums, with its
+-- breakdown by that dimension; crm.customers_in; tiles.customers;
+-- queries/reports/customers.sql), besides the column of cube.facts it needs.
 --
 -- A filter document (jsonb) maps a dimension to an array of text values (alternatives)
 -- and "month" to the first day of a month of activity; an absent key filters nothing.
@@ -29,8 +30,10 @@ END $$;
 -- sql, one expression, not STRICT, each value used once): with the document bound, every
 -- dimension it does not filter folds away to true at planning, so an unfiltered query
 -- pays nothing, and a value passed as a scalar subquery (the enrichment) is read only
--- when its dimension is filtered. Values default to NULL: cube.in_audience(filter) is
--- true only for a document that filters no dimension.
+-- when its dimension is filtered. Where a plan is generic (the document a parameter), each
+-- row pays a key lookup per dimension ("filter ? key": no copy of the value) and no more
+-- for the dimensions not filtered. A NULL document filters nothing. Values default to
+-- NULL: cube.in_audience(filter) is true only for a document that filters no dimension.
 CREATE FUNCTION cube.in_audience(
     filter jsonb,
     stage text DEFAULT NULL,
@@ -43,13 +46,14 @@ CREATE FUNCTION cube.in_audience(
 RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT (filter -> 'stage' IS NULL OR filter -> 'stage' ? stage)
-       AND (filter -> 'segment' IS NULL OR filter -> 'segment' ? segment)
-       AND (filter -> 'kind' IS NULL OR filter -> 'kind' ? kind)
-       AND (filter -> 'building_class' IS NULL OR filter -> 'building_class' ? building_class)
-       AND (filter -> 'store_id' IS NULL OR filter -> 'store_id' ? CAST(store_id AS text))
-       AND (filter -> 'rep_id' IS NULL OR filter -> 'rep_id' ? CAST(rep_id AS text))
-       AND (filter -> 'territory_id' IS NULL
+    SELECT ((filter ? 'stage') IS NOT TRUE OR filter -> 'stage' ? stage)
+       AND ((filter ? 'segment') IS NOT TRUE OR filter -> 'segment' ? segment)
+       AND ((filter ? 'kind') IS NOT TRUE OR filter -> 'kind' ? kind)
+       AND ((filter ? 'building_class') IS NOT TRUE
+            OR filter -> 'building_class' ? building_class)
+       AND ((filter ? 'store_id') IS NOT TRUE OR filter -> 'store_id' ? CAST(store_id AS text))
+       AND ((filter ? 'rep_id') IS NOT TRUE OR filter -> 'rep_id' ? CAST(rep_id AS text))
+       AND ((filter ? 'territory_id') IS NOT TRUE
             OR filter -> 'territory_id' ? CAST(territory_id AS text))
 $$;
 COMMENT ON FUNCTION cube.in_audience(jsonb, text, text, text, text, bigint, bigint, bigint) IS 'The audience predicate of the cube''s dimensions: whether these dimension values match a filter document (the parameters are the dimensions of geocrm.vocabulary, in order).';
@@ -61,26 +65,31 @@ COMMENT ON FUNCTION cube.in_audience(jsonb, text, text, text, text, bigint, bigi
 -- predicate. Run once per query (it is not inlined), never per row.
 CREATE OR REPLACE FUNCTION cube.audience_filter(query jsonb)
 RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT coalesce(jsonb_object_agg(key, CASE WHEN key = 'month'
-                                              THEN to_jsonb(left(vals[1], 7) || '-01')
-                                              ELSE to_jsonb(vals) END), '{}')
-    FROM (
-        SELECT q.key, ARRAY(
-                   SELECT trim(v)
-                   FROM jsonb_array_elements_text(CASE jsonb_typeof(q.value)
-                                                      WHEN 'array' THEN q.value
-                                                      ELSE jsonb_build_array(q.value) END) e(t)
-                   CROSS JOIN LATERAL unnest(CASE jsonb_typeof(q.value)
-                                                 WHEN 'string' THEN string_to_array(e.t, ',')
-                                                 ELSE ARRAY[e.t] END) v
-                   WHERE trim(v) <> '') AS vals
-        FROM jsonb_each(query) q
-        WHERE jsonb_typeof(q.value) <> 'null'
-    ) f
-    WHERE cardinality(vals) > 0
-$$;
+BEGIN
+    -- plpgsql, not sql: its query is planned once per session, not once per transaction
+    -- (a tile function calls it once per tile)
+    RETURN (
+        SELECT coalesce(jsonb_object_agg(key, CASE WHEN key = 'month'
+                                                  THEN to_jsonb(left(vals[1], 7) || '-01')
+                                                  ELSE to_jsonb(vals) END), '{}')
+        FROM (
+            SELECT q.key, ARRAY(
+                       SELECT trim(v)
+                       FROM jsonb_array_elements_text(CASE jsonb_typeof(q.value)
+                                                          WHEN 'array' THEN q.value
+                                                          ELSE jsonb_build_array(q.value)
+                                                      END) e(t)
+                       CROSS JOIN LATERAL unnest(CASE jsonb_typeof(q.value)
+                                                     WHEN 'string' THEN string_to_array(e.t, ',')
+                                                     ELSE ARRAY[e.t] END) v
+                       WHERE trim(v) <> '') AS vals
+            FROM jsonb_each(query) q
+            WHERE jsonb_typeof(q.value) <> 'null'
+        ) f
+        WHERE cardinality(vals) > 0);
+END $$;
 COMMENT ON FUNCTION cube.audience_filter(jsonb) IS 'A filter document (each key an array of text, month as YYYY-MM-01) from a tile query or saved filters.';
 
 -- Whether a filter document filters anything (a dimension or the month).
