@@ -60,12 +60,6 @@ from geocrm.network.isochrones import (
 )
 from geocrm.network.layers import compute_network_layers
 
-# The names visit routes and territories used before the split (they reach into the
-# graph arrays and the search): kept until those callers use the public names.
-_dijkstra = dijkstra
-_network = street_network
-_Network = StreetNetwork
-
 __all__ = [
     "DEFAULT_DRIVE_SPEED_KMH",
     "DEFAULT_LEVELS",

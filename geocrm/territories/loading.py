@@ -116,7 +116,7 @@ def network_travel(engine: Engine) -> Travel | None:
     def minutes(rep: dict, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         if rep["rep_id"] not in from_base:
             node, access = graph.net.snap(np.array([rep["lon"]]), np.array([rep["lat"]]))
-            dist, _, _ = network._dijkstra(graph.adjacency, {int(node[0]): 0.0})
+            dist, _, _ = network.dijkstra(graph.adjacency, {int(node[0]): 0.0})
             from_base[rep["rep_id"]] = (np.asarray(dist), float(access[0]))
         dist, base_access = from_base[rep["rep_id"]]
         nodes, access = graph.net.snap(np.asarray(lon, float), np.asarray(lat, float))

@@ -31,7 +31,7 @@ from geocrm.errors import InvalidInput
 class TravelGraph:
     """A travel graph as arrays, with the adjacency to search (built once per process)."""
 
-    net: Any  # network._Network
+    net: network.StreetNetwork
     adjacency: list[list[tuple]]
 
 
@@ -56,7 +56,7 @@ def prepared_graph(engine: Engine, city: Any, mode: str) -> TravelGraph:
     with _GRAPHS_LOCK:
         prepared = _GRAPHS.get(key)
         if prepared is None:
-            net = network._network(network.travel_graph(engine, city.name, mode), timed=True)
+            net = network.street_network(network.travel_graph(engine, city.name, mode), timed=True)
             prepared = TravelGraph(net=net, adjacency=net.adjacency(net.travel_time, reverse=False))
             _GRAPHS[key] = prepared
             while len(_GRAPHS) > _GRAPHS_SIZE:
@@ -89,7 +89,7 @@ def travel_matrix(graph: TravelGraph, lon: Sequence[float], lat: Sequence[float]
     length = net.length.tolist()
     tails = net.u.tolist()
     for i in range(n):
-        dist, pred, _ = network._dijkstra(graph.adjacency, {int(nodes[i]): 0.0})
+        dist, pred, _ = network.dijkstra(graph.adjacency, {int(nodes[i]): 0.0})
         for j in range(n):
             if i == j:
                 continue
