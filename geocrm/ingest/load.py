@@ -125,26 +125,24 @@ def import_customers(
         )
         tracker.close()
         raise
-    if not finish:
+    if finish:
+        _succeeded(tracker, report)
+    else:
         tracker.update(phase=CUBE_PHASE, **report.job_summary())
     tracker.close()
-    if finish:
-        finish_job(engine, report)
     return report
 
 
 def finish_job(engine: Engine, report: ImportReport) -> None:
-    """Mark an import succeeded, with its counts and rejects report."""
-    summary = report.job_summary()
-    sets = ", ".join(f"{k} = :{k}" for k in summary)  # keys are ours, values bound
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "UPDATE crm.import_jobs SET status = 'succeeded', phase = NULL, "
-                f"finished_at = now(), {sets} WHERE import_id = :import_id"
-            ),
-            {**summary, "import_id": report.import_id},
-        )
+    """Mark an import left running (``finish=False``) succeeded, with its counts and
+    rejects report."""
+    tracker = JobProgress(engine, report.import_id)
+    _succeeded(tracker, report)
+    tracker.close()
+
+
+def _succeeded(tracker: JobProgress, report: ImportReport) -> None:
+    tracker.update(status="succeeded", phase=None, finished_at=_now(), **report.job_summary())
 
 
 def _now() -> datetime:
