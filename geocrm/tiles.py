@@ -48,7 +48,7 @@ TILEJSON_VERSION = "3.0.0"
 WORLD_BOUNDS = (-180.0, -85.051129, 180.0, 85.051129)
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_CUBE_FILTERS = frozenset((*vocabulary.FILTERS, vocabulary.MONTH))
+_CUBE_FILTERS = frozenset(vocabulary.FILTER_NAMES)
 _TRADE_AREA_KINDS = ("isochrone", "ring", "huff_primary", "huff_secondary")
 _MODES = ("walk", "drive")
 #: What each query parameter of a layer may be; the catalogue names them per layer.
@@ -203,7 +203,7 @@ def _expand_params(params: list[str]) -> list[str]:
     """A layer's params with ``cube_filters`` replaced by the filters of the vocabulary."""
     out: list[str] = []
     for param in params:
-        out += [*vocabulary.FILTERS, vocabulary.MONTH] if param == CUBE_FILTERS_PARAM else [param]
+        out += vocabulary.FILTER_NAMES if param == CUBE_FILTERS_PARAM else [param]
     return out
 
 

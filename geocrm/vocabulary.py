@@ -74,6 +74,8 @@ DIMENSIONS: tuple[Dimension, ...] = (
 FILTERS: dict[str, bool] = {d.name: d.integer for d in DIMENSIONS}
 #: The month-of-activity filter (``YYYY-MM``, one month per question).
 MONTH = "month"
+#: Every filter a question may carry: the dimensions, then the month.
+FILTER_NAMES = (*FILTERS, MONTH)
 MONTH_LABEL = "Month of activity"
 MONTH_DESCRIPTION = (
     "month of activity, YYYY-MM (one month): only the customers with an interaction that "
@@ -193,7 +195,7 @@ def split_values(value: Any) -> list[str]:
 
 def no_filters() -> dict[str, Any]:
     """Parsed filters that filter nothing (every dimension and the month None)."""
-    return dict.fromkeys((*FILTERS, MONTH))
+    return dict.fromkeys(FILTER_NAMES)
 
 
 #: What the data holds, asked per filter name: the allowed values (ids, texts, or the
@@ -220,7 +222,7 @@ def parse_filters(
     names
         The filters accepted (default: every dimension and ``month``).
     """
-    accepted = tuple(names) if names is not None else (*FILTERS, MONTH)
+    accepted = tuple(names) if names is not None else FILTER_NAMES
     filters = dict(filters or {})
     unknown = sorted(set(filters) - set(accepted))
     if unknown:

@@ -22,7 +22,7 @@ from geocrm.cube.query import (
 )
 from geocrm.dimension_values import cube_sql, validate_filters
 from geocrm.errors import InvalidInput
-from geocrm.vocabulary import FACT_MEASURES, FILTERS, MONTH, RESOLUTIONS
+from geocrm.vocabulary import FACT_MEASURES, FILTER_NAMES, FILTERS, RESOLUTIONS
 
 
 def cell_detail(engine: Engine, cell: int | str) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def cell_detail(engine: Engine, cell: int | str) -> dict[str, Any]:
             }
             for c in top
         ]
-        names = [*FILTERS, MONTH]
+        names = list(FILTER_NAMES)
         breakdown: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
         rows = conn.execute(
             cube_sql("breakdown"), {"res": res, "lo": lo, "hi": hi, "dimensions": names}
