@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from geocrm.db import bulk_transaction, query
-from geocrm.errors import InvalidInput, NotFound
+from geocrm.errors import Forbidden, InvalidInput, NotFound
 from geocrm.geocode import cached_geocoder
 from geocrm.geometry import BBox, Point
 from geocrm.ingest import write_geocodes
@@ -60,6 +60,17 @@ def geocoding_issues(
             query("customers/geocoding_issues"), {"max_confidence": max_confidence, "limit": limit}
         ).mappings()
         return [dict(r) for r in rows]
+
+
+def require_may_change(engine: Engine, external_id: str) -> None:
+    """``NotFound`` unless the current user sees the customer, ``Forbidden`` unless they may
+    change it (both decided by the database's row-level security)."""
+    with engine.begin() as conn:
+        row = conn.execute(query("customers/may_change"), {"external_id": external_id}).one()
+    if not row.visible:
+        raise NotFound(f"No customer with external_id {external_id!r}.")
+    if not row.writable:
+        raise Forbidden(f"You may not change customer {external_id!r}.")
 
 
 def pin_customer(engine: Engine, external_id: str, *, lon: float, lat: float) -> dict[str, Any]:

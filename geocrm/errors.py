@@ -34,6 +34,20 @@ class Conflict(GeoCrmError):
     exit_code = 4
 
 
+class Unauthorized(GeoCrmError):
+    """The caller is not signed in, or its credentials are wrong, expired or revoked."""
+
+    http_status = 401
+    exit_code = 5
+
+
+class TooManyRequests(GeoCrmError):
+    """The caller tried too often (sign-in attempts); it may try again later."""
+
+    http_status = 429
+    exit_code = 5
+
+
 class Forbidden(GeoCrmError):
     """The caller may not see or change this."""
 

@@ -6,9 +6,10 @@ when read, with messages that say what to set.
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _project_root() -> Path:
@@ -57,6 +58,12 @@ class DatabaseSettings(BaseSettings):
         description="Unprivileged system user that runs the embedded server when GeoCRM "
         "is started as root (PostgreSQL refuses to run as root).",
     )
+    app_database_url: str | None = Field(
+        default=None,
+        description="postgresql://… of the login role the web app uses (a member of "
+        "geocrm_app that owns nothing). When unset: the role geocrm_web that `geocrm db "
+        "migrate` creates, its password kept 0600 in GEOCRM_HOME.",
+    )
     statement_timeout_ms: int = Field(default=30_000, ge=100)
 
     @field_validator("database_url")
@@ -91,6 +98,58 @@ class ApiSettings(BaseSettings):
     tile_cache_mb: int = Field(
         default=256, ge=0, description="Memory for cached tiles (0: no cache)."
     )
+
+
+class AuthSettings(BaseSettings):
+    """Sign-in, sessions and what the web app accepts from browsers."""
+
+    model_config = SettingsConfigDict(env_prefix="GEOCRM_", extra="ignore")
+
+    min_cell_count: int = Field(
+        default=5,
+        ge=1,
+        description="Outside a user's own rows a hexagon or zone count is shown only where "
+        "it holds at least this many customers.",
+    )
+    session_hours: float = Field(default=12.0, gt=0, description="A session's life.")
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins per e-mail or client within the window."
+    )
+    login_window_s: int = Field(default=300, ge=1, description="The rate-limit window.")
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default=["127.0.0.1", "localhost", "[::1]", "testserver"],
+        description="Host headers the app answers (DNS rebinding); '*' for any.",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default=[], description="Origins that may call the API from a browser (CORS off if empty)."
+    )
+    secure_cookies: bool | None = Field(
+        default=None,
+        description="Send the session cookie only over TLS; default: when the request is HTTPS.",
+    )
+
+    @field_validator("allowed_hosts", "cors_origins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        """``GEOCRM_ALLOWED_HOSTS=a.example,b.example``: a comma-separated list."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    oidc_issuer: str | None = Field(
+        default=None, description="OpenID Connect provider for single sign-on (off if unset)."
+    )
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_default_role: str = Field(
+        default="analyst", description="Role of a user first signing in through the provider."
+    )
+
+
+@lru_cache
+def auth_settings() -> AuthSettings:
+    """The sign-in settings of this process (read once)."""
+    return AuthSettings()
 
 
 @lru_cache

@@ -13,7 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from geocrm.api.app import create_app
-from geocrm.db import make_engine
+from geocrm.auth.credentials import create_token
+from geocrm.auth.users import add_user
+from geocrm.db import app_url, make_engine
 from geocrm.db.embedded import EmbeddedCluster
 from geocrm.demo import generate_demo_data
 from geocrm.osm import load_osm
@@ -80,8 +82,49 @@ def demo(engine, city, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def client(engine, demo) -> TestClient:
-    return TestClient(create_app(engine))
+def app_engine(engine, database_url):
+    """The engine the web app uses: its own database role, row-level security applies."""
+    app_engine = make_engine(app_url(database_url), scoped=True)
+    yield app_engine
+    app_engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def make_user(engine):
+    """Factory: a user of ``role`` (``reps``: crm.reps ids) and an API token of theirs."""
+    made: dict[tuple, tuple[str, str]] = {}
+
+    def make(role: str, reps: tuple[int, ...] = (), name: str | None = None):
+        key = (role, tuple(reps), name)
+        if key not in made:
+            email = f"{name or role}-{'-'.join(map(str, reps)) or 'all'}@test.example"
+            add_user(engine, email, role, reps=reps, password="correct horse battery")
+            made[key] = (email, create_token(engine, email, name="tests"))
+        return made[key]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def admin_token(make_user) -> str:
+    return make_user("admin")[1]
+
+
+@pytest.fixture(scope="session")
+def client(app_engine, demo, admin_token) -> TestClient:
+    """The API as an administrator (an API token)."""
+    return TestClient(create_app(app_engine), headers={"Authorization": f"Bearer {admin_token}"})
+
+
+@pytest.fixture(scope="session")
+def client_as(app_engine, demo, make_user):
+    """Factory: the API as a user of ``role`` (an API token)."""
+
+    def as_(role: str, reps: tuple[int, ...] = ()) -> TestClient:
+        token = make_user(role, reps)[1]
+        return TestClient(create_app(app_engine), headers={"Authorization": f"Bearer {token}"})
+
+    return as_
 
 
 @pytest.fixture

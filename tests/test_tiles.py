@@ -77,9 +77,9 @@ def built(engine, demo):
 
 
 @pytest.fixture
-def app_client(engine, built) -> TestClient:
+def app_client(app_engine, built, admin_token) -> TestClient:
     """A fresh app (and so an empty tile cache) per test."""
-    return TestClient(create_app(engine))
+    return TestClient(create_app(app_engine), headers={"Authorization": f"Bearer {admin_token}"})
 
 
 @pytest.fixture(scope="module")
@@ -437,18 +437,18 @@ def test_a_cube_build_refreshes_the_hex_tiles(app_client, engine):
 def test_statement_timeout_and_feature_cap(app_client, engine):
     z = 13
     x, y = tile_xy(*CENTRE, z)
-    app_client.app.state.tiles = TileServer(engine, timeout_ms=1)
+    app_client.app.state.tiles = TileServer(app_client.app.state.engine, timeout_ms=1)
     r = app_client.get(f"/tiles/streets/{z}/{x}/{y}.mvt")
     assert r.status_code == 503
     assert "statement timeout" in r.json()["detail"]
-    app_client.app.state.tiles = TileServer(engine, max_features=7)
+    app_client.app.state.tiles = TileServer(app_client.app.state.engine, max_features=7)
     capped = _get(app_client, "streets", z, x, y)["streets"]["features"]
     assert len(capped) == 7
     # over the cap, the customers layer draws the biggest accounts
     x16, y16 = tile_xy(*CENTRE, 16)
-    app_client.app.state.tiles = TileServer(engine)
+    app_client.app.state.tiles = TileServer(app_client.app.state.engine)
     everyone = _get(app_client, "customers", 16, x16, y16)["customers"]["features"]
-    app_client.app.state.tiles = TileServer(engine, max_features=5)
+    app_client.app.state.tiles = TileServer(app_client.app.state.engine, max_features=5)
     top = _get(app_client, "customers", 16, x16, y16)["customers"]["features"]
     revenues = sorted((f["properties"]["revenue"] for f in everyone), reverse=True)
     assert len(everyone) > 5

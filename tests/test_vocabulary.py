@@ -9,13 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from geocrm import vocabulary
-from geocrm.api.cube import router
-from geocrm.api.errors import install_error_handlers
 from geocrm.errors import InvalidInput
 from geocrm.vocabulary import FILTERS, MEASURES, MONTH, parse_filters, split_values
 
@@ -128,12 +124,8 @@ def test_the_web_app_hard_codes_no_dimension_or_measure_list():
 # --------------------------------------------------------------------------- with the database
 
 
-def test_the_api_serves_the_vocabulary_for_every_filter_control_and_measure(engine):
-    app = FastAPI()
-    app.state.engine = engine
-    install_error_handlers(app)
-    app.include_router(router)
-    dims = TestClient(app).get("/api/cube/dimensions").json()
+def test_the_api_serves_the_vocabulary_for_every_filter_control_and_measure(client):
+    dims = client.get("/api/cube/dimensions").json()
     assert [f["name"] for f in dims["filters"]] == [*FILTERS, MONTH]
     assert [m["name"] for m in dims["measure_details"]] == list(MEASURES)
     assert dims["measures"] == list(MEASURES)

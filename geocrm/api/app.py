@@ -6,12 +6,14 @@ from importlib.resources import files
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from geocrm import __version__
 from geocrm.api import (
+    auth,
     cube,
     customers,
     geocoding,
@@ -23,7 +25,12 @@ from geocrm.api import (
     visits,
     zones,
 )
+from geocrm.api.access import AuthMiddleware, BrowserGuardMiddleware
+from geocrm.api.deps import engine_of_app
 from geocrm.api.errors import install_error_handlers
+from geocrm.db.scope import is_installed
+from geocrm.errors import SetupError
+from geocrm.settings import auth_settings
 
 #: The built web app (``frontend/dist``), package data; GeoCRM is installed as plain files
 #: (never zipped), so it is a directory StaticFiles can serve.
@@ -31,7 +38,15 @@ FRONTEND_DIST = Path(str(files("geocrm").joinpath("assets", "webapp")))
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
-    """Build the app; ``engine`` defaults to GeoCRM's configured database."""
+    """Build the app; ``engine`` defaults to the app's role on GeoCRM's database.
+
+    The engine must be scoped (``make_engine(..., scoped=True)``): every transaction carries
+    the signed-in user, so that PostgreSQL's row-level security applies."""
+    if engine is not None and not is_installed(engine):
+        raise SetupError(
+            "The web app needs an engine that carries the user into the database: "
+            "make_engine(app_url(...), scoped=True)."
+        )
     app = FastAPI(
         title="GeoCRM",
         version=__version__,
@@ -39,8 +54,23 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         "trade areas, foot traffic and building types.",
     )
     app.state.engine = engine
+    # added innermost first: errors (with request ids) wrap everything, then the host,
+    # origin and header guard, CORS (off unless GEOCRM_CORS_ORIGINS), then who is asking
+    app.add_middleware(AuthMiddleware, engine_of=lambda scope: engine_of_app(scope["app"]))
+    origins = auth_settings().cors_origins
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_credentials=False,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "ETag"],
+        )
+    app.add_middleware(BrowserGuardMiddleware)
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(auth.router)
     app.include_router(geocoding.router)  # before customers: /customers/geocoding-issues
     app.include_router(customers.router)
     app.include_router(imports.router)

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 
+from geocrm.api.access import ANY_ROLE, allow
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.filters import filter_query
@@ -22,7 +23,9 @@ from geocrm.cube import (
     query_cube,
 )
 
-router = APIRouter(prefix="/api/cube", tags=["cube"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/api/cube", tags=["cube"], responses=ERROR_RESPONSES, dependencies=[allow(*ANY_ROLE)]
+)
 
 #: The dimension filters of a cube request and ``month``, as the query string gave them.
 cube_filters = filter_query(month=True)

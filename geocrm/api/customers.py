@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from geocrm.api.access import ANY_ROLE, allow
 from geocrm.api.deps import BBoxDep, EngineDep, LimitDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.customers import CustomerDetail, CustomerPage, Interaction, SearchHit
@@ -15,7 +16,9 @@ from geocrm.customers import (
     search_customers,
 )
 
-router = APIRouter(prefix="/api", tags=["customers"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/api", tags=["customers"], responses=ERROR_RESPONSES, dependencies=[allow(*ANY_ROLE)]
+)
 
 
 @router.get(

@@ -7,16 +7,22 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy import Engine
 
-from geocrm.db import get_engine as process_engine
+from geocrm.db import get_app_engine
 from geocrm.geometry import BBox
 from geocrm.settings import api_settings
 
 
 def get_engine(request: Request) -> Engine:
-    """The app's engine (set by ``create_app``), else the process-wide one."""
-    engine = getattr(request.app.state, "engine", None)
+    """The app's engine (set by ``create_app``), else the process-wide one of the app's
+    database role (row-level security applies to it)."""
+    return engine_of_app(request.app)
+
+
+def engine_of_app(app) -> Engine:
+    """The engine of ``app``, made on first use (so that building the app needs no database)."""
+    engine = getattr(app.state, "engine", None)
     if engine is None:
-        engine = request.app.state.engine = process_engine()
+        engine = app.state.engine = get_app_engine()
     return engine
 
 

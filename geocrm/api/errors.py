@@ -47,7 +47,7 @@ def error_body(
     ).model_dump()
 
 
-def _respond(
+def error_response(
     request: Request,
     status: int,
     error: str,
@@ -55,13 +55,14 @@ def _respond(
     problems: list[str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
+    """An error answer with the one error body (also for middleware, outside the handlers)."""
     body = error_body(request, status, error, detail, problems)
     return JSONResponse(body, status_code=status, headers=headers)
 
 
 async def _geocrm_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GeoCrmError)
-    return _respond(request, exc.http_status, type(exc).__name__, str(exc))
+    return error_response(request, exc.http_status, type(exc).__name__, str(exc))
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -70,7 +71,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         f"{'.'.join(str(p) for p in err['loc'] if p != 'query')}: {err['msg']}"
         for err in exc.errors()
     ]
-    return _respond(request, 422, "InvalidInput", "; ".join(problems), problems)
+    return error_response(request, 422, "InvalidInput", "; ".join(problems), problems)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -83,7 +84,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     kind = "".join(w[:1].upper() + w[1:] for w in phrase.replace("-", " ").split())
     kind = "".join(ch for ch in kind if ch.isalnum())
     detail = exc.detail if isinstance(exc.detail, str) else phrase
-    return _respond(request, exc.status_code, kind, detail, headers=exc.headers)
+    return error_response(request, exc.status_code, kind, detail, headers=exc.headers)
 
 
 async def _driver_error(request: Request, exc: Exception) -> JSONResponse:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from geocrm import customers, pipeline
+from geocrm.api.access import ANY_ROLE, allow
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.customers import (
@@ -16,11 +17,15 @@ from geocrm.api.models.customers import (
     PinnedCustomer,
     RegeocodeSummary,
 )
+from geocrm.db.scope import system_scope
 from geocrm.errors import InvalidInput
 from geocrm.geocode import cached_geocoder
+from geocrm.geometry import Point
 from geocrm.settings import api_settings
 
-router = APIRouter(prefix="/api", tags=["geocoding"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/api", tags=["geocoding"], responses=ERROR_RESPONSES, dependencies=[allow(*ANY_ROLE)]
+)
 
 
 class GeocodeRequest(BaseModel):
@@ -71,16 +76,21 @@ def geocoding_issues(
 
 @router.put(
     "/customers/{external_id}/location",
+    dependencies=[allow("admin", "manager")],
     summary="Place a customer by hand (match_level=manual; never re-geocoded)",
     response_model=PinnedCustomer,
     response_model_exclude_unset=True,
 )
 def pin(engine: EngineDep, external_id: str, body: PinRequest) -> dict[str, Any]:
-    return pipeline.pin_customer(engine, external_id, lon=body.lon, lat=body.lat)
+    Point(lon=body.lon, lat=body.lat)  # a bad coordinate is a 422 before anything else
+    customers.require_may_change(engine, external_id)
+    with system_scope():  # the re-enrichment and cube refresh that follow touch every row
+        return pipeline.pin_customer(engine, external_id, lon=body.lon, lat=body.lat)
 
 
 @router.post(
     "/customers/regeocode",
+    dependencies=[allow("admin")],
     summary="Geocode again the customers not placed yet (or all with everything=true)",
     response_model=RegeocodeSummary,
     response_model_exclude_unset=True,

@@ -3,13 +3,14 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from geocrm.api.access import PUBLIC, allow
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES, error_body
 from geocrm.api.models.health import Health, HealthProblem
 from geocrm.db.status import health
 from geocrm.errors import DatabaseUnavailable
 
-router = APIRouter(tags=["health"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["health"], responses=ERROR_RESPONSES, dependencies=[allow(*PUBLIC)])
 
 
 @router.get(

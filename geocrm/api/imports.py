@@ -12,13 +12,19 @@ from fastapi import APIRouter, BackgroundTasks, File, Form, UploadFile, status
 from fastapi.responses import JSONResponse
 
 from geocrm import ingest, pipeline
+from geocrm.api.access import allow
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.imports import ImportJob, ImportQueued, ImportReject
 from geocrm.errors import InvalidInput
 from geocrm.settings import api_settings
 
-router = APIRouter(prefix="/api/imports", tags=["imports"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/api/imports",
+    tags=["imports"],
+    responses=ERROR_RESPONSES,
+    dependencies=[allow("admin")],
+)
 logger = logging.getLogger("geocrm.imports")
 
 

@@ -4,12 +4,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from geocrm.api.access import ANY_ROLE, allow
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.stores import Stores, TradeAreas
 from geocrm.stores import store_features, trade_area_features
 
-router = APIRouter(prefix="/api", tags=["stores"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/api", tags=["stores"], responses=ERROR_RESPONSES, dependencies=[allow(*ANY_ROLE)]
+)
 
 
 @router.get(

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from geocrm import pipeline, territories
+from geocrm.api.access import ANY_ROLE, CurrentUser, allow
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.territories import (
@@ -19,19 +20,11 @@ from geocrm.api.models.territories import (
     PlanSummary,
     PublishedPlan,
 )
+from geocrm.db.scope import system_scope
 
-router = APIRouter(prefix="/api", tags=["territories"], responses=ERROR_RESPONSES)
-
-#: Who makes an edit: recorded in the plan's history (crm.territory_edits.who).
-Who = Annotated[
-    str,
-    Header(
-        alias="X-GeoCRM-User",
-        min_length=1,
-        max_length=100,
-        description="who makes the change (recorded in the plan's history)",
-    ),
-]
+router = APIRouter(
+    prefix="/api", tags=["territories"], responses=ERROR_RESPONSES, dependencies=[allow(*ANY_ROLE)]
+)
 
 PlanId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the plan's id")]
 TerritoryId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the territory's id")]
@@ -92,24 +85,28 @@ class TerritoryChange(BaseModel):
 
 @router.post(
     "/territory-plans",
+    dependencies=[allow("admin", "manager")],
     status_code=201,
     summary="Design a draft plan of K balanced, contiguous territories",
     response_model=Plan,
     response_model_exclude_unset=True,
 )
-def create_plan(engine: EngineDep, body: PlanCreate, who: Who = "api") -> dict[str, Any]:
-    return territories.design_plan(
-        engine,
-        k=body.k,
-        measure=body.measure,
-        res=body.res,
-        name=body.name,
-        locked_cells=body.locked_cells,
-        based_on=body.based_on,
-        boundary=body.boundary,
-        zone=body.zone,
-        who=who,
-    )
+def create_plan(engine: EngineDep, body: PlanCreate, principal: CurrentUser) -> dict[str, Any]:
+    # authorised above; the plan is GeoCRM's work over every customer (workloads,
+    # assignment), so it runs with every row, and the history names the user
+    with system_scope():
+        return territories.design_plan(
+            engine,
+            k=body.k,
+            measure=body.measure,
+            res=body.res,
+            name=body.name,
+            locked_cells=body.locked_cells,
+            based_on=body.based_on,
+            boundary=body.boundary,
+            zone=body.zone,
+            who=principal.email,
+        )
 
 
 @router.get(
@@ -134,41 +131,59 @@ def get_plan(engine: EngineDep, plan_id: PlanId) -> dict[str, Any]:
 
 @router.post(
     "/territory-plans/{plan_id}/publish",
+    dependencies=[allow("admin", "manager")],
     summary="Publish a draft onto the customers; it becomes the active plan (409 if not a draft)",
     response_model=PublishedPlan,
     response_model_exclude_unset=True,
 )
-def publish_plan(engine: EngineDep, plan_id: PlanId, who: Who = "api") -> dict[str, Any]:
-    return pipeline.publish_plan(engine, plan_id, who=who)
+def publish_plan(engine: EngineDep, plan_id: PlanId, principal: CurrentUser) -> dict[str, Any]:
+    # authorised above; the plan is GeoCRM's work over every customer (workloads,
+    # assignment), so it runs with every row, and the history names the user
+    with system_scope():
+        return pipeline.publish_plan(engine, plan_id, who=principal.email)
 
 
 @router.post(
     "/territory-plans/{plan_id}/edits",
+    dependencies=[allow("admin", "manager")],
     summary="Move cells between territories or (un)lock them in a draft (409 if published)",
     response_model=EditedPlan,
     response_model_exclude_unset=True,
 )
 def edit_plan(
-    engine: EngineDep, plan_id: PlanId, body: CellEdit, who: Who = "api"
+    engine: EngineDep, plan_id: PlanId, body: CellEdit, principal: CurrentUser
 ) -> dict[str, Any]:
-    return territories.move_cells(
-        engine, plan_id, body.cells, territory_id=body.territory_id, locked=body.locked, who=who
-    )
+    # authorised above; the plan is GeoCRM's work over every customer (workloads,
+    # assignment), so it runs with every row, and the history names the user
+    with system_scope():
+        return territories.move_cells(
+            engine,
+            plan_id,
+            body.cells,
+            territory_id=body.territory_id,
+            locked=body.locked,
+            who=principal.email,
+        )
 
 
 @router.post(
     "/territory-plans/{plan_id}/versions",
+    dependencies=[allow("admin", "manager")],
     status_code=201,
     summary="A new version of a plan: a draft copy (version + 1, based_on the plan) to edit",
     response_model=Plan,
     response_model_exclude_unset=True,
 )
-def copy_plan(engine: EngineDep, plan_id: PlanId, who: Who = "api") -> dict[str, Any]:
-    return territories.copy_plan(engine, plan_id, who=who)
+def copy_plan(engine: EngineDep, plan_id: PlanId, principal: CurrentUser) -> dict[str, Any]:
+    # authorised above; the plan is GeoCRM's work over every customer (workloads,
+    # assignment), so it runs with every row, and the history names the user
+    with system_scope():
+        return territories.copy_plan(engine, plan_id, who=principal.email)
 
 
 @router.patch(
     "/territory-plans/{plan_id}/territories/{territory_id}",
+    dependencies=[allow("admin", "manager")],
     summary="Give a territory of a draft another rep (or none), lock or rename it "
     "(409 if not a draft)",
     response_model=EditedPlan,
@@ -179,13 +194,22 @@ def edit_territory(
     plan_id: PlanId,
     territory_id: TerritoryId,
     body: TerritoryChange,
-    who: Who = "api",
+    principal: CurrentUser,
 ) -> dict[str, Any]:
-    # "rep_id": null (no rep) differs from no rep_id at all (leave the rep)
-    rep_id = body.rep_id if "rep_id" in body.model_fields_set else territories.KEEP
-    return territories.edit_territory(
-        engine, plan_id, territory_id, rep_id=rep_id, locked=body.locked, name=body.name, who=who
-    )
+    # authorised above; the plan is GeoCRM's work over every customer (workloads,
+    # assignment), so it runs with every row, and the history names the user
+    with system_scope():
+        # "rep_id": null (no rep) differs from no rep_id at all (leave the rep)
+        rep_id = body.rep_id if "rep_id" in body.model_fields_set else territories.KEEP
+        return territories.edit_territory(
+            engine,
+            plan_id,
+            territory_id,
+            rep_id=rep_id,
+            locked=body.locked,
+            name=body.name,
+            who=principal.email,
+        )
 
 
 @router.get(

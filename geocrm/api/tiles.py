@@ -6,12 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from geocrm.api.access import ANY_ROLE, allow
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.tiles import Catalogue, MapStyle, TileJson
 from geocrm.tiles import MEDIA_TYPE, TileServer
 
-router = APIRouter(prefix="/tiles", tags=["tiles"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/tiles", tags=["tiles"], responses=ERROR_RESPONSES, dependencies=[allow(*ANY_ROLE)]
+)
 
 
 def tile_server(request: Request, engine: EngineDep) -> TileServer:

@@ -10,11 +10,14 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from geocrm import visits
+from geocrm.api.access import ANY_ROLE, allow
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.visits import VisitRoute
 
-router = APIRouter(prefix="/api", tags=["routes"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/api", tags=["routes"], responses=ERROR_RESPONSES, dependencies=[allow(*ANY_ROLE)]
+)
 
 
 class RouteRequest(BaseModel):
@@ -39,6 +42,7 @@ class RouteRequest(BaseModel):
 
 @router.post(
     "/routes",
+    dependencies=[allow("admin", "manager", "rep")],
     summary="Plan a rep's visit route for a day (OR-Tools; nearest-neighbour baseline)",
     response_model=VisitRoute,
     response_model_exclude_unset=True,

@@ -9,6 +9,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from geocrm import zones
+from geocrm.api.access import ANY_ROLE, allow
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.filters import filter_query
@@ -21,7 +22,9 @@ from geocrm.api.models.zones import (
 )
 from geocrm.vocabulary import FILTERS
 
-router = APIRouter(prefix="/api", tags=["zones"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/api", tags=["zones"], responses=ERROR_RESPONSES, dependencies=[allow(*ANY_ROLE)]
+)
 
 FilterValue = str | int | list[str | int] | None
 ZoneId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the zone's id")]
@@ -97,6 +100,7 @@ def count(engine: EngineDep, body: CountRequest) -> dict[str, Any]:
 
 @router.post(
     "/zones",
+    dependencies=[allow("admin", "marketer")],
     status_code=201,
     summary="Save a target zone; 409 if the name is taken",
     response_model=ZoneFeature,
@@ -125,6 +129,7 @@ def get_zone(engine: EngineDep, zone_id: ZoneId) -> dict[str, Any]:
 
 @router.put(
     "/zones/{zone_id}",
+    dependencies=[allow("admin", "marketer")],
     summary="Change a zone's name, geometry, filters or source",
     response_model=ZoneFeature,
     response_model_exclude_unset=True,
@@ -141,7 +146,12 @@ def update_zone(engine: EngineDep, zone_id: ZoneId, body: ZoneUpdate) -> dict[st
     )
 
 
-@router.delete("/zones/{zone_id}", status_code=204, summary="Delete a saved zone")
+@router.delete(
+    "/zones/{zone_id}",
+    status_code=204,
+    summary="Delete a saved zone",
+    dependencies=[allow("admin", "marketer")],
+)
 def delete_zone(engine: EngineDep, zone_id: ZoneId) -> Response:
     zones.delete_zone(engine, zone_id)
     return Response(status_code=204)

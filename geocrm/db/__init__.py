@@ -16,11 +16,12 @@ from importlib.resources.abc import Traversable
 import numpy as np
 import psycopg
 import shapely
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.sql.elements import TextClause
 
-from geocrm.db.embedded import EmbeddedCluster
-from geocrm.errors import DatabaseUnavailable, NotFound
+from geocrm.db import scope
+from geocrm.db.embedded import APP_LOGIN, EmbeddedCluster, app_secret
+from geocrm.errors import DatabaseUnavailable, NotFound, SetupError
 from geocrm.settings import DatabaseSettings, database_settings
 
 SQL_ROOT: Traversable = files("geocrm") / "assets" / "spatial_sql"
@@ -41,6 +42,25 @@ def resolve_url(settings: DatabaseSettings | None = None, *, start: bool = True)
     return cluster.url()
 
 
+def app_url(owner_url: str | None = None, settings: DatabaseSettings | None = None) -> str:
+    """The URL the web app connects with: ``GEOCRM_APP_DATABASE_URL``, else the owner's URL
+    with the app's login role (``geocrm_web``, a member of ``geocrm_app`` that owns nothing;
+    created by ``geocrm db migrate`` with its password kept 0600 in ``GEOCRM_HOME``)."""
+    settings = settings or database_settings()
+    if settings.app_database_url:
+        return settings.app_database_url
+    owner = make_url(_sqlalchemy_url(owner_url or resolve_url(settings)))
+    password = app_secret(settings, create=False)
+    if password is None:
+        raise SetupError(
+            "The app's database role has no password yet: run `geocrm db migrate` (it creates "
+            f"the role {APP_LOGIN}), or set GEOCRM_APP_DATABASE_URL."
+        )
+    return owner.set(
+        drivername="postgresql", username=APP_LOGIN, password=password
+    ).render_as_string(hide_password=False)
+
+
 def _sqlalchemy_url(url: str) -> str:
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
@@ -48,8 +68,13 @@ def _sqlalchemy_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, statement_timeout_ms: int | None = None) -> Engine:
-    """An engine on ``url`` (psycopg 3) with a statement timeout on every connection."""
+def make_engine(
+    url: str, *, statement_timeout_ms: int | None = None, scoped: bool = False
+) -> Engine:
+    """An engine on ``url`` (psycopg 3) with a statement timeout on every connection.
+
+    ``scoped``: every transaction carries the user of the context (``geocrm.db.scope``), so
+    row-level security applies to it: the web app's engine."""
     timeout = statement_timeout_ms or database_settings().statement_timeout_ms
     engine = create_engine(_sqlalchemy_url(url), pool_pre_ping=True, pool_size=5)
 
@@ -59,13 +84,19 @@ def make_engine(url: str, *, statement_timeout_ms: int | None = None) -> Engine:
             cur.execute(f"SET statement_timeout = {int(timeout)}")
         dbapi_conn.commit()
 
-    return engine
+    return scope.install(engine) if scoped else engine
 
 
 @cache
 def get_engine() -> Engine:
     """The process-wide engine on GeoCRM's database."""
     return make_engine(resolve_url())
+
+
+@cache
+def get_app_engine() -> Engine:
+    """The process-wide engine of the web app: the app's role, scoped per transaction."""
+    return make_engine(app_url(), scoped=True)
 
 
 @contextmanager
@@ -104,9 +135,12 @@ def raw_connection(engine: Engine) -> psycopg.Connection:
     """A plain psycopg connection on the engine's database, for COPY and multi-statement SQL."""
     url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     try:
-        return psycopg.connect(url, connect_timeout=10)
+        conn = psycopg.connect(url, connect_timeout=10)
     except psycopg.OperationalError as exc:
         raise DatabaseUnavailable(f"Cannot connect to the database: {exc}") from exc
+    if scope.is_installed(engine):  # a private connection: the scope holds for its session
+        scope.set_session(conn)
+    return conn
 
 
 def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterable) -> None:

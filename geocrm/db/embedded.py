@@ -2,10 +2,13 @@
 
 With no ``DATABASE_URL``, GeoCRM keeps a cluster in ``GEOCRM_HOME/pgdata``: ``initdb`` on
 first use, a free TCP port on 127.0.0.1 chosen once and kept in ``postgresql.conf``, no
-unix socket (so no path-length or permission trouble), trust authentication for the local
-superuser ``geocrm``. PostgreSQL refuses to run as root, so when GeoCRM runs as root the
-server runs as an unprivileged system user (``GEOCRM_PG_OS_USER``, default ``postgres``,
-created if missing) that owns the data directory.
+unix socket (so no path-length or permission trouble), and password authentication
+(``scram-sha-256``) for every connection: the superuser ``geocrm`` (the owner, used by the
+CLI and migrations) and the app's login role ``geocrm_web`` have random passwords kept in
+``GEOCRM_HOME/*.secret`` (mode 0600), so another local OS user cannot read the CRM.
+PostgreSQL refuses to run as root, so when GeoCRM runs as root the server runs as an
+unprivileged system user (``GEOCRM_PG_OS_USER``, default ``postgres``, created if missing)
+that owns the data directory.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import hashlib
 import json
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
@@ -28,6 +32,12 @@ from geocrm.errors import SetupError
 from geocrm.settings import DatabaseSettings
 
 SUPERUSER = "geocrm"
+#: The web app's login role: a member of geocrm_app (spatial_sql/access.sql), owns nothing.
+APP_LOGIN = "geocrm_web"
+_HBA = """# --- written by geocrm.db.embedded: passwords (scram-sha-256) for every connection ---
+host all all 127.0.0.1/32 scram-sha-256
+host all all ::1/128 scram-sha-256
+"""
 _INSTALL_HINT = "apt-get install -y postgresql-15 postgresql-15-postgis-3"
 
 # Tuned for a 2-core / 24 GiB machine doing bulk loads and analytics; safe defaults
@@ -145,6 +155,25 @@ def _home_for(settings: DatabaseSettings) -> Path:
     return Path("/var/lib/geocrm/clusters") / digest
 
 
+def _secret(path: Path, *, create: bool) -> str | None:
+    """The password kept in ``path`` (mode 0600); a new random one if missing and ``create``."""
+    if path.is_file():
+        return path.read_text().strip()
+    if not create:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value + "\n")
+    return value
+
+
+def app_secret(settings: DatabaseSettings, *, create: bool) -> str | None:
+    """The password of the app's login role (``geocrm_web``), kept 0600 in GEOCRM_HOME."""
+    return _secret(_home_for(settings) / "app-role.secret", create=create)
+
+
 def _run(cmd: list[str], user: pwd.struct_passwd | None, **kw) -> subprocess.CompletedProcess:
     """Run a server command, as the server's OS user when we are root."""
     if user is not None:
@@ -187,7 +216,9 @@ class EmbeddedCluster:
         """The connection URL of a database in this cluster (it need not be running)."""
         if self.port is None:
             raise SetupError("The embedded cluster is not initialised: run `geocrm db start`.")
-        return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{db_name or self.settings.db_name}"
+        password = _secret(self.home / "superuser.secret", create=False)
+        auth = f"{SUPERUSER}:{password}" if password else SUPERUSER
+        return f"postgresql://{auth}@127.0.0.1:{self.port}/{db_name or self.settings.db_name}"
 
     def is_running(self) -> bool:
         if not (self.data_dir / "PG_VERSION").exists():
@@ -245,6 +276,7 @@ class EmbeddedCluster:
                     f"The embedded PostgreSQL did not start:\n{res.stderr.strip()}\n{tail}"
                 )
         self._wait_ready()
+        self._require_passwords(bin_dir, user)
         self.create_database(self.settings.db_name)
         return self.status()
 
@@ -298,6 +330,25 @@ class EmbeddedCluster:
         if res.returncode != 0:
             raise SetupError(f"initdb failed:\n{res.stderr.strip()}")
         self._write_port(_free_port())
+
+    def _require_passwords(self, bin_dir: Path, user: pwd.struct_passwd | None) -> None:
+        """Give the superuser its password and make the server ask for it (clusters made
+        before passwords trusted every local connection: they are moved over here)."""
+        hba = self.data_dir / "pg_hba.conf"
+        if hba.read_text() == _HBA:
+            return
+        password = _secret(self.home / "superuser.secret", create=True)
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    sql.Identifier(SUPERUSER), sql.Literal(password)
+                )
+            )
+        hba.write_text(_HBA)
+        res = _run([str(bin_dir / "pg_ctl"), "reload", "-D", str(self.data_dir)], user)
+        if res.returncode != 0:
+            raise SetupError(f"Could not reload the embedded PostgreSQL: {res.stderr.strip()}")
+        self._wait_ready()
 
     def _write_port(self, port: int) -> None:
         text = _SERVER_CONF.format(port=port)

@@ -14,12 +14,17 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from psycopg import sql
 from sqlalchemy import Engine
 
-from geocrm.db import raw_connection, sql_paths
+from geocrm.db import raw_connection, sql_file, sql_paths
+from geocrm.db.embedded import APP_LOGIN, app_secret
 from geocrm.errors import SetupError
+from geocrm.settings import database_settings
 
 _LOCK_KEY = 727_001  # arbitrary, constant: the advisory lock of GeoCRM migrations
+#: the row of geocrm_migrations that records which access.sql was applied (not a file)
+_ACCESS = "access.sql"
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,48 @@ class MigrationReport:
     applied: list[str]
     already: int
     functions: int
+
+
+def _apply_access(conn, done: dict[str, str], *, force: bool) -> None:
+    """Grants and row-level security (``spatial_sql/access.sql``) and the app's login role,
+    when they changed or a migration ran (re-creating policies locks the tables they guard,
+    so an up-to-date schema skips it: every CLI command migrates)."""
+    body = sql_file("access.sql")
+    checksum = hashlib.sha256(body.encode()).hexdigest()
+    if not force and done.get(_ACCESS) == checksum and _app_login_current(conn):
+        return
+    conn.execute(body)
+    _ensure_app_login(conn)
+    conn.execute(
+        "INSERT INTO public.geocrm_migrations(version, checksum) VALUES (%s, %s) "
+        "ON CONFLICT (version) DO UPDATE SET checksum = excluded.checksum, applied_at = now()",
+        (_ACCESS, checksum),
+    )
+
+
+def _app_login_current(conn) -> bool:
+    if database_settings().app_database_url:
+        return True
+    row = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_LOGIN,)).fetchone()
+    return row is not None and app_secret(database_settings(), create=False) is not None
+
+
+def _ensure_app_login(conn) -> None:
+    """The web app's login role ``geocrm_web``: a member of ``geocrm_app``, owning nothing,
+    with the password kept in GEOCRM_HOME. Skipped when GEOCRM_APP_DATABASE_URL names the
+    app's role (an external database whose administrator made it: README)."""
+    settings = database_settings()
+    if settings.app_database_url:
+        return
+    password = app_secret(settings, create=True)
+    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_LOGIN,)).fetchone()
+    verb = "ALTER" if exists else "CREATE"
+    conn.execute(
+        sql.SQL(
+            verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT PASSWORD {}"
+        ).format(sql.Identifier(APP_LOGIN), sql.Literal(password))
+    )
+    conn.execute(sql.SQL("GRANT geocrm_app TO {}").format(sql.Identifier(APP_LOGIN)))
 
 
 def _version(path) -> str:
@@ -73,10 +120,13 @@ def migrate(engine: Engine, extra_functions: Sequence[str] = ()) -> MigrationRep
             with conn.transaction():
                 for body in functions:
                     conn.execute(body)
+                _apply_access(conn, done, force=bool(applied))
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
             conn.commit()
-    return MigrationReport(applied=applied, already=len(done), functions=len(functions))
+    return MigrationReport(
+        applied=applied, already=len(done) - (_ACCESS in done), functions=len(functions)
+    )
 
 
 def pending(engine: Engine) -> list[str]:

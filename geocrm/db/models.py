@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from geoalchemy2 import Geometry
-from sqlalchemy import BigInteger, ForeignKey, Numeric, String
+from sqlalchemy import ARRAY, BigInteger, ForeignKey, Integer, Numeric, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -105,6 +105,26 @@ class ImportJob(Base):
     error: Mapped[str | None]
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("auth.users.user_id"))
+
+
+class User(Base):
+    """A person who signs in (``auth.users``; see ``geocrm.auth``)."""
+
+    __tablename__ = "users"
+    __table_args__: ClassVar[dict] = {"schema": "auth"}
+
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str]
+    display_name: Mapped[str | None]
+    role: Mapped[str]
+    reps = mapped_column(ARRAY(Integer), nullable=False)
+    password_hash: Mapped[str | None]
+    oidc_issuer: Mapped[str | None]
+    oidc_subject: Mapped[str | None]
+    disabled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    password_changed_at: Mapped[datetime | None]
 
 
 class Interaction(Base):

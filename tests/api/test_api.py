@@ -94,9 +94,10 @@ def test_health_says_unavailable_when_the_database_is_down():
     from geocrm.db import make_engine
 
     # a port nothing listens on
-    dead = make_engine("postgresql://geocrm@127.0.0.1:9/none")
+    dead = make_engine("postgresql://geocrm@127.0.0.1:9/none", scoped=True)
     client = TestClient(create_app(dead))
     res = client.get("/health")
     assert res.status_code == 503 and res.json()["status"] == "unavailable"
-    res = client.get("/api/customers")  # any route: a clear JSON 503, never a bare 500
+    # any route (the token cannot be checked either): a clear JSON 503, never a bare 500
+    res = client.get("/api/customers", headers={"Authorization": "Bearer gcrm_whatever"})
     assert res.status_code == 503 and res.json()["error"] == "DatabaseUnavailable"

@@ -12,14 +12,11 @@ from collections import Counter
 import h3
 import pytest
 import shapely
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from shapely.geometry import shape
 from sqlalchemy import text
 
 from geocrm import cube, vocabulary
-from geocrm.api.cube import router
-from geocrm.api.errors import install_error_handlers
 from geocrm.cli import main
 from geocrm.cli.customers import import_text
 from geocrm.cube import (
@@ -90,12 +87,8 @@ def busiest_store(engine, built) -> int:
 
 
 @pytest.fixture(scope="module")
-def api(engine, built) -> TestClient:
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(router)
-    app.state.engine = engine
-    return TestClient(app)
+def api(client, built) -> TestClient:
+    return client
 
 
 def _raw(engine, stages=None, kinds=None, stores=None, month=None) -> dict[str, float]:
@@ -312,12 +305,8 @@ def test_the_api_says_404_for_an_unknown_cell_and_422_for_garbage(api, built):
     assert api.get("/api/cube/not-a-cell").status_code == 422
 
 
-def test_dimensions_name_every_filter_value(engine, built):
-    app = FastAPI()
-    app.state.engine = engine
-    install_error_handlers(app)
-    app.include_router(router)
-    dims = TestClient(app).get("/api/cube/dimensions").json()
+def test_dimensions_name_every_filter_value(engine, built, client):
+    dims = client.get("/api/cube/dimensions").json()
     assert dims["measures"] == list(MEASURES)
     assert set(dims) >= set(cube.FILTERS)
     assert dims["segment"] == sorted(built["segments"])

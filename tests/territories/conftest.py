@@ -41,5 +41,5 @@ def enriched(engine, demo):
 
 
 @pytest.fixture(scope="package")
-def api(engine, enriched) -> TestClient:
-    return TestClient(create_app(engine))
+def api(app_engine, enriched, admin_token) -> TestClient:
+    return TestClient(create_app(app_engine), headers={"Authorization": f"Bearer {admin_token}"})

@@ -1,0 +1,85 @@
+-- What the app's role (geocrm_app) may touch, and the row-level security of every table
+-- that holds or reveals a customer's row. Re-applied by every `geocrm db migrate` (after
+-- the migrations and functions), so a table added later is covered by adding it here.
+-- The role running it (the owner) keeps every row: the CLI acts as an administrator on
+-- the machine that owns the database.
+
+GRANT USAGE ON SCHEMA ref, crm, cube, tiles, auth TO geocrm_app;
+GRANT SELECT ON ALL TABLES IN SCHEMA ref TO geocrm_app;
+GRANT SELECT ON public.geocrm_migrations TO geocrm_app;
+-- enrichment after an import or a pin indexes new H3 cells
+GRANT INSERT, UPDATE ON ref.h3_cells TO geocrm_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA crm, cube, tiles TO geocrm_app;
+GRANT TRUNCATE ON crm.customer_enrichment, crm.trade_area_parts TO geocrm_app;
+GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ref, crm, cube, tiles, auth TO geocrm_app;
+-- auth: the app signs people in and keeps sessions; the audit log is append-only
+GRANT SELECT, INSERT, UPDATE, DELETE
+    ON auth.users, auth.sessions, auth.tokens, auth.login_attempts, auth.oidc_states
+    TO geocrm_app;
+GRANT SELECT, INSERT ON auth.audit_log TO geocrm_app;
+REVOKE UPDATE, DELETE, TRUNCATE ON auth.audit_log FROM geocrm_app;
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['crm.customers', 'crm.interactions', 'crm.customer_enrichment',
+                             'crm.import_jobs', 'crm.import_rejects']
+    LOOP
+        EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format('DROP POLICY IF EXISTS owner_all ON %s', t);
+        EXECUTE format('CREATE POLICY owner_all ON %s TO %I USING (true) WITH CHECK (true)',
+                       t, current_user);
+        EXECUTE format('DROP POLICY IF EXISTS app_read ON %s', t);
+        EXECUTE format('DROP POLICY IF EXISTS app_write ON %s', t);
+    END LOOP;
+END $$;
+
+-- customers: read your scope; change: admin, or a manager their reps' accounts
+CREATE POLICY app_read ON crm.customers FOR SELECT TO geocrm_app
+    USING ((SELECT auth.scope_all()) OR assigned_rep_id = ANY ((SELECT auth.scope_reps())::integer[]));
+CREATE POLICY app_write ON crm.customers FOR ALL TO geocrm_app
+    USING ((SELECT auth.write_all()) OR assigned_rep_id = ANY ((SELECT auth.write_reps())::integer[]))
+    WITH CHECK ((SELECT auth.write_all()) OR assigned_rep_id = ANY ((SELECT auth.write_reps())::integer[]));
+
+-- interactions: those of the customers you see; reps and managers log them on their accounts
+CREATE POLICY app_read ON crm.interactions FOR SELECT TO geocrm_app
+    USING ((SELECT auth.scope_all())
+           OR EXISTS (SELECT 1 FROM crm.customers c WHERE c.customer_id = interactions.customer_id));
+CREATE POLICY app_write ON crm.interactions FOR ALL TO geocrm_app
+    USING ((SELECT auth.write_all())
+           OR EXISTS (SELECT 1 FROM crm.customers c WHERE c.customer_id = interactions.customer_id
+                      AND c.assigned_rep_id = ANY ((SELECT auth.scope_reps())::integer[])))
+    WITH CHECK ((SELECT auth.write_all())
+           OR EXISTS (SELECT 1 FROM crm.customers c WHERE c.customer_id = interactions.customer_id
+                      AND c.assigned_rep_id = ANY ((SELECT auth.scope_reps())::integer[])));
+
+-- enrichment: read with the customer; written by GeoCRM's own work (and admins)
+CREATE POLICY app_read ON crm.customer_enrichment FOR SELECT TO geocrm_app
+    USING ((SELECT auth.scope_all())
+           OR EXISTS (SELECT 1 FROM crm.customers c
+                      WHERE c.customer_id = customer_enrichment.customer_id));
+CREATE POLICY app_write ON crm.customer_enrichment FOR ALL TO geocrm_app
+    USING ((SELECT auth.write_all())) WITH CHECK ((SELECT auth.write_all()));
+
+-- imports and their rejected rows (the raw rows of a file): admins and GeoCRM's own work
+CREATE POLICY app_write ON crm.import_jobs FOR ALL TO geocrm_app
+    USING ((SELECT auth.write_all())) WITH CHECK ((SELECT auth.write_all()));
+CREATE POLICY app_write ON crm.import_rejects FOR ALL TO geocrm_app
+    USING ((SELECT auth.write_all())) WITH CHECK ((SELECT auth.write_all()));
+
+-- Row-level security keeps the planner from using an index with an operator that is not
+-- LEAKPROOF before the policy has filtered the rows, and PostGIS' bounding-box operators
+-- are not marked so: every map query would scan the whole table. They only compare two
+-- boxes and raise no error that reveals a value, so in a cluster GeoCRM owns (a superuser
+-- migrates) they are marked LEAKPROOF. A managed database, where the owner is no
+-- superuser, needs its administrator to run the same ALTER FUNCTIONs (README).
+DO $$
+BEGIN
+    IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+        ALTER FUNCTION geometry_overlaps(geometry, geometry) LEAKPROOF;
+        ALTER FUNCTION geometry_contains(geometry, geometry) LEAKPROOF;
+        ALTER FUNCTION geometry_within(geometry, geometry) LEAKPROOF;
+    END IF;
+END $$;

@@ -1,0 +1,1 @@
+DELETE FROM auth.login_attempts WHERE key = :key

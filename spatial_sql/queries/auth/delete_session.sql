@@ -1,0 +1,1 @@
+DELETE FROM auth.sessions WHERE session_hash = :session_hash OR expires_at < now()

@@ -1,0 +1,1 @@
+SELECT rep_id FROM crm.reps WHERE rep_id = ANY (:reps)

@@ -1,0 +1,1 @@
+UPDATE auth.users SET role = :role, reps = :reps WHERE user_id = :user_id
