@@ -49,6 +49,20 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https" if setting is None else setting
 
 
+@router.get(
+    "/config",
+    summary="How to sign in here: password, and single sign-on when configured",
+    dependencies=[allow(*PUBLIC)],
+)
+def sign_in_config() -> dict[str, Any]:
+    oidc = auth_settings().oidc_issuer is not None
+    return {
+        "password": True,
+        "oidc": oidc,
+        "oidc_login_url": "/api/auth/oidc/login" if oidc else None,
+    }
+
+
 @router.post(
     "/login",
     summary="Sign in with e-mail and password: sets the session cookie",
