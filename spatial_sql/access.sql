@@ -19,54 +19,72 @@ GRANT SELECT, INSERT, UPDATE, DELETE
 GRANT SELECT, INSERT ON auth.audit_log TO geocrm_app;
 REVOKE UPDATE, DELETE, TRUNCATE ON auth.audit_log FROM geocrm_app;
 
+-- Each policy names its commands (never FOR ALL, which would add its condition to every
+-- SELECT too). A table's policies are re-created from scratch on each apply.
 DO $$
 DECLARE
     t text;
+    p record;
 BEGIN
     FOREACH t IN ARRAY ARRAY['crm.customers', 'crm.interactions', 'crm.customer_enrichment',
                              'crm.import_jobs', 'crm.import_rejects']
     LOOP
         EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format('DROP POLICY IF EXISTS owner_all ON %s', t);
+        FOR p IN SELECT policyname FROM pg_policies
+                 WHERE format('%I.%I', schemaname, tablename) = t LOOP
+            EXECUTE format('DROP POLICY %I ON %s', p.policyname, t);
+        END LOOP;
         EXECUTE format('CREATE POLICY owner_all ON %s TO %I USING (true) WITH CHECK (true)',
                        t, current_user);
-        EXECUTE format('DROP POLICY IF EXISTS app_read ON %s', t);
-        EXECUTE format('DROP POLICY IF EXISTS app_write ON %s', t);
     END LOOP;
 END $$;
 
 -- customers: read your scope; change: admin, or a manager their reps' accounts
 CREATE POLICY app_read ON crm.customers FOR SELECT TO geocrm_app
     USING ((SELECT auth.scope_all()) OR assigned_rep_id = ANY ((SELECT auth.scope_reps())::integer[]));
-CREATE POLICY app_write ON crm.customers FOR ALL TO geocrm_app
+CREATE POLICY app_insert ON crm.customers FOR INSERT TO geocrm_app
+    WITH CHECK ((SELECT auth.write_all()) OR assigned_rep_id = ANY ((SELECT auth.write_reps())::integer[]));
+CREATE POLICY app_update ON crm.customers FOR UPDATE TO geocrm_app
     USING ((SELECT auth.write_all()) OR assigned_rep_id = ANY ((SELECT auth.write_reps())::integer[]))
     WITH CHECK ((SELECT auth.write_all()) OR assigned_rep_id = ANY ((SELECT auth.write_reps())::integer[]));
+CREATE POLICY app_delete ON crm.customers FOR DELETE TO geocrm_app
+    USING ((SELECT auth.write_all()));
 
 -- interactions: those of the customers you see; reps and managers log them on their accounts
 CREATE POLICY app_read ON crm.interactions FOR SELECT TO geocrm_app
     USING ((SELECT auth.scope_all())
            OR EXISTS (SELECT 1 FROM crm.customers c WHERE c.customer_id = interactions.customer_id));
-CREATE POLICY app_write ON crm.interactions FOR ALL TO geocrm_app
+CREATE POLICY app_insert ON crm.interactions FOR INSERT TO geocrm_app
+    WITH CHECK ((SELECT auth.write_all())
+           OR EXISTS (SELECT 1 FROM crm.customers c WHERE c.customer_id = interactions.customer_id
+                      AND c.assigned_rep_id = ANY ((SELECT auth.scope_reps())::integer[])));
+CREATE POLICY app_update ON crm.interactions FOR UPDATE TO geocrm_app
     USING ((SELECT auth.write_all())
            OR EXISTS (SELECT 1 FROM crm.customers c WHERE c.customer_id = interactions.customer_id
                       AND c.assigned_rep_id = ANY ((SELECT auth.scope_reps())::integer[])))
     WITH CHECK ((SELECT auth.write_all())
            OR EXISTS (SELECT 1 FROM crm.customers c WHERE c.customer_id = interactions.customer_id
                       AND c.assigned_rep_id = ANY ((SELECT auth.scope_reps())::integer[])));
+CREATE POLICY app_delete ON crm.interactions FOR DELETE TO geocrm_app
+    USING ((SELECT auth.write_all()));
 
 -- enrichment: read with the customer; written by GeoCRM's own work (and admins)
 CREATE POLICY app_read ON crm.customer_enrichment FOR SELECT TO geocrm_app
     USING ((SELECT auth.scope_all())
            OR EXISTS (SELECT 1 FROM crm.customers c
                       WHERE c.customer_id = customer_enrichment.customer_id));
-CREATE POLICY app_write ON crm.customer_enrichment FOR ALL TO geocrm_app
+CREATE POLICY app_insert ON crm.customer_enrichment FOR INSERT TO geocrm_app
+    WITH CHECK ((SELECT auth.write_all()));
+CREATE POLICY app_update ON crm.customer_enrichment FOR UPDATE TO geocrm_app
     USING ((SELECT auth.write_all())) WITH CHECK ((SELECT auth.write_all()));
+CREATE POLICY app_delete ON crm.customer_enrichment FOR DELETE TO geocrm_app
+    USING ((SELECT auth.write_all()));
 
 -- imports and their rejected rows (the raw rows of a file): admins and GeoCRM's own work
-CREATE POLICY app_write ON crm.import_jobs FOR ALL TO geocrm_app
+CREATE POLICY app_all ON crm.import_jobs FOR ALL TO geocrm_app
     USING ((SELECT auth.write_all())) WITH CHECK ((SELECT auth.write_all()));
-CREATE POLICY app_write ON crm.import_rejects FOR ALL TO geocrm_app
+CREATE POLICY app_all ON crm.import_rejects FOR ALL TO geocrm_app
     USING ((SELECT auth.write_all())) WITH CHECK ((SELECT auth.write_all()));
 
 -- Row-level security keeps the planner from using an index with an operator that is not
