@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from sqlalchemy import make_url
+
 from geocrm.db import get_engine, resolve_url
 from geocrm.db.embedded import EmbeddedCluster
 from geocrm.pipeline import migrate
@@ -48,7 +50,8 @@ def cmd_db(args: argparse.Namespace) -> int:
     if args.action == "start":
         status = cluster.start()
         print(f"embedded PostGIS running on 127.0.0.1:{status.port} (data: {status.data_dir})")
-        print(f"url: {status.url}")
+        shown = make_url(status.url).render_as_string(hide_password=True) if status.url else "-"
+        print(f"url: {shown} (the password: `geocrm db url`)")
     elif args.action == "stop":
         cluster.stop()
         print("embedded PostGIS stopped")
