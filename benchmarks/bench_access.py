@@ -7,7 +7,7 @@ Each measured call is one transaction, as the web app makes them (the user's ide
 with SET LOCAL at its start), and the modes are interleaved call by call:
 
 * ``owner``: the owner role (a superuser: row-level security does not apply), the baseline;
-* ``admin``: the app's role (``geocrm_web``) as an admin: the policies run, every row passes;
+* ``admin``: the app's role (``<database>_web``) as an admin: the policies run, every row passes;
 * ``rep``: the app's role as the rep with the most customers: the policies filter;
 * ``owner+rep_id``: the owner with the rep's rows asked for by a filter (``rep_id``): the
   same answer as ``rep`` without row-level security.
@@ -39,6 +39,7 @@ from benchmarks.common import bench_engine
 from geocrm.auth.users import add_user, list_users
 from geocrm.cube import build_cube
 from geocrm.db import app_url, make_engine
+from geocrm.db.embedded import app_login
 from geocrm.db.scope import SYSTEM, Scope, acting_as
 from geocrm.pipeline import enrich_city
 from geocrm.tiles import tile_xy
@@ -145,7 +146,7 @@ def _explain(owner: Engine, rep_user_id: int) -> None:
                 conn.execute(
                     text("ALTER FUNCTION geometry_overlaps(geometry, geometry) NOT LEAKPROOF")
                 )
-            conn.execute(text("SET LOCAL ROLE geocrm_web"))
+            conn.execute(text(f"SET LOCAL ROLE {app_login(owner.url.database)}"))
             conn.execute(
                 text("SELECT set_config('geocrm.user_id', :u, true)"), {"u": str(rep_user_id)}
             )

@@ -61,7 +61,7 @@ class DatabaseSettings(BaseSettings):
     app_database_url: str | None = Field(
         default=None,
         description="postgresql://… of the login role the web app uses (a member of "
-        "geocrm_app that owns nothing). When unset: the role geocrm_web that `geocrm db "
+        "geocrm_app that owns nothing). When unset: the role <database>_web that `geocrm db "
         "migrate` creates, its password kept 0600 in GEOCRM_HOME.",
     )
     statement_timeout_ms: int = Field(default=30_000, ge=100)

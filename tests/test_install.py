@@ -19,6 +19,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from geocrm.auth.credentials import create_token
+from geocrm.auth.users import add_user
+from geocrm.db import make_engine
+
 CHECKOUT = Path(__file__).resolve().parent.parent
 
 
@@ -118,7 +122,15 @@ def test_an_installed_geocrm_migrates_a_database_and_serves_it(installed, outsid
         page = httpx.get(f"{base}/", timeout=10)
         assert page.status_code == 200 and "<title>" in page.text
         assert httpx.get(f"{base}/app.js", timeout=10).status_code == 200
-        tilejson = httpx.get(f"{base}/tiles/hexes.json", timeout=10)
+        # the map's layers need a signed-in user: refused without, served with a token
+        assert httpx.get(f"{base}/tiles/hexes.json", timeout=10).status_code == 401
+        owner = make_engine(env["DATABASE_URL"])
+        add_user(owner, "admin@install.example", "admin", password="correct horse battery")
+        token = create_token(owner, "admin@install.example")
+        owner.dispose()
+        tilejson = httpx.get(
+            f"{base}/tiles/hexes.json", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
         assert tilejson.status_code == 200 and tilejson.json()["tilejson"] == "3.0.0"
     finally:
         server.terminate()

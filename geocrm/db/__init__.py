@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.sql.elements import TextClause
 
 from geocrm.db import scope
-from geocrm.db.embedded import APP_LOGIN, EmbeddedCluster, app_secret
+from geocrm.db.embedded import EmbeddedCluster, app_login, app_secret
 from geocrm.errors import DatabaseUnavailable, NotFound, SetupError
 from geocrm.settings import DatabaseSettings, database_settings
 
@@ -44,21 +44,23 @@ def resolve_url(settings: DatabaseSettings | None = None, *, start: bool = True)
 
 def app_url(owner_url: str | None = None, settings: DatabaseSettings | None = None) -> str:
     """The URL the web app connects with: ``GEOCRM_APP_DATABASE_URL``, else the owner's URL
-    with the app's login role (``geocrm_web``, a member of ``geocrm_app`` that owns nothing;
-    created by ``geocrm db migrate`` with its password kept 0600 in ``GEOCRM_HOME``)."""
+    with the app's login role (``<database>_web``, e.g. ``geocrm_web``: a member of
+    ``geocrm_app`` that owns nothing; created by ``geocrm db migrate`` with its password
+    kept 0600 in ``GEOCRM_HOME``)."""
     settings = settings or database_settings()
     if settings.app_database_url:
         return settings.app_database_url
     owner = make_url(_sqlalchemy_url(owner_url or resolve_url(settings)))
-    password = app_secret(settings, create=False)
+    role = app_login(owner.database or settings.db_name)
+    password = app_secret(settings, role, create=False)
     if password is None:
         raise SetupError(
             "The app's database role has no password yet: run `geocrm db migrate` (it creates "
-            f"the role {APP_LOGIN}), or set GEOCRM_APP_DATABASE_URL."
+            f"the role {role}), or set GEOCRM_APP_DATABASE_URL."
         )
-    return owner.set(
-        drivername="postgresql", username=APP_LOGIN, password=password
-    ).render_as_string(hide_password=False)
+    return owner.set(drivername="postgresql", username=role, password=password).render_as_string(
+        hide_password=False
+    )
 
 
 def _sqlalchemy_url(url: str) -> str:

@@ -32,8 +32,6 @@ from geocrm.errors import SetupError
 from geocrm.settings import DatabaseSettings
 
 SUPERUSER = "geocrm"
-#: The web app's login role: a member of geocrm_app (spatial_sql/access.sql), owns nothing.
-APP_LOGIN = "geocrm_web"
 _HBA = """# --- written by geocrm.db.embedded: passwords (scram-sha-256) for every connection ---
 host all all 127.0.0.1/32 scram-sha-256
 host all all ::1/128 scram-sha-256
@@ -169,9 +167,16 @@ def _secret(path: Path, *, create: bool) -> str | None:
     return value
 
 
-def app_secret(settings: DatabaseSettings, *, create: bool) -> str | None:
-    """The password of the app's login role (``geocrm_web``), kept 0600 in GEOCRM_HOME."""
-    return _secret(_home_for(settings) / "app-role.secret", create=create)
+def app_login(db_name: str) -> str:
+    """The web app's login role for database ``db_name``: a member of geocrm_app
+    (spatial_sql/access.sql) that owns nothing. Roles belong to the whole cluster, so each
+    database has its own (``geocrm`` -> ``geocrm_web``; the tests' databases theirs)."""
+    return f"{db_name}_web"[:63]
+
+
+def app_secret(settings: DatabaseSettings, role: str, *, create: bool) -> str | None:
+    """The password of the app's login role ``role``, kept 0600 in GEOCRM_HOME."""
+    return _secret(_home_for(settings) / f"{role}.secret", create=create)
 
 
 def _run(cmd: list[str], user: pwd.struct_passwd | None, **kw) -> subprocess.CompletedProcess:

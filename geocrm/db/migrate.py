@@ -18,7 +18,7 @@ from psycopg import sql
 from sqlalchemy import Engine
 
 from geocrm.db import raw_connection, sql_file, sql_paths
-from geocrm.db.embedded import APP_LOGIN, app_secret
+from geocrm.db.embedded import app_login, app_secret
 from geocrm.errors import SetupError
 from geocrm.settings import database_settings
 
@@ -54,26 +54,34 @@ def _apply_access(conn, done: dict[str, str], *, force: bool) -> None:
 def _app_login_current(conn) -> bool:
     if database_settings().app_database_url:
         return True
-    row = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_LOGIN,)).fetchone()
-    return row is not None and app_secret(database_settings(), create=False) is not None
+    role = app_login(conn.info.dbname)
+    row = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+    return row is not None and app_secret(database_settings(), role, create=False) is not None
 
 
 def _ensure_app_login(conn) -> None:
-    """The web app's login role ``geocrm_web``: a member of ``geocrm_app``, owning nothing,
-    with the password kept in GEOCRM_HOME. Skipped when GEOCRM_APP_DATABASE_URL names the
+    """The web app's login role (``<database>_web``): a member of ``geocrm_app``, owning
+    nothing, with the password kept in GEOCRM_HOME. Skipped when GEOCRM_APP_DATABASE_URL names the
     app's role (an external database whose administrator made it: README)."""
     settings = database_settings()
     if settings.app_database_url:
         return
-    password = app_secret(settings, create=True)
-    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_LOGIN,)).fetchone()
+    role = app_login(conn.info.dbname)
+    password = app_secret(settings, role, create=True)
+    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
     verb = "ALTER" if exists else "CREATE"
     conn.execute(
         sql.SQL(
             verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT PASSWORD {}"
-        ).format(sql.Identifier(APP_LOGIN), sql.Literal(password))
+        ).format(sql.Identifier(role), sql.Literal(password))
     )
-    conn.execute(sql.SQL("GRANT geocrm_app TO {}").format(sql.Identifier(APP_LOGIN)))
+    conn.execute(sql.SQL("GRANT geocrm_app TO {}").format(sql.Identifier(role)))
+    if not settings.database_url:
+        # the embedded cluster holds other databases (tests, benchmarks): each app role
+        # connects to its own only, not with geocrm_app's rights to another's
+        db = sql.Identifier(conn.info.dbname)
+        conn.execute(sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(db))
+        conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db, sql.Identifier(role)))
 
 
 def _version(path) -> str:
