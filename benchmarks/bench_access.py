@@ -13,11 +13,11 @@ with SET LOCAL at its start), and the modes are interleaved call by call:
   same answer as ``rep`` without row-level security.
 
 Figures: p50 / p95 per mode of the ``customers`` tile (zooms 15-17, points), the ``hexes``
-tile (zoom 14; the cube, no customer rows) and ``POST /api/zones/count``'s SQL over ~1 km²
-boxes. The target: at most 10% or 5 ms added at p95 (whichever is larger). Then
-``EXPLAIN`` of the tile's and the zone count's customer scans as the rep, with PostGIS'
-bounding-box operator LEAKPROOF (as ``geocrm db migrate`` marks it) and, in a transaction
-rolled back, without: the plan the planner falls back to.
+tile (zoom 14; the cube, no customer rows), ``POST /api/zones/count``'s SQL over ~1 km²
+boxes and account search (trigram index). The target: at most 10% or 5 ms added at p95
+(whichever is larger). Then ``EXPLAIN`` of the tile's, the zone count's and the search's
+customer scans as the rep, with the operators LEAKPROOF (as ``geocrm db migrate`` marks
+them) and, in a transaction rolled back, without: the plan the planner falls back to.
 
     python -m benchmarks.bench_access [--customers 100000] [--tiles 150] [--reuse]
 """
@@ -38,7 +38,8 @@ from benchmarks.bench_zones import _box, _customers, _generate
 from benchmarks.common import bench_engine
 from geocrm.auth.users import add_user, list_users
 from geocrm.cube import build_cube
-from geocrm.db import app_url, make_engine
+from geocrm.customers import search_customers
+from geocrm.db import app_url, make_engine, sql_file
 from geocrm.db.embedded import app_login
 from geocrm.db.scope import SYSTEM, Scope, acting_as
 from geocrm.pipeline import enrich_city
@@ -108,6 +109,20 @@ def _tile_calls(
     return calls
 
 
+def _search_calls(
+    engines: dict[str, Engine], scopes: dict[str, Scope], words: list[str]
+) -> dict[str, list[Callable[[], object]]]:
+    def call(mode: str, q: str) -> Callable[[], object]:
+        def run() -> object:
+            with acting_as(scopes[mode]):
+                return search_customers(engines[mode], q, limit=10)
+
+        return run
+
+    # the owner has no rep filter in search: owner+rep_id is the owner's search
+    return {mode: [call(mode, q) for q in words] for mode in MODES}
+
+
 def _zone_calls(
     engines: dict[str, Engine], scopes: dict[str, Scope], boxes: list[dict]
 ) -> dict[str, list[Callable[[], object]]]:
@@ -125,7 +140,18 @@ def _zone_calls(
     }
 
 
+#: what spatial_sql/access.sql marks LEAKPROOF (and the scans above need)
+_LEAKPROOF = (
+    "geometry_overlaps(geometry, geometry)",
+    "textlike(text, text)",
+    "word_similarity_op(text, text)",
+    "word_similarity_commutator_op(text, text)",
+)
 _EXPLAINED = {
+    "account search ('bulevardi')": sql_file("queries/customers/search")
+    .replace(":q", "'bulevardi'")
+    .replace(":candidates", "1000")
+    .replace(":limit", "10"),
     "customers tile (z16)": (
         "SELECT c.customer_id FROM crm.customers c WHERE c.geom && tiles.bbox(16, :x, :y)"
     ),
@@ -143,23 +169,26 @@ def _explain(owner: Engine, rep_user_id: int) -> None:
     for leakproof in (True, False):
         with owner.connect() as conn, conn.begin() as tx:
             if not leakproof:
-                conn.execute(
-                    text("ALTER FUNCTION geometry_overlaps(geometry, geometry) NOT LEAKPROOF")
-                )
+                for function in _LEAKPROOF:
+                    conn.execute(text(f"ALTER FUNCTION {function} NOT LEAKPROOF"))
             conn.execute(text(f"SET LOCAL ROLE {app_login(owner.url.database)}"))
             conn.execute(
                 text("SELECT set_config('geocrm.user_id', :u, true)"), {"u": str(rep_user_id)}
             )
             for name, sql in _EXPLAINED.items():
                 plan = [r[0] for r in conn.execute(text("EXPLAIN " + sql), params)]
-                index = any("customers_geom_gist" in line for line in plan)
+                index = any(
+                    "customers_geom_gist" in line or "customers_search_doc_trgm" in line
+                    for line in plan
+                )
                 label = "LEAKPROOF" if leakproof else "not LEAKPROOF"
                 print(
-                    f"EXPLAIN {name} as the rep, && {label}: GiST index "
+                    f"EXPLAIN {name} as the rep, operators {label}: index "
                     f"{'used' if index else 'NOT used'}"
                 )
-                for line in plan[:6]:
-                    print("    " + line)
+                for line in plan:
+                    if "Scan" in line:
+                        print("    " + line.strip()[:110])
             tx.rollback()
 
 
@@ -222,6 +251,11 @@ def main() -> None:
     )
     _report("hexes tile, z14", _measure(_tile_calls(engines, scopes, "hexes", hex_tiles, {})))
     _report("zone count, ~1 km² box", _measure(_zone_calls(engines, scopes, boxes)))
+    words = ["bulevardi", "lonnrot", "Manerheimintei", "virtanen", "aleksanterinkatu 5"]
+    _report(
+        "account search",
+        _measure(_search_calls(engines, scopes, words * max(1, args.tiles // len(words)))),
+    )
     _explain(owner, rep_user)
     app.dispose()
 

@@ -89,9 +89,9 @@ CREATE POLICY app_all ON crm.import_rejects FOR ALL TO geocrm_app
 
 -- Row-level security keeps the planner from using an index with an operator that is not
 -- LEAKPROOF before the policy has filtered the rows, and PostGIS' bounding-box operators
--- are not marked so: every map query would scan the whole table. They only compare two
--- boxes and raise no error that reveals a value, so in a cluster GeoCRM owns (a superuser
--- migrates) they are marked LEAKPROOF. A managed database, where the owner is no
+-- (and LIKE, pg_trgm's similarity) are not marked so: every map query and every search
+-- would scan the whole table. They compare values and raise no error that reveals one, so
+-- in a cluster GeoCRM owns (a superuser migrates) they are marked LEAKPROOF. A managed database, where the owner is no
 -- superuser, needs its administrator to run the same ALTER FUNCTIONs (README).
 DO $$
 BEGIN
@@ -99,5 +99,10 @@ BEGIN
         ALTER FUNCTION geometry_overlaps(geometry, geometry) LEAKPROOF;
         ALTER FUNCTION geometry_contains(geometry, geometry) LEAKPROOF;
         ALTER FUNCTION geometry_within(geometry, geometry) LEAKPROOF;
+        -- account search: LIKE and pg_trgm's word similarity, on the GIN trigram index
+        -- (their only error, a LIKE pattern ending in an escape, depends on the pattern)
+        ALTER FUNCTION textlike(text, text) LEAKPROOF;
+        ALTER FUNCTION word_similarity_op(text, text) LEAKPROOF;
+        ALTER FUNCTION word_similarity_commutator_op(text, text) LEAKPROOF;
     END IF;
 END $$;

@@ -3,20 +3,18 @@
 -- starts with the query, a whole word is the query, a word starts with it, it is inside a
 -- word, and then typo-tolerant matches (pg_trgm word similarity above the session's
 -- pg_trgm.word_similarity_threshold); within each, by word similarity. Both tests of the
--- WHERE clause use the GIN trigram index customers_search_trgm; the hits are materialised
--- so that each one's search text is computed once for the ranking. A query that matches
+-- WHERE clause use the GIN trigram index of the stored column search_doc (also under
+-- row-level security: migration 0021). A query that matches
 -- very many customers (`katu`, `helsinki`) ranks only the first :candidates hits, so that
 -- its cost stays bounded however many customers there are.
 WITH hits AS MATERIALIZED (
     SELECT c.customer_id, c.external_id, c.name, c.address, c.geocoded_address, c.stage,
            c.segment, c.kind, c.geom,
-           crm.customer_search_text(c.name, c.address, c.geocoded_address) AS doc,
+           c.search_doc AS doc,
            crm.search_normalize(c.name) AS name_doc
     FROM crm.customers c
-    WHERE crm.customer_search_text(c.name, c.address, c.geocoded_address)
-              LIKE '%' || crm.search_normalize(:q) || '%'
-       OR crm.search_normalize(:q)
-              <% crm.customer_search_text(c.name, c.address, c.geocoded_address)
+    WHERE c.search_doc LIKE '%' || crm.search_normalize(:q) || '%'
+       OR crm.search_normalize(:q) <% c.search_doc
     LIMIT :candidates
 ), ranked AS (
     SELECT h.*,
