@@ -128,7 +128,7 @@ class AuthSettings(BaseSettings):
         description="Send the session cookie only over TLS; default: when the request is HTTPS.",
     )
 
-    @field_validator("allowed_hosts", "cors_origins", mode="before")
+    @field_validator("allowed_hosts", "cors_origins", "oidc_email_domains", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         """``GEOCRM_ALLOWED_HOSTS=a.example,b.example``: a comma-separated list."""
@@ -142,8 +142,36 @@ class AuthSettings(BaseSettings):
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
     oidc_default_role: str = Field(
-        default="analyst", description="Role of a user first signing in through the provider."
+        default="analyst",
+        description="Role of a user first signing in through the provider: analyst (the "
+        "least privilege) or marketer; never admin, and rep or manager need their reps.",
     )
+    oidc_redirect_url: str | None = Field(
+        default=None,
+        description="The callback URL registered at the provider; default: this server's "
+        "own base URL + /api/auth/oidc/callback (set it behind a TLS-terminating proxy).",
+    )
+    oidc_create_users: bool = Field(
+        default=True,
+        description="Create a user on a first sign-in nobody is linked to (else only "
+        "existing users sign in).",
+    )
+    oidc_email_domains: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="When set, only e-mails of these domains get a new user on a first "
+        "sign-in (e.g. example.com,example.org).",
+    )
+
+    @field_validator("oidc_default_role")
+    @classmethod
+    def _sso_role(cls, value: str) -> str:
+        """A stranger first signing in never becomes an administrator."""
+        if value not in ("analyst", "marketer"):
+            raise ValueError(
+                "GEOCRM_OIDC_DEFAULT_ROLE must be analyst or marketer: an administrator "
+                "gives other roles once the user exists."
+            )
+        return value
 
 
 @lru_cache
