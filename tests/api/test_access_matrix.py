@@ -145,9 +145,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("PUT", "/api/zones/{zone_id}"): Sample(
         ok(200), path=lambda w: {"zone_id": w.zone_id}, json=lambda w, role: {"filters": {}}
     ),
-    ("DELETE", "/api/zones/{zone_id}"): Sample(
-        ok(204), path=lambda w: {"zone_id": w.fresh_zone()}
-    ),
+    ("DELETE", "/api/zones/{zone_id}"): Sample(ok(204), path=lambda w: {"zone_id": w.fresh_zone()}),
     ("GET", "/api/zones/{zone_id}/count"): Sample(ok(200), path=lambda w: {"zone_id": w.zone_id}),
     ("GET", "/api/zones/{zone_id}/audience.csv"): Sample(
         ok(200), path=lambda w: {"zone_id": w.zone_id}
@@ -286,10 +284,7 @@ def world(engine, demo, make_user) -> World:
             {"r": rep_id},
         ).scalar()
         cell = conn.execute(
-            text(
-                "SELECT h3 FROM cube.rollup WHERE res = 9 "
-                "ORDER BY customers DESC, h3 LIMIT 1"
-            )
+            text("SELECT h3 FROM cube.rollup WHERE res = 9 ORDER BY customers DESC, h3 LIMIT 1")
         ).scalar()
         lon, lat = conn.execute(
             text("SELECT ST_X(geom), ST_Y(geom) FROM crm.customers WHERE customer_id = :c"),
@@ -338,10 +333,7 @@ def world(engine, demo, make_user) -> World:
 def plan_cells(engine, plan_id: int) -> str:
     with engine.connect() as conn:
         cell = conn.execute(
-            text(
-                "SELECT h3 FROM crm.territory_cells WHERE plan_id = :p "
-                "ORDER BY h3 LIMIT 1"
-            ),
+            text("SELECT h3 FROM crm.territory_cells WHERE plan_id = :p ORDER BY h3 LIMIT 1"),
             {"p": plan_id},
         ).scalar()
         return format(cell, "x")
@@ -399,7 +391,9 @@ def sessions(app, world):
     out = {}
     for role in ROLES:
         client = TestClient(app)
-        res = client.post("/api/auth/login", json={"email": world.emails[role], "password": PASSWORD})
+        res = client.post(
+            "/api/auth/login", json={"email": world.emails[role], "password": PASSWORD}
+        )
         assert res.status_code == 200, res.text
         out[role] = (client, res.json()["csrf_token"])
     return out
