@@ -24,10 +24,19 @@ RUN pip wheel --no-cache-dir --no-deps -w /wheels .
 
 FROM python:3.11-slim
 COPY --from=wheel /wheels /wheels
-RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
-# what GeoCRM generates (data/generated/: rejects reports, demo files) goes below here
+# the app runs as its own unprivileged user, owner of /app only
+RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels \
+    && useradd --system --uid 10001 --home-dir /app --create-home --shell /usr/sbin/nologin geocrm
+# what GeoCRM generates (.geocrm/app-role.secret, data/generated/: rejects reports, demo
+# files) goes below here
 WORKDIR /app
+USER geocrm
 
+# No password in the image: DATABASE_URL (and with it the database password) comes from the
+# environment (docker-compose.yml reads GEOCRM_DB_PASSWORD). Outside a container
+# `geocrm serve` listens on 127.0.0.1 only; in one it must listen on every interface for the
+# port mapping to reach it, so this image says so explicitly (the mapping decides who can
+# connect: docker-compose.yml publishes it on the host's loopback only).
 ENV GEOCRM_HOST=0.0.0.0 GEOCRM_PORT=8000
 EXPOSE 8000
 # Schema, demo city, demo CRM and enrichment (each skipped when already done), then serve.

@@ -15,10 +15,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from fastapi.testclient import TestClient
 
-from benchmarks.common import bench_engine
-from geocrm.api.app import create_app
+from benchmarks.common import api_client, bench_engine
 from geocrm.demo import generate_demo_data
 from geocrm.osm import load_osm
 
@@ -59,7 +57,7 @@ def main() -> None:
                 f"({report.interactions / seconds:,.0f}/s)"
             )
 
-    client = TestClient(create_app(engine))
+    client = api_client(engine)
     rng = np.random.default_rng(0)
     latencies = []
     for _ in range(args.requests):

@@ -20,12 +20,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from benchmarks.common import bench_engine
+from benchmarks.common import api_client, bench_engine
 from geocrm import zones
-from geocrm.api.app import create_app
 from geocrm.demo import generate_demo_data
 from geocrm.network.isochrones import _POINT_NETWORKS
 
@@ -85,7 +83,7 @@ def main() -> None:
         parser.error("--reuse takes one --customers size")
 
     engine = bench_engine("geocrm_bench_zones", fresh=not args.reuse)
-    client = TestClient(create_app(engine))
+    client = api_client(engine)
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.customers:

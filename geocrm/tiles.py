@@ -12,7 +12,9 @@ Freshness: statement triggers on the tables behind each data source bump a count
 ``tiles.data_versions`` (migration ``0010_tiles.sql``). The versions of a layer's sources
 are read with every request (one indexed lookup) and are part of the cache key and the
 ``ETag``, so an import, an enrichment or a cube build makes the next request draw a new
-tile, in every process, with no restart.
+tile, in every process, with no restart. The key also holds whom the tile is drawn for
+(every row, or the reps whose rows the user sees, and the k-rule): row-level security
+decides what a tile holds, so a tile is shared only by users who see the same.
 """
 
 from __future__ import annotations
@@ -400,6 +402,7 @@ class TileServer:
                 y,
                 _normal_query(params),
                 self.versions(conn, layer),
+                conn.execute(query("tiles/viewer")).scalar(),  # whose rows it may hold
                 self.max_features,
                 _code_digest(),
             )

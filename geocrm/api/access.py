@@ -41,6 +41,16 @@ CONTENT_SECURITY_POLICY = (
     "script-src 'self'; worker-src 'self' blob:; child-src blob:; connect-src 'self'; "
     "font-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+#: The API docs pages (FastAPI's Swagger UI and ReDoc) load their script and style from
+#: jsdelivr and start with an inline script; they hold no data of anyone.
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "font-src 'self' data: https://fonts.gstatic.com; img-src 'self' data: https:; "
+    "worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'"
+)
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
@@ -117,26 +127,33 @@ class BrowserGuardMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        refusal = _refusal(scope["method"], headers)
-        if refusal is not None:
-            status, detail = refusal
-            kind = "Forbidden" if status == 403 else "InvalidHost"
-            response = error_response(Request(scope), status, kind, detail)
-            await response(scope, receive, send)
-            return
+        security = _security_headers(scope["path"])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
                 extra = [
                     (k.encode(), v.encode())
-                    for k, v in SECURITY_HEADERS.items()
+                    for k, v in security.items()
                     if k.encode() not in present
                 ]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
+        refusal = _refusal(scope["method"], headers)
+        if refusal is not None:  # refused here: with the security headers all the same
+            status, detail = refusal
+            kind = "Forbidden" if status == 403 else "InvalidHost"
+            response = error_response(Request(scope), status, kind, detail)
+            await response(scope, receive, send_with_headers)
+            return
         await self.app(scope, receive, send_with_headers)
+
+
+def _security_headers(path: str) -> dict[str, str]:
+    if path in DOCS_PATHS:
+        return {**SECURITY_HEADERS, "content-security-policy": DOCS_CONTENT_SECURITY_POLICY}
+    return SECURITY_HEADERS
 
 
 def _refusal(method: str, headers: Headers) -> tuple[int, str] | None:

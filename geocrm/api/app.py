@@ -25,7 +25,7 @@ from geocrm.api import (
     visits,
     zones,
 )
-from geocrm.api.access import AuthMiddleware, BrowserGuardMiddleware
+from geocrm.api.access import PUBLIC, AuthMiddleware, BrowserGuardMiddleware, allow
 from geocrm.api.deps import engine_of_app
 from geocrm.api.errors import install_error_handlers
 from geocrm.db.scope import is_installed
@@ -86,7 +86,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         app.mount("/", StaticFiles(directory=FRONTEND_DIST, html=True), name="app")
     else:
 
-        @app.get("/", include_in_schema=False)
+        @app.get("/", include_in_schema=False, dependencies=[allow(*PUBLIC)])
         def home() -> HTMLResponse:
             return HTMLResponse(
                 "<h1>GeoCRM</h1><p>The web map app is not built: run "

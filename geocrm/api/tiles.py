@@ -93,7 +93,8 @@ def get_tile(
     x: Annotated[int, Path(description="column, 0..2^z-1")],
     y: Annotated[int, Path(description="row, 0..2^z-1 (from the north)")],
 ) -> Response:
-    headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    # private: a tile holds the rows its user may see, no shared cache may keep it
+    headers = {"Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
     tile, how = tiles.tile(
         layer,
         z,

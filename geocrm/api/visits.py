@@ -10,10 +10,11 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from geocrm import visits
-from geocrm.api.access import ANY_ROLE, allow
+from geocrm.api.access import ANY_ROLE, CurrentUser, allow
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.visits import VisitRoute
+from geocrm.errors import Forbidden
 
 router = APIRouter(
     prefix="/api", tags=["routes"], responses=ERROR_RESPONSES, dependencies=[allow(*ANY_ROLE)]
@@ -56,8 +57,12 @@ class RouteRequest(BaseModel):
 def plan_route(
     engine: EngineDep,
     body: RouteRequest,
+    principal: CurrentUser,
     format: Annotated[Literal["geojson", "csv"], Query(description="geojson or csv")] = "geojson",
 ) -> Any:
+    # a rep's base and book are theirs: a rep plans their own routes, a manager their reps'
+    if principal.role != "admin" and body.rep_id not in principal.reps:
+        raise Forbidden(f"You may plan the routes of your own reps only, not of rep {body.rep_id}.")
     plan = visits.plan_route(
         engine,
         body.rep_id,

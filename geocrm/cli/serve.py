@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from geocrm.cli.shared import migrated_engine
+from geocrm.db import get_app_engine
+from geocrm.db.status import check_app_role
 from geocrm.settings import api_settings
+
+#: Addresses only this machine reaches.
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Add the ``serve`` command."""
     serve = sub.add_parser("serve", help="serve the API and app")
-    serve.add_argument("--host", default=None, help="default GEOCRM_HOST or 127.0.0.1")
+    serve.add_argument(
+        "--host",
+        default=None,
+        help="address to listen on; default GEOCRM_HOST or 127.0.0.1 (this machine only); "
+        "0.0.0.0 listens on every interface (a container behind a port mapping)",
+    )
     serve.add_argument("--port", type=int, default=None, help="default GEOCRM_PORT or 8000")
     serve.set_defaults(func=cmd_serve)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Migrate, then serve until interrupted."""
+    """Migrate, check the app's database role, then serve until interrupted."""
     # deferred: the web server is only needed by this command
     import uvicorn
 
@@ -25,6 +36,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     migrated_engine()
+    # the app connects as its own role, which row-level security must bind: refuse to
+    # start with one that is a superuser, bypasses RLS or owns objects
+    check_app_role(get_app_engine())
+    if host not in LOOPBACK:
+        print(
+            f"GeoCRM listens on {host}: other machines can reach it (sign-in required); "
+            "put it behind TLS and set GEOCRM_ALLOWED_HOSTS to the names it is reached by.",
+            file=sys.stderr,
+            flush=True,
+        )
     print(
         f"GeoCRM is serving at http://{host}:{port}  (API docs: http://{host}:{port}/docs)",
         flush=True,

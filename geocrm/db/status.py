@@ -1,13 +1,14 @@
-"""Is the database reachable and current: the answer of ``/health``."""
+"""Is the database reachable and current: the answer of ``/health``; is the web app's role
+fit to serve (``geocrm serve`` checks before it starts)."""
 
 from __future__ import annotations
 
 import psycopg
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from geocrm.db import query
 from geocrm.db.migrate import pending
-from geocrm.errors import DatabaseUnavailable
+from geocrm.errors import DatabaseUnavailable, SetupError
 
 
 def health(engine: Engine) -> dict:
@@ -37,3 +38,18 @@ def health(engine: Engine) -> dict:
         "data_loaded": bool(data["buildings"]) and bool(data["customers"]),
         "data": data,
     }
+
+
+def check_app_role(engine: Engine) -> None:
+    """``SetupError`` unless the web app's database role (``engine``'s user) is fit to serve:
+    no superuser, no BYPASSRLS, owns nothing, so that row-level security binds it."""
+    with engine.connect() as conn:
+        user = conn.execute(text("SELECT current_user")).scalar()
+        problems = list(conn.execute(query("app_role_problems")).scalars())
+    if problems:
+        raise SetupError(
+            f"The web app's database role {user} could read every customer row: "
+            + "; ".join(problems)
+            + ". Serve with a role that owns nothing (the one `geocrm db migrate` creates, "
+            "or GEOCRM_APP_DATABASE_URL naming such a role)."
+        )
