@@ -91,6 +91,9 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ),
     ("POST", "/api/auth/logout"): Sample(ok(204)),
     ("GET", "/api/auth/me"): Sample(ok(200)),
+    # single sign-on is not configured here: a clear 404 for anyone
+    ("GET", "/api/auth/oidc/login"): Sample(ok(404)),
+    ("GET", "/api/auth/oidc/callback"): Sample(ok(404), params=lambda w: {"state": "x"}),
     ("POST", "/api/auth/password"): Sample(
         ok(422), json=lambda w, role: {"current_password": PASSWORD, "new_password": ""}
     ),

@@ -59,12 +59,15 @@ def unfit_role(engine, database_url):
     password = uuid.uuid4().hex
     with engine.begin() as conn:
         conn.execute(text(f"CREATE ROLE {name} LOGIN BYPASSRLS PASSWORD '{password}'"))
+        database = conn.execute(text("SELECT current_database()")).scalar()
+        conn.execute(text(f'GRANT CONNECT ON DATABASE "{database}" TO {name}'))
         conn.execute(text(f"CREATE TABLE public.{name}_owned (x int)"))
         conn.execute(text(f"ALTER TABLE public.{name}_owned OWNER TO {name}"))
     url = make_url(database_url).set(username=name, password=password)
     yield name, url.render_as_string(hide_password=False)
     with engine.begin() as conn:
         conn.execute(text(f"DROP TABLE public.{name}_owned"))
+        conn.execute(text(f'REVOKE CONNECT ON DATABASE "{database}" FROM {name}'))
         conn.execute(text(f"DROP ROLE {name}"))
 
 

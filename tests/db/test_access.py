@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import make_url, text
 
 from geocrm.db import app_url
-from geocrm.db.embedded import EmbeddedCluster
+from geocrm.db.embedded import EmbeddedCluster, app_login
 from geocrm.settings import DatabaseSettings
 
 RLS_TABLES = (
@@ -42,7 +42,9 @@ def test_the_app_role_is_no_superuser_and_cannot_bypass_rls(app_conn):
         "SELECT r.rolname, r.rolsuper, r.rolbypassrls, r.rolcreaterole, r.rolcreatedb "
         "FROM pg_roles r WHERE pg_has_role(current_user, r.oid, 'MEMBER')"
     ).fetchall()
-    assert {r[0] for r in rows} >= {"geocrm_web", "geocrm_app"}
+    login = app_conn.execute("SELECT current_user").fetchone()[0]
+    assert login == app_login(app_conn.info.dbname)
+    assert {r[0] for r in rows} >= {login, "geocrm_app"}
     for name, superuser, bypass, createrole, createdb in rows:
         assert not (superuser or bypass or createrole or createdb), name
 
@@ -144,9 +146,10 @@ def test_the_embedded_cluster_asks_every_connection_for_its_password(
             psycopg.connect(wrong, connect_timeout=5).close()
 
 
-def test_the_secret_files_are_the_owners_only(cluster):
+def test_the_secret_files_are_the_owners_only(cluster, database_url):
     secrets = sorted(cluster.home.glob("*.secret"))
-    assert {p.name for p in secrets} >= {"superuser.secret", "app-role.secret"}
+    app_role = app_login(make_url(database_url).database)
+    assert {p.name for p in secrets} >= {"superuser.secret", f"{app_role}.secret"}
     for path in secrets:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     assert stat.S_IMODE(cluster.data_dir.stat().st_mode) == 0o700
