@@ -9,8 +9,10 @@ import json
 import time
 
 import pytest
+from fastapi.routing import APIRoute
 from sqlalchemy import text
 
+from geocrm.api.app import create_app
 from geocrm.auth.audit import customer_ref, entries
 from geocrm.cli import main
 from geocrm.cube import build_cube
@@ -257,3 +259,42 @@ def test_the_command_line_records_its_changes_and_exports(
     finally:
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM crm.target_zones WHERE zone_id = :z"), {"z": zone_id})
+
+
+#: State-changing methods that change nothing (reads with a body) or record their own
+#: entries in the transaction of the change (sign-in, users and tokens: ``geocrm.auth``).
+NOT_AUDITED_HERE = {"/api/zones/count", "/api/geocode"}
+RECORDS_ITSELF = ("/api/auth/", "/api/admin/")
+
+
+def _declares_audit(dependant) -> bool:
+    return any(
+        "audited.<locals>" in getattr(d.call, "__qualname__", "") or _declares_audit(d)
+        for d in dependant.dependencies
+    )
+
+
+def _api_routes(routes) -> list[APIRoute]:
+    """Every API route, also inside included routers."""
+    found = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif hasattr(route, "original_router"):  # an included router (FastAPI >= 0.160)
+            found.extend(_api_routes(route.original_router.routes))
+    return found
+
+
+def test_every_route_that_changes_something_declares_its_audit_entry():
+    routes = _api_routes(create_app().routes)
+    audited_paths = {r.path for r in routes if _declares_audit(r.dependant)}
+    assert {"/api/zones", "/api/imports", "/api/territory-plans"} <= audited_paths
+    missing = [
+        f"{sorted(route.methods)} {route.path}"
+        for route in routes
+        if route.methods & {"POST", "PUT", "PATCH", "DELETE"}
+        and route.path not in NOT_AUDITED_HERE
+        and not route.path.startswith(RECORDS_ITSELF)
+        and not _declares_audit(route.dependant)
+    ]
+    assert missing == [], "add audited(...) to these routes"
