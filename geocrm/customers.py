@@ -201,25 +201,22 @@ GEOCODE_FIELDS = (
 def export_data(engine: Engine, external_id: str) -> dict[str, Any]:
     """Everything GeoCRM holds about one customer (GDPR access): the row, the interactions,
     the enrichment, refused import rows carrying the external id, and how the customer was
-    geocoded (with the online geocoder's cached answer for the address, if any)."""
+    geocoded (with the online geocoder's cached answer for the address, if any). A person
+    known only from refused import rows has ``customer`` None; nobody at all: ``NotFound``."""
     with engine.connect() as conn:
         found = conn.execute(query("customers/export_row"), {"external_id": external_id}).first()
-        if found is None:
-            raise NotFound(f"No customer with external id {external_id!r}.")
-        row, cid = found.row, found.customer_id
-        interactions = [
-            r.row
-            for r in conn.execute(query("customers/export_interactions"), {"customer_id": cid})
-        ]
-        enrichment = conn.execute(
-            query("customers/export_enrichment"), {"customer_id": cid}
-        ).scalar()
         rejects = [
             dict(r)
             for r in conn.execute(
                 query("customers/export_rejects"), {"external_id": external_id}
             ).mappings()
         ]
+        if found is None and not rejects:
+            raise NotFound(f"No customer with external id {external_id!r}.")
+        row: dict[str, Any] = found.row if found is not None else {}
+        cid = {"customer_id": found.customer_id if found is not None else None}
+        interactions = [r.row for r in conn.execute(query("customers/export_interactions"), cid)]
+        enrichment = conn.execute(query("customers/export_enrichment"), cid).scalar()
         cached = (
             conn.execute(
                 query("customers/export_geocode_cache"), {"address": row["address"]}
@@ -230,7 +227,7 @@ def export_data(engine: Engine, external_id: str) -> dict[str, Any]:
     return {
         "external_id": external_id,
         "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "customer": row,
+        "customer": row or None,  # None: only refused import rows carry the id
         "interactions": interactions,
         "enrichment": enrichment,
         "import_rejects": rejects,

@@ -209,3 +209,27 @@ def test_forget_erases_every_trace_and_the_cube_drops_by_exactly_their_share(
     assert "No customer" in capsys.readouterr().err
     assert main(["customers", "export-data", GONE]) == 3
     capsys.readouterr()
+
+
+def test_someone_known_only_from_a_refused_import_row_is_exported_and_forgotten(
+    engine, people, capsys
+):
+    other = "T-gdpr-other"
+    assert main(["customers", "export-data", other]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["customer"] is None and data["interactions"] == []
+    assert [r["raw"]["name"] for r in data["import_rejects"]] == ["Someone Else"]
+    assert main(["customers", "forget", other, "--yes"]) == 0
+    assert "0 row, 0 interaction(s), 0 enrichment row, 1 refused import row(s)" in (
+        capsys.readouterr().out
+    )
+    with engine.connect() as conn:
+        left = conn.execute(
+            text(
+                "SELECT count(*) FROM crm.import_rejects r "
+                "WHERE to_jsonb(r)::text LIKE '%T-gdpr-other%'"
+            )
+        ).scalar()
+    assert left == 0
+    assert main(["customers", "export-data", other]) == 3
+    capsys.readouterr()
