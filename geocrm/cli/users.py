@@ -132,10 +132,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         display_name=args.display_name,
         actor=cli_principal(),
     )
-    print(
-        f"user {args.email.strip().lower()} added (id {user_id}, role {args.role}"
-        + (f", reps {','.join(map(str, reps))})" if reps else ")")
-    )
+    what = f"role {args.role}" + (f", reps {','.join(map(str, reps))}" if reps else "")
+    print(f"user {args.email.strip().lower()} added (id {user_id}, {what})")
     _print_generated(generated)
     return 0
 
