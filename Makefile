@@ -9,12 +9,14 @@ DEMO_SEED ?= 42
 
 .PHONY: demo test install system-deps frontend lint format db-stop clean
 
-## demo: install everything, start PostGIS, load Helsinki, generate demo CRM data, serve
+## demo: install everything, start PostGIS, load Helsinki, generate demo CRM data, one
+## demo user per role (passwords in GEOCRM_HOME/demo-users.txt, 0600), serve
 demo: install
 	$(GEOCRM) db start
 	$(GEOCRM) db migrate
 	$(GEOCRM) load-osm
 	$(GEOCRM) demo-data --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED)
+	$(GEOCRM) users demo
 	$(GEOCRM) enrich
 	$(GEOCRM) cube build
 	$(GEOCRM) serve

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
+from geocrm.auth import audit
+from geocrm.auth.principal import Principal
 from geocrm.db import bulk_transaction, query
 from geocrm.errors import Forbidden, InvalidInput, NotFound
 from geocrm.geocode import cached_geocoder
 from geocrm.geometry import BBox, Point
-from geocrm.ingest import write_geocodes
+from geocrm.ingest import write_geocodes, write_rejects_report
 
 
 @dataclass(frozen=True)
@@ -179,3 +183,97 @@ def customer_interactions(
     if history is None:
         raise NotFound(f"No customer with id {customer_id}")
     return history
+
+
+# --------------------------------------------------------------------------- GDPR
+
+#: The row's columns that say how the customer was placed on the map.
+GEOCODE_FIELDS = (
+    "lon",
+    "lat",
+    "geocode_match_level",
+    "geocode_confidence",
+    "geocoded_address",
+    "geocoded_at",
+)
+
+
+def export_data(engine: Engine, external_id: str) -> dict[str, Any]:
+    """Everything GeoCRM holds about one customer (GDPR access): the row, the interactions,
+    the enrichment, refused import rows carrying the external id, and how the customer was
+    geocoded (with the online geocoder's cached answer for the address, if any). A person
+    known only from refused import rows has ``customer`` None; nobody at all: ``NotFound``."""
+    with engine.connect() as conn:
+        found = conn.execute(query("customers/export_row"), {"external_id": external_id}).first()
+        rejects = [
+            dict(r)
+            for r in conn.execute(
+                query("customers/export_rejects"), {"external_id": external_id}
+            ).mappings()
+        ]
+        if found is None and not rejects:
+            raise NotFound(f"No customer with external id {external_id!r}.")
+        row: dict[str, Any] = found.row if found is not None else {}
+        cid = {"customer_id": found.customer_id if found is not None else None}
+        interactions = [r.row for r in conn.execute(query("customers/export_interactions"), cid)]
+        enrichment = conn.execute(query("customers/export_enrichment"), cid).scalar()
+        cached = (
+            conn.execute(
+                query("customers/export_geocode_cache"), {"address": row["address"]}
+            ).scalar()
+            if row.get("address")
+            else None
+        )
+    return {
+        "external_id": external_id,
+        "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "customer": row or None,  # None: only refused import rows carry the id
+        "interactions": interactions,
+        "enrichment": enrichment,
+        "import_rejects": rejects,
+        "geocoding": {
+            **{k: row.get(k) for k in GEOCODE_FIELDS},
+            "online_geocoder_cache": cached,
+        },
+    }
+
+
+def forget_customer(
+    engine: Engine, external_id: str, actor: Principal | None = None
+) -> dict[str, int]:
+    """Erase one customer (GDPR erasure): the refused import rows carrying the external id,
+    the interactions, the enrichment, the row, the online geocoder's cached answer for the
+    address (unless another customer shares it), in one transaction with its audit entry
+    (``customers.forget``, target ``audit.customer_ref``: no id, no data). The rejects
+    reports of the imports concerned are written again without those rows.
+
+    The cube cells the customer counted in are queued by the tables' triggers;
+    ``geocrm.pipeline.forget_customer`` refreshes them. Returns counts only."""
+    with engine.begin() as conn:
+        found = conn.execute(query("customers/forget_lookup"), {"external_id": external_id}).first()
+        rejects = conn.execute(
+            query("customers/forget_rejects"), {"external_id": external_id}
+        ).all()
+        if found is None and not rejects:
+            raise NotFound(f"No customer with external id {external_id!r}.")
+        counts = {"customer": 0, "interactions": 0, "enrichment": 0, "geocode_cache": 0}
+        if found is not None:
+            cid = {"customer_id": found.customer_id}
+            counts["interactions"] = conn.execute(
+                query("customers/forget_interactions"), cid
+            ).rowcount
+            counts["enrichment"] = conn.execute(query("customers/forget_enrichment"), cid).rowcount
+            counts["customer"] = conn.execute(query("customers/forget_customer"), cid).rowcount
+            if found.address:
+                counts["geocode_cache"] = conn.execute(
+                    query("customers/forget_geocode_cache"), {"address": found.address}
+                ).rowcount
+        counts["import_rejects"] = sum(r.rows for r in rejects)
+        audit.record(conn, actor, "customers.forget", audit.customer_ref(external_id), counts)
+    reports = [(r.import_id, Path(r.rejects_file)) for r in rejects if r.rejects_file]
+    with engine.connect() as conn:
+        for import_id, path in reports:
+            if path.is_file():
+                write_rejects_report(conn, import_id, path)
+    counts["rejects_reports_rewritten"] = sum(path.is_file() for _, path in reports)
+    return counts

@@ -4,10 +4,10 @@ The stages (``osm``, ``geocode``, ``ingest``, ``enrich``, ``cube``, ``territorie
 one job each and never call back up; the front doors (CLI, API) call the functions here
 when a change must ripple on:
 
-* after an import, a manual pin, a re-geocoding, a demo-data run or a published territory
-  plan, ``after_customer_change`` enriches the customers that need it (new or moved: they
-  have no enrichment row) and refreshes the hex cube (the cells the triggers of
-  ``cube.dirty_cells`` queued);
+* after an import, a manual pin, a re-geocoding, a demo-data run, a published territory
+  plan or a forgotten customer (GDPR erasure), ``after_customer_change`` enriches the
+  customers that need it (new or moved: they have no enrichment row) and refreshes the hex
+  cube (the cells the triggers of ``cube.dirty_cells`` queued);
 * at the end of ``geocrm enrich``, ``after_enrichment`` refreshes the cube, or rebuilds it
   when the city or network layers changed (then every customer and the cells' context
   changed).
@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from geocrm import cube, customers, demo, enrich, ingest, territories, tiles
+from geocrm.auth.principal import Principal
 from geocrm.db import migrate as schema
 from geocrm.db import query
 from geocrm.freshness import FreshnessReport
@@ -100,6 +101,16 @@ def publish_plan(engine: Engine, plan_id: int, *, who: str = "geocrm") -> dict[s
     published = territories.publish_plan(engine, plan_id, who=who)
     published["cube"] = after_customer_change(engine, enrich_customers=False).summary()
     return published
+
+
+def forget_customer(
+    engine: Engine, external_id: str, actor: Principal | None = None
+) -> dict[str, Any]:
+    """Erase a customer (``customers.forget_customer``), then refresh the cube's cells it
+    counted in, so that no derived figure keeps it; the answer says how (``cube``)."""
+    counts: dict[str, Any] = dict(customers.forget_customer(engine, external_id, actor))
+    counts["cube"] = after_customer_change(engine, enrich_customers=False).summary()
+    return counts
 
 
 # --------------------------------------------------------------------------- the hooks

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from geocrm import __version__
 from geocrm.api import (
+    admin,
     auth,
     cube,
     customers,
@@ -71,6 +72,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(auth.router)
+    app.include_router(admin.router)
     app.include_router(geocoding.router)  # before customers: /customers/geocoding-issues
     app.include_router(customers.router)
     app.include_router(imports.router)

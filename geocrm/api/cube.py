@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 
 from geocrm.api.access import ANY_ROLE, allow
+from geocrm.api.audit_trail import AuditNote, audited
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.filters import filter_query
@@ -48,6 +49,7 @@ FiltersDep = Annotated[dict[str, str], Depends(cube_filters)]
 def get_cube(
     engine: EngineDep,
     filters: FiltersDep,
+    note: Annotated[AuditNote, audited("cube.export")],
     res: Annotated[int, Query(description="H3 resolution, 5 (coarse) .. 11 (fine)")] = 9,
     measure: Annotated[
         str | None, Query(description=f"only this measure, one of: {', '.join(MEASURES)}")
@@ -55,6 +57,10 @@ def get_cube(
     format: Annotated[Literal["json", "geojson", "csv"], Query()] = "json",
 ) -> Any:
     cells = query_cube(engine, res=res, measure=measure, filters=filters)
+    # the map's own reads are no export; a file of cells (CSV, GeoJSON) is
+    note.skip = format == "json"
+    note.detail = {"format": format, "res": res, "measure": measure, "filters": filters}
+    note.detail["cells"] = len(cells)
     if format == "geojson":
         return cells_geojson(engine, cells)
     if format == "csv":

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from geocrm import customers, pipeline
 from geocrm.api.access import ANY_ROLE, allow
+from geocrm.api.audit_trail import AuditNote, audited
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.customers import (
@@ -76,7 +77,7 @@ def geocoding_issues(
 
 @router.put(
     "/customers/{external_id}/location",
-    dependencies=[allow("admin", "manager")],
+    dependencies=[allow("admin", "manager"), audited("customers.pin", customer="external_id")],
     summary="Place a customer by hand (match_level=manual; never re-geocoded)",
     response_model=PinnedCustomer,
     response_model_exclude_unset=True,
@@ -95,5 +96,11 @@ def pin(engine: EngineDep, external_id: str, body: PinRequest) -> dict[str, Any]
     response_model=RegeocodeSummary,
     response_model_exclude_unset=True,
 )
-def regeocode(engine: EngineDep, everything: bool = False) -> dict[str, int]:
-    return pipeline.regeocode(engine, everything=everything)
+def regeocode(
+    engine: EngineDep,
+    note: Annotated[AuditNote, audited("customers.regeocode")],
+    everything: bool = False,
+) -> dict[str, int]:
+    counts = pipeline.regeocode(engine, everything=everything)
+    note.detail = {"everything": everything, **counts}
+    return counts

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from geocrm import ingest, pipeline
 from geocrm.api.access import allow
+from geocrm.api.audit_trail import AuditNote, audited
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.imports import ImportJob, ImportQueued, ImportReject
@@ -39,6 +40,7 @@ def create_import(
     engine: EngineDep,
     background: BackgroundTasks,
     file: Annotated[UploadFile, File(description="the customer file")],
+    note: Annotated[AuditNote, audited("import.customers")],
     map: Annotated[list[str] | None, Form(description="SOURCE=TARGET column mappings")] = None,
 ) -> JSONResponse:
     name = file.filename or "upload"
@@ -65,6 +67,7 @@ def create_import(
                 )
             out.write(chunk)
     import_id = ingest.create_job(engine, name, fmt, column_map)
+    note.target, note.detail = str(import_id), {"file": name, "format": fmt, "bytes": received}
     background.add_task(_run, engine, path, column_map, import_id, name, fmt)
     return JSONResponse(
         {"import_id": import_id, "status": "queued", "status_url": f"/api/imports/{import_id}"},

@@ -1,5 +1,6 @@
 """A request id on every request: the caller's ``X-Request-ID`` if sane, else a new one;
-echoed on every response and carried into error bodies and the log."""
+echoed on every response and carried into error bodies, the log and the audit entries the
+request writes."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from geocrm.auth.audit import request_context
 
 HEADER = "X-Request-ID"
 MAX_LENGTH = 64
@@ -59,7 +62,8 @@ class RequestIdMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            with request_context(rid):
+                await self.app(scope, receive, send_with_id)
         except Exception as exc:
             if started:  # too late to answer: let the server close the connection
                 raise

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from geocrm import pipeline, territories
 from geocrm.api.access import ANY_ROLE, CurrentUser, allow
+from geocrm.api.audit_trail import AuditNote, audited
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.territories import (
@@ -91,11 +92,16 @@ class TerritoryChange(BaseModel):
     response_model=Plan,
     response_model_exclude_unset=True,
 )
-def create_plan(engine: EngineDep, body: PlanCreate, principal: CurrentUser) -> dict[str, Any]:
+def create_plan(
+    engine: EngineDep,
+    body: PlanCreate,
+    principal: CurrentUser,
+    note: Annotated[AuditNote, audited("territories.design")],
+) -> dict[str, Any]:
     # authorised above; the plan is GeoCRM's work over every customer (workloads,
     # assignment), so it runs with every row, and the history names the user
     with system_scope():
-        return territories.design_plan(
+        plan = territories.design_plan(
             engine,
             k=body.k,
             measure=body.measure,
@@ -107,6 +113,10 @@ def create_plan(engine: EngineDep, body: PlanCreate, principal: CurrentUser) -> 
             zone=body.zone,
             who=principal.email,
         )
+    note.target = str(plan["plan_id"])
+    note.detail = {"k": body.k, "measure": body.measure, "res": plan["res"]}
+    note.detail.update(based_on=body.based_on, zone=body.zone, boundary=body.boundary is not None)
+    return plan
 
 
 @router.get(
@@ -136,16 +146,23 @@ def get_plan(engine: EngineDep, plan_id: PlanId) -> dict[str, Any]:
     response_model=PublishedPlan,
     response_model_exclude_unset=True,
 )
-def publish_plan(engine: EngineDep, plan_id: PlanId, principal: CurrentUser) -> dict[str, Any]:
+def publish_plan(
+    engine: EngineDep,
+    plan_id: PlanId,
+    principal: CurrentUser,
+    note: Annotated[AuditNote, audited("territories.publish")],
+) -> dict[str, Any]:
     # authorised above; the plan is GeoCRM's work over every customer (workloads,
     # assignment), so it runs with every row, and the history names the user
     with system_scope():
-        return pipeline.publish_plan(engine, plan_id, who=principal.email)
+        plan = pipeline.publish_plan(engine, plan_id, who=principal.email)
+    note.detail["customers_updated"] = plan.get("customers_updated")
+    return plan
 
 
 @router.post(
     "/territory-plans/{plan_id}/edits",
-    dependencies=[allow("admin", "manager")],
+    dependencies=[allow("admin", "manager"), audited("territories.edit")],
     summary="Move cells between territories or (un)lock them in a draft (409 if published)",
     response_model=EditedPlan,
     response_model_exclude_unset=True,
@@ -174,16 +191,23 @@ def edit_plan(
     response_model=Plan,
     response_model_exclude_unset=True,
 )
-def copy_plan(engine: EngineDep, plan_id: PlanId, principal: CurrentUser) -> dict[str, Any]:
+def copy_plan(
+    engine: EngineDep,
+    plan_id: PlanId,
+    principal: CurrentUser,
+    note: Annotated[AuditNote, audited("territories.copy")],
+) -> dict[str, Any]:
     # authorised above; the plan is GeoCRM's work over every customer (workloads,
     # assignment), so it runs with every row, and the history names the user
     with system_scope():
-        return territories.copy_plan(engine, plan_id, who=principal.email)
+        plan = territories.copy_plan(engine, plan_id, who=principal.email)
+    note.target, note.detail = str(plan["plan_id"]), {"based_on": plan_id}
+    return plan
 
 
 @router.patch(
     "/territory-plans/{plan_id}/territories/{territory_id}",
-    dependencies=[allow("admin", "manager")],
+    dependencies=[allow("admin", "manager"), audited("territories.edit_territory")],
     summary="Give a territory of a draft another rep (or none), lock or rename it "
     "(409 if not a draft)",
     response_model=EditedPlan,

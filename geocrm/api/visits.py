@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from geocrm import visits
 from geocrm.api.access import ANY_ROLE, CurrentUser, allow
+from geocrm.api.audit_trail import AuditNote, audited
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.visits import VisitRoute
@@ -58,6 +59,7 @@ def plan_route(
     engine: EngineDep,
     body: RouteRequest,
     principal: CurrentUser,
+    note: Annotated[AuditNote, audited("routes.export")],
     format: Annotated[Literal["geojson", "csv"], Query(description="geojson or csv")] = "geojson",
 ) -> Any:
     # a rep's base and book are theirs: a rep plans their own routes, a manager their reps'
@@ -71,6 +73,8 @@ def plan_route(
         mode=body.mode,
         max_stops=body.max_stops,
     )
+    note.target, note.skip = str(body.rep_id), format != "csv"  # a CSV file is an export
+    note.detail = {"format": format, "date": plan["date"], "stops": plan["totals"]["stops"]}
     if format == "csv":
         return PlainTextResponse(visits.plan_csv(plan), media_type="text/csv")
     return visits.plan_geojson(plan)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from geocrm import zones
 from geocrm.api.access import ANY_ROLE, allow
+from geocrm.api.audit_trail import AuditNote, audited
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.filters import filter_query
@@ -106,8 +107,10 @@ def count(engine: EngineDep, body: CountRequest) -> dict[str, Any]:
     response_model=ZoneFeature,
     response_model_exclude_unset=True,
 )
-def create_zone(engine: EngineDep, body: ZoneCreate) -> dict[str, Any]:
-    return zones.create_zone(
+def create_zone(
+    engine: EngineDep, body: ZoneCreate, note: Annotated[AuditNote, audited("zones.create")]
+) -> dict[str, Any]:
+    zone = zones.create_zone(
         engine,
         name=body.name,
         kind=body.kind,
@@ -115,6 +118,8 @@ def create_zone(engine: EngineDep, body: ZoneCreate) -> dict[str, Any]:
         filters=body.filters,
         source=body.source,
     )
+    note.target, note.detail = str(zone["properties"]["zone_id"]), {"kind": body.kind}
+    return zone
 
 
 @router.get(
@@ -129,7 +134,7 @@ def get_zone(engine: EngineDep, zone_id: ZoneId) -> dict[str, Any]:
 
 @router.put(
     "/zones/{zone_id}",
-    dependencies=[allow("admin", "marketer")],
+    dependencies=[allow("admin", "marketer"), audited("zones.update")],
     summary="Change a zone's name, geometry, filters or source",
     response_model=ZoneFeature,
     response_model_exclude_unset=True,
@@ -150,7 +155,7 @@ def update_zone(engine: EngineDep, zone_id: ZoneId, body: ZoneUpdate) -> dict[st
     "/zones/{zone_id}",
     status_code=204,
     summary="Delete a saved zone",
-    dependencies=[allow("admin", "marketer")],
+    dependencies=[allow("admin", "marketer"), audited("zones.delete")],
 )
 def delete_zone(engine: EngineDep, zone_id: ZoneId) -> Response:
     zones.delete_zone(engine, zone_id)
@@ -173,8 +178,14 @@ def zone_count(engine: EngineDep, zone_id: ZoneId, overrides: OverridesDep) -> d
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
-def zone_audience(engine: EngineDep, zone_id: ZoneId, overrides: OverridesDep) -> StreamingResponse:
+def zone_audience(
+    engine: EngineDep,
+    zone_id: ZoneId,
+    overrides: OverridesDep,
+    note: Annotated[AuditNote, audited("zones.export")],
+) -> StreamingResponse:
     audience = zones.zone_audience(engine, zone_id, overrides)
+    note.detail.update(format="csv", filters=overrides, file=audience.filename)
     return StreamingResponse(
         audience.chunks,
         media_type="text/csv; charset=utf-8",

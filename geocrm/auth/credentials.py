@@ -66,8 +66,22 @@ def create_token(
     actor: Principal | None = None,
 ) -> str:
     """A new API token of the user ``email``; the token itself is shown only now."""
+    return issue_token(engine, email, name=name, days=days, actor=actor)[1]
+
+
+def issue_token(
+    engine: Engine,
+    email: str,
+    name: str = "api",
+    days: float | None = None,
+    actor: Principal | None = None,
+) -> tuple[int, str]:
+    """``create_token``, returning the new token's id with the token."""
     if days is not None and days <= 0:
         raise InvalidInput("--days must be positive.")
+    name = name.strip()
+    if not 1 <= len(name) <= 100:
+        raise InvalidInput("A token's name needs 1..100 characters.")
     token = TOKEN_PREFIX + new_secret()
     with engine.begin() as conn:
         row = conn.execute(query("auth/user_by_email"), {"email": email}).first()
@@ -80,7 +94,7 @@ def create_token(
             {"user_id": row.user_id, "name": name, "token_hash": digest(token), "days": days},
         ).scalar_one()
         audit.record(conn, actor, "token.create", row.email, {"token_id": token_id, "name": name})
-    return token
+    return token_id, token
 
 
 def token_principal(engine: Engine, token: str) -> Principal:

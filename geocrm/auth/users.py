@@ -47,6 +47,29 @@ def _user(conn: Connection, email: str):
     return row
 
 
+def _keep_an_admin(conn: Connection, row, new_role: str | None) -> None:
+    """``Conflict`` when the change (disabling: ``new_role`` None) would leave no enabled
+    administrator to manage users through the API."""
+    if row.role != "admin" or row.disabled_at is not None or new_role == "admin":
+        return
+    if not conn.execute(query("auth/other_admins"), {"user_id": row.user_id}).scalar_one():
+        raise Conflict(f"{row.email} is the last enabled administrator: add another admin first.")
+
+
+def get_user(engine: Engine, user_id: int) -> dict[str, Any]:
+    """One user as ``list_users`` shows them; ``NotFound`` when there is none."""
+    with engine.connect() as conn:
+        row = conn.execute(query("auth/user_listing"), {"user_id": user_id}).mappings().first()
+    if row is None:
+        raise NotFound(f"No user with id {user_id}.")
+    return dict(row)
+
+
+def email_of(engine: Engine, user_id: int) -> str:
+    """The e-mail of user ``user_id`` (the functions here name users by e-mail)."""
+    return get_user(engine, user_id)["email"]
+
+
 def add_user(
     engine: Engine,
     email: str,
@@ -93,6 +116,7 @@ def disable_user(engine: Engine, email: str, actor: Principal | None = None) -> 
     """Disable a user at once: their sessions end and their tokens stop working."""
     with engine.begin() as conn:
         row = _user(conn, email)
+        _keep_an_admin(conn, row, None)
         conn.execute(query("auth/disable_user"), {"user_id": row.user_id})
         conn.execute(query("auth/end_user_sessions"), {"user_id": row.user_id, "keep": None})
         audit.record(conn, actor, "user.disable", row.email)
@@ -109,6 +133,7 @@ def set_role(
     reps = check_role(role, reps)
     with engine.begin() as conn:
         row = _user(conn, email)
+        _keep_an_admin(conn, row, role)
         _check_reps_exist(conn, reps)
         conn.execute(query("auth/set_role"), {"user_id": row.user_id, "role": role, "reps": reps})
         audit.record(conn, actor, "user.set_role", row.email, {"role": role, "reps": reps})

@@ -14,7 +14,20 @@ import sys
 from collections.abc import Callable, Sequence
 
 from geocrm import __version__
-from geocrm.cli import city, cube, customers, db, report, serve, territories, visits, zones
+from geocrm.cli import (
+    audit,
+    city,
+    cube,
+    customers,
+    db,
+    report,
+    serve,
+    territories,
+    tokens,
+    users,
+    visits,
+    zones,
+)
 from geocrm.cli.report import parse_filters
 from geocrm.cli.shared import print_json
 from geocrm.db.errors import as_geocrm_error
@@ -23,7 +36,20 @@ from geocrm.errors import GeoCrmError
 __all__ = ["build_parser", "main", "parse_filters", "print_json"]
 
 #: The command groups, in the order ``geocrm --help`` lists their commands.
-_GROUPS = (db, city, customers, cube, zones, territories, visits, report, serve)
+_GROUPS = (
+    db,
+    city,
+    customers,
+    cube,
+    zones,
+    territories,
+    visits,
+    report,
+    users,
+    tokens,
+    audit,
+    serve,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from geocrm import demo, osm, pipeline
-from geocrm.cli.shared import migrated_engine, positive
+from geocrm.cli.shared import migrated_engine, positive, record
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -55,6 +55,15 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         force=args.force,
     )
     print(demo_text(report))
+    if not report.unchanged:
+        record(
+            "import.demo_data",
+            report.dataset,
+            customers=report.customers,
+            interactions=report.interactions,
+            seed=report.seed,
+            file=Path(report.import_file).name,
+        )
     return 0
 
 

@@ -1,13 +1,21 @@
-"""``geocrm import``, ``geocrm geocode`` and ``geocrm customers``: customers in, and the
-geocoding quality loop (issues, manual pins, re-geocoding)."""
+"""``geocrm import``, ``geocrm geocode`` and ``geocrm customers``: customers in, the
+geocoding quality loop (issues, manual pins, re-geocoding), and a person's data out or
+erased (GDPR: ``export-data``, ``forget``)."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sys
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from geocrm import customers, ingest, pipeline
-from geocrm.cli.shared import migrated_engine, positive, print_json
+from geocrm.auth import cli_principal
+from geocrm.auth.audit import customer_ref
+from geocrm.cli.shared import migrated_engine, positive, print_json, record
 from geocrm.errors import InvalidInput
 from geocrm.geocode import Geocoder, geocode_csv
 
@@ -42,9 +50,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     geo.add_argument("--postcode-column", default=None)
     geo.set_defaults(func=cmd_geocode)
 
-    cust = sub.add_parser("customers", help="geocoding quality: issues, manual pins, re-geocode")
-    cust.add_argument("action", choices=["geocoding-issues", "pin", "regeocode"])
-    cust.add_argument("external_id", nargs="?", help="for pin: the customer's external id")
+    cust = sub.add_parser(
+        "customers",
+        help="geocoding quality (issues, manual pins, re-geocode); GDPR: export-data, forget",
+    )
+    cust.add_argument(
+        "action", choices=["geocoding-issues", "pin", "regeocode", "export-data", "forget"]
+    )
+    cust.add_argument(
+        "external_id", nargs="?", help="for pin, export-data, forget: the customer's external id"
+    )
     cust.add_argument("--lat", type=float)
     cust.add_argument("--lon", type=float)
     cust.add_argument("--max-confidence", type=float, default=0.8)
@@ -55,6 +70,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         help="regeocode: every address-placed customer, not only unplaced ones",
     )
     cust.add_argument("--json", action="store_true")
+    cust.add_argument(
+        "--out", type=Path, help="export-data: write the JSON to FILE (0600), not standard output"
+    )
+    cust.add_argument("--yes", action="store_true", help="forget: do not ask for confirmation")
     cust.set_defaults(func=cmd_customers)
 
 
@@ -72,6 +91,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         file_format=args.format,
     )
     print(import_text(report))
+    record(
+        "import.customers",
+        report.import_id,
+        file=Path(args.target).name,
+        rows=report.rows,
+        inserted=report.inserted,
+        updated=report.updated,
+        rejected=report.rejected,
+    )
     return 0 if report.rows == 0 or report.rejected < report.rows else 2
 
 
@@ -114,8 +142,64 @@ def cmd_customers(args: argparse.Namespace) -> int:
         if args.external_id is None or args.lat is None or args.lon is None:
             raise InvalidInput("pin needs EXTERNAL_ID, --lat and --lon")
         print_json(pipeline.pin_customer(engine, args.external_id, lon=args.lon, lat=args.lat))
+        record("customers.pin", customer_ref(args.external_id))
     elif args.action == "regeocode":
-        print_json(pipeline.regeocode(engine, everything=args.all, progress=True))
+        counts = pipeline.regeocode(engine, everything=args.all, progress=True)
+        print_json(counts)
+        record("customers.regeocode", None, everything=args.all, **counts)
+    elif args.action == "export-data":
+        return export_data(engine, args)
+    elif args.action == "forget":
+        return forget(engine, args)
+    return 0
+
+
+def export_data(engine: Engine, args: argparse.Namespace) -> int:
+    """GDPR access: everything held about one customer, as JSON."""
+    if args.external_id is None:
+        raise InvalidInput("export-data needs EXTERNAL_ID")
+    data = customers.export_data(engine, args.external_id)
+    text = json.dumps(data, indent=2, default=str, ensure_ascii=False)
+    if args.out is None:
+        print(text)
+    else:
+        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # a person's data: readable by its owner only
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+        print(f"data of customer {args.external_id!r} written to {args.out}", file=sys.stderr)
+    record(
+        "customers.export_data",
+        customer_ref(args.external_id),
+        interactions=len(data["interactions"]),
+        import_rejects=len(data["import_rejects"]),
+        file=args.out.name if args.out else None,
+    )
+    return 0
+
+
+def forget(engine: Engine, args: argparse.Namespace) -> int:
+    """GDPR erasure of one customer, after confirmation (unless ``--yes``)."""
+    if args.external_id is None:
+        raise InvalidInput("forget needs EXTERNAL_ID")
+    if not args.yes:
+        print(
+            f"Erase customer {args.external_id!r} for good: the row, interactions, enrichment "
+            "and refused import rows? [y/N] ",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+            print("nothing erased", file=sys.stderr)
+            return 1
+    done = pipeline.forget_customer(engine, args.external_id, actor=cli_principal())
+    print(
+        f"customer {args.external_id!r} forgotten: {done['customer']} row, "
+        f"{done['interactions']} interaction(s), {done['enrichment']} enrichment row, "
+        f"{done['import_rejects']} refused import row(s), "
+        f"{done['rejects_reports_rewritten']} rejects report(s) rewritten; {done['cube']}"
+    )
     return 0
 
 

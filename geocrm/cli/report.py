@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from geocrm import reports
-from geocrm.cli.shared import migrated_engine
+from geocrm.cli.shared import migrated_engine, record
 from geocrm.errors import InvalidInput
 
 
@@ -88,6 +88,13 @@ def cmd_report(args: argparse.Namespace) -> int:
             offline=args.offline,
         )
     print(report_line(report))
+    record(
+        f"report.{report.kind}",
+        getattr(args, "zone", None),
+        measure=report.measure,
+        customers_shown=report.markers_shown,
+        file=Path(report.path).name,
+    )
     return 0
 
 

@@ -1,12 +1,16 @@
-"""What every command group uses: the database engine, option types and JSON output."""
+"""What every command group uses: the database engine, option types, JSON output and the
+audit log of what the command line changed or exported."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Engine
 
+from geocrm.auth import audit, cli_principal
 from geocrm.db import get_engine
 from geocrm.pipeline import migrate
 
@@ -29,3 +33,22 @@ def positive(value: str) -> int:
 def print_json(payload: object) -> None:
     """Machine-readable output."""
     print(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
+
+
+def record(action: str, target: str | int | None = None, **detail: Any) -> None:
+    """Append to the audit log what a command did, as the command line's administrator
+    (``cli:<os user>``). ``detail``: counts, ids, file names; never a customer's data."""
+    audit.record_now(
+        get_engine(),
+        cli_principal(),
+        action,
+        target=None if target is None else str(target),
+        detail=detail,
+    )
+
+
+def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Rows of text as left-aligned columns under ``header``."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in [header, *rows]]
+    return "\n".join(line.rstrip() for line in lines)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from geocrm import pipeline, territories
-from geocrm.cli.shared import migrated_engine, positive, print_json
+from geocrm.cli.shared import migrated_engine, positive, print_json, record
 from geocrm.errors import InvalidInput
 
 
@@ -63,6 +63,7 @@ def cmd_territories(args: argparse.Namespace) -> int:
         if args.plan is None:
             raise InvalidInput("publish needs PLAN (the plan's id)")
         plan = pipeline.publish_plan(engine, args.plan, who="cli")
+        record("territories.publish", args.plan, customers_updated=plan["customers_updated"])
         if args.json:
             print_json(_without_geometry(plan))
         else:
@@ -73,6 +74,7 @@ def cmd_territories(args: argparse.Namespace) -> int:
         if args.plan is None:
             raise InvalidInput("copy needs PLAN (the plan's id)")
         plan = territories.copy_plan(engine, args.plan, who="cli")
+        record("territories.copy", plan["plan_id"], based_on=args.plan)
         if args.json:
             print_json(_without_geometry(plan))
         else:
@@ -94,6 +96,15 @@ def cmd_territories(args: argparse.Namespace) -> int:
         based_on=args.based_on,
         zone=args.zone,
         who="cli",
+    )
+    record(
+        "territories.design",
+        plan["plan_id"],
+        k=args.k,
+        measure=args.measure,
+        res=plan["res"],
+        based_on=args.based_on,
+        zone=args.zone,
     )
     if args.json:
         print_json(_without_geometry(plan))

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from geocrm import visits
-from geocrm.cli.shared import migrated_engine, positive, print_json
+from geocrm.cli.shared import migrated_engine, positive, print_json, record
 from geocrm.errors import InvalidInput
 
 
@@ -58,6 +58,13 @@ def cmd_routes(args: argparse.Namespace) -> int:
             out.write_text(json.dumps(visits.plan_geojson(plan), ensure_ascii=False), "utf-8")
         else:
             raise InvalidInput(f"--out must end in .geojson or .csv, not {out.name!r}")
+        record(
+            "routes.export",
+            args.rep,
+            date=plan["date"],
+            stops=plan["totals"]["stops"],
+            file=out.name,
+        )
     if args.json:
         print_json({k: v for k, v in plan.items() if k != "geometry"})
         return 0

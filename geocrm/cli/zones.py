@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from geocrm import zones
-from geocrm.cli.shared import migrated_engine, print_json
+from geocrm.cli.shared import migrated_engine, print_json, record
 from geocrm.errors import InvalidInput
 
 
@@ -36,6 +36,7 @@ def cmd_zones(args: argparse.Namespace) -> int:
     if args.zone is None or args.out is None:
         raise InvalidInput("export needs ZONE (an id or a name) and --out FILE.csv")
     rows = zones.export_audience(engine, args.zone, args.out)
+    record("zones.export", args.zone, format="csv", rows=rows, file=args.out.name)
     print(f"{rows} customer(s) of zone {args.zone!r} written to {args.out}")
     return 0
 

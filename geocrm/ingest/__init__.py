@@ -30,6 +30,7 @@ from geocrm.ingest.load import (
     finish_job,
     import_customers,
     write_geocodes,
+    write_rejects_report,
 )
 from geocrm.ingest.nearest import NearestAddress
 from geocrm.ingest.readers import BATCH_ROWS, FORMATS, Row, open_customer_file
@@ -56,4 +57,5 @@ __all__ = [
     "rejects",
     "resolve_columns",
     "write_geocodes",
+    "write_rejects_report",
 ]

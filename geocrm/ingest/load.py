@@ -269,6 +269,13 @@ def write_geocodes(conn: Connection, customer_ids: Sequence[int], results: Seque
 def _write_rejects(conn: Connection, import_id: int) -> Path:
     IMPORT_DIR.mkdir(parents=True, exist_ok=True)
     out = IMPORT_DIR / f"import-{import_id}-rejects.csv"
+    write_rejects_report(conn, import_id, out)
+    return out
+
+
+def write_rejects_report(conn: Connection, import_id: int, out: Path) -> None:
+    """Write the rejects report of an import (line, external id, reason, row) to ``out``,
+    as its rows are now (``customers forget`` rewrites it without a forgotten person)."""
     driver = conn.connection.driver_connection
     with (
         out.open("wb") as fh,
@@ -277,4 +284,3 @@ def _write_rejects(conn: Connection, import_id: int) -> Path:
     ):
         for chunk in copy:
             fh.write(chunk)
-    return out

@@ -66,7 +66,7 @@ AS $$
                                      AND i.rep_id = c.assigned_rep_id
                                      AND i.occurred_at > latest.at - interval '12 months')
                                   / 12.0) AS strength
-        FROM (SELECT coalesce((SELECT max(occurred_at) FROM crm.interactions), now()) AS at)
+        FROM (SELECT coalesce(crm.latest_interaction_at(), now()) AS at)
              AS latest
     ) bond
     WHERE c.assigned_rep_id IS NOT NULL

@@ -91,6 +91,25 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ),
     ("POST", "/api/auth/logout"): Sample(ok(204)),
     ("GET", "/api/auth/me"): Sample(ok(200)),
+    # administration: writes refused after the rule (unknown ids, an unknown role)
+    ("GET", "/api/admin/users"): Sample(ok(200)),
+    ("POST", "/api/admin/users"): Sample(
+        ok(422), json=lambda w, role: {"email": "matrix@test.example", "role": "nonsense"}
+    ),
+    ("POST", "/api/admin/users/{user_id}/disable"): Sample(
+        ok(404), path=lambda w: {"user_id": MISSING_ID}
+    ),
+    ("PUT", "/api/admin/users/{user_id}/role"): Sample(
+        ok(404), path=lambda w: {"user_id": MISSING_ID}, json=lambda w, role: {"role": "analyst"}
+    ),
+    ("GET", "/api/admin/tokens"): Sample(ok(200)),
+    ("POST", "/api/admin/tokens"): Sample(
+        ok(404), json=lambda w, role: {"email": "nobody@nowhere.example"}
+    ),
+    ("DELETE", "/api/admin/tokens/{token_id}"): Sample(
+        ok(404), path=lambda w: {"token_id": MISSING_ID}
+    ),
+    ("GET", "/api/admin/audit"): Sample(ok(200)),
     # single sign-on is not configured here: a clear 404 for anyone
     ("GET", "/api/auth/oidc/login"): Sample(ok(404)),
     ("GET", "/api/auth/oidc/callback"): Sample(ok(404), params=lambda w: {"state": "x"}),

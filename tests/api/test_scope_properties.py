@@ -297,7 +297,9 @@ def test_visit_routes_stop_only_at_the_users_customers(users, truth):
             )
             assert res.status_code == 200, f"{user.label}: {res.text}"
             stops = _stops(res.json())
-            assert stops, f"{user.label}: no stop on rep {rep_id}'s route"
+            # (a plan published by another test may leave a rep only unplaced accounts)
+            placed = any(c.rep_id == rep_id and c.lon is not None for c in truth.values())
+            assert stops or not placed, f"{user.label}: no stop on rep {rep_id}'s route"
             if bad := _outside(user, stops, truth):
                 wrong.append(f"{user.label} route of rep {rep_id}: {sorted(bad)}")
             # hand-picked customers of someone else: refused, never visited

@@ -7,7 +7,7 @@
 WITH recent AS (
     SELECT i.customer_id, count(*) AS contacts
     FROM crm.interactions i
-    WHERE i.occurred_at > (SELECT max(occurred_at) FROM crm.interactions) - interval '90 days'
+    WHERE i.occurred_at > crm.latest_interaction_at() - interval '90 days'
     GROUP BY i.customer_id
 ), last_visit AS (
     SELECT i.customer_id, max(i.occurred_at) AS at

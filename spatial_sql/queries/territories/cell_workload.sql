@@ -5,7 +5,7 @@
 WITH recent AS (
     SELECT i.customer_id, count(*) AS contacts
     FROM crm.interactions i
-    WHERE i.occurred_at > (SELECT max(occurred_at) FROM crm.interactions) - interval '90 days'
+    WHERE i.occurred_at > crm.latest_interaction_at() - interval '90 days'
     GROUP BY i.customer_id
 ), per_customer AS (
     SELECT ref.h3_cell_to_parent(e.h3_11, CAST(:res AS integer)) AS h3,
