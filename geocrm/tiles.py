@@ -12,9 +12,14 @@ Freshness: statement triggers on the tables behind each data source bump a count
 ``tiles.data_versions`` (migration ``0010_tiles.sql``). The versions of a layer's sources
 are read with every request (one indexed lookup) and are part of the cache key and the
 ``ETag``, so an import, an enrichment or a cube build makes the next request draw a new
-tile, in every process, with no restart. The key also holds whom the tile is drawn for
-(every row, or the reps whose rows the user sees, and the k-rule): row-level security
-decides what a tile holds, so a tile is shared only by users who see the same.
+tile, in every process, with no restart.
+
+Who asks: a layer that draws customers (their rows, under row-level security) or the cube's
+figures (under the k-rule) draws different tiles for different users. Its cache key and
+``ETag`` carry the user's :class:`TileScope` (every row and figure; or the reps whose rows
+they see and k), so one user's tile is never served to another who may not see it; users
+with the same scope (e.g. every admin and marketer) share tiles. Layers marked
+``shared = true`` in the catalogue draw the same tile for everyone.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import re
 import threading
 import tomllib
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -75,8 +80,36 @@ PARAM_DOCS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
+class TileScope:
+    """What a user's tiles depend on besides the address and the query (the same for
+    everyone on a ``shared`` layer). ``reps`` None: every customer row (admins, marketers,
+    the CLI), else the reps whose rows the user sees (none for an analyst);
+    ``min_cell_count``: k of the aggregates' k-rule (None: no rule). The database decides
+    the same (``auth.scope_reps()``, ``auth.min_cell_count()``); :meth:`TileServer.tile`
+    checks that they agree before it caches anything."""
+
+    reps: tuple[int, ...] | None = None
+    min_cell_count: int | None = None
+
+    @classmethod
+    def of(cls, reps: Sequence[int] | None, min_cell_count: int | None) -> TileScope:
+        """A scope, normalised: no rule means every row; reps sorted, once each."""
+        if min_cell_count is None:
+            return EVERYTHING
+        return cls(reps=tuple(sorted(set(reps or ()))), min_cell_count=min_cell_count)
+
+    def key(self) -> tuple:
+        """The part of a tile's cache key (and ETag) that says whose tile it is."""
+        return ("all",) if self == EVERYTHING else ("reps", self.reps, self.min_cell_count)
+
+
+#: Every row and every figure: admins, marketers, the CLI (and a shared layer for anyone).
+EVERYTHING = TileScope()
+
+
+@dataclass(frozen=True)
 class Layer:
-    """One layer of the catalogue."""
+    """One layer of the catalogue; ``shared``: its tiles are the same for every user."""
 
     name: str
     title: str
@@ -87,6 +120,7 @@ class Layer:
     params: tuple[str, ...]
     vector_layers: tuple[dict[str, Any], ...]
     style: tuple[dict[str, Any], ...]
+    shared: bool = False
 
     def param_docs(self) -> dict[str, str]:
         """What each query parameter of the layer means and may be."""
@@ -143,6 +177,7 @@ def catalog() -> Catalog:
             params=params,
             vector_layers=tuple(spec["vector_layers"]),
             style=tuple(spec.get("style", [])),
+            shared=spec.get("shared", False) is True,
         )
     return Catalog(attribution=data.get("attribution", ""), layers=layers)
 
@@ -372,12 +407,13 @@ class TileServer:
         self.timeout_ms = settings.tile_timeout_ms if timeout_ms is None else timeout_ms
         self.max_features = settings.tile_max_features if max_features is None else max_features
 
-    def versions(self, conn: Connection, layer: Layer) -> str:
-        """The current versions of the layer's data sources, as one token."""
-        token = conn.execute(query("tiles/versions"), {"sources": list(layer.sources)}).scalar()
-        if token is None:
+    def versions(self, conn: Connection, layer: Layer) -> tuple[str, TileScope]:
+        """The current versions of the layer's data sources, as one token, and the scope
+        of this transaction's user as the database sees it."""
+        row = conn.execute(query("tiles/versions"), {"sources": list(layer.sources)}).one()
+        if row.token is None:
             raise SetupError("the tile data versions are missing: run `geocrm db migrate`")
-        return token
+        return row.token, TileScope.of(row.reps, row.min_cell_count)
 
     def tile(
         self,
@@ -388,28 +424,37 @@ class TileServer:
         params: Mapping[str, str],
         *,
         if_none_match: str | None = None,
+        scope: TileScope = EVERYTHING,
     ) -> tuple[Tile, str]:
-        """The tile ``name/z/x/y`` for the query ``params`` and how it was found: ``hit``
-        (cache), ``miss`` (drawn now), or ``unchanged`` (``if_none_match`` holds its current
-        ETag, which depends only on the address, query and data versions: no data)."""
+        """The tile ``name/z/x/y`` for the query ``params`` as the user of ``scope`` may see
+        it, and how it was found: ``hit`` (cache), ``miss`` (drawn now), or ``unchanged``
+        (``if_none_match`` holds its current ETag, which depends only on the address, query,
+        data versions and, unless the layer is shared, the scope: no data).
+
+        Should the database see the transaction's user otherwise than ``scope`` says (a
+        caller's mistake, or the user's reps changed meanwhile), the tile is drawn for the
+        database's view and neither read from nor written to the cache."""
         layer = catalog().layer(name)
         layer.check_address(z, x, y)
         with self.engine.connect() as conn:
+            versions, seen = self.versions(conn, layer)
+            whose = EVERYTHING if layer.shared else seen
             key = (
                 name,
                 z,
                 x,
                 y,
                 _normal_query(params),
-                self.versions(conn, layer),
-                conn.execute(query("tiles/viewer")).scalar(),  # whose rows it may hold
+                versions,
                 self.max_features,
                 _code_digest(),
+                *whose.key(),
             )
             etag = f'"{hashlib.sha1(repr(key).encode()).hexdigest()[:20]}"'
+            cacheable = layer.shared or seen == scope
             if if_none_match and etag in {t.strip() for t in if_none_match.split(",")}:
                 return Tile(data=b"", gzipped=b"", etag=etag), "unchanged"
-            cached = self.cache.get(key)
+            cached = self.cache.get(key) if cacheable else None
             if cached is not None:
                 return cached, "hit"
             q = validate_query(conn, layer, params, limit=self.max_features)
@@ -422,11 +467,20 @@ class TileServer:
         data = bytes(data or b"")
         # level 1: a dense 3 MB tile compresses in 25 ms instead of 190 ms, 8% larger
         tile = Tile(data=data, gzipped=gzip.compress(data, 1, mtime=0), etag=etag)
-        self.cache.put(key, tile)
+        if cacheable:
+            self.cache.put(key, tile)
         return tile, "miss"
 
-    def tilejson(self, name: str, base_url: str, params: Mapping[str, str]) -> dict[str, Any]:
-        """TileJSON 3.0.0 of a layer; ``params`` (validated) are carried into the tile URL."""
+    def tilejson(
+        self,
+        name: str,
+        base_url: str,
+        params: Mapping[str, str],
+        *,
+        scope: TileScope = EVERYTHING,
+    ) -> dict[str, Any]:
+        """TileJSON 3.0.0 of a layer; ``params`` (validated) are carried into the tile URL.
+        A per-user layer says under ``geocrm.min_cell_count`` the k of the user's k-rule."""
         layer = catalog().layer(name)
         with self.engine.connect() as conn:
             validate_query(conn, layer, params)
@@ -468,6 +522,11 @@ class TileServer:
                 "params": layer.param_docs(),
                 "style": list(layer.style),
                 **({"res_by_zoom": res_by_zoom} if res_by_zoom else {}),
+                **(
+                    {"min_cell_count": scope.min_cell_count}
+                    if not layer.shared and scope.min_cell_count is not None
+                    else {}
+                ),
             },
         }
 

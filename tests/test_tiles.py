@@ -364,6 +364,7 @@ def test_cache_etag_and_304(app_client):
     assert first.headers["x-tile-cache"] == "miss" and second.headers["x-tile-cache"] == "hit"
     assert first.headers["etag"] == second.headers["etag"]
     assert first.content == second.content
+    # the hex cube is drawn per user (the k-rule): no shared cache may keep it
     assert first.headers["cache-control"] == "private, no-cache"
     again = app_client.get(url, headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304 and again.content == b""

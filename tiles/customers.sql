@@ -1,8 +1,9 @@
 -- Layer "customers": one point per customer from query.points_from (default zoom 15) up;
 -- below it, customers aggregated per H3 cell of the zoom's resolution (from the cube), one
--- point per cell at its centre with the counts. Filters as the hex layer (stage, segment,
--- kind, building_class, store_id, rep_id, territory_id, month). Over the feature cap, the
--- customers with the highest revenue are drawn.
+-- point per cell at its centre with the counts (under the k-rule of tiles.cube_cells, as
+-- the hexes). The points are rows: row-level security shows each user their own. Filters
+-- as the hex layer (stage, segment, kind, building_class, store_id, rep_id, territory_id,
+-- month). Over the feature cap, the customers with the highest revenue are drawn.
 CREATE OR REPLACE FUNCTION tiles.customers(z integer, x integer, y integer, query json)
 RETURNS bytea
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -24,7 +25,7 @@ BEGIN
                    lpad(to_hex(c.h3), 15, '0') AS h3,
                    (c.customers + c.prospects)::integer AS count,
                    c.customers::integer AS customers, c.prospects::integer AS prospects,
-                   c.revenue::float8 AS revenue
+                   c.revenue::float8 AS revenue, c.suppressed_cells::integer AS suppressed_cells
             FROM tiles.cube_cells(tiles.hex_res_for_zoom(z), box, query) c
             WHERE c.customers + c.prospects > 0
             LIMIT cap

@@ -2,6 +2,8 @@
 -- (tiles.hex_res_for_zoom, or query.res), with every measure of the cube and `value`, the
 -- measure named by query.measure (default customers) for styling. Filters: stage, segment,
 -- kind, building_class, store_id, rep_id, territory_id (each one value or an array).
+-- Under the k-rule (tiles.cube_cells) the figures are those the user may see, and
+-- suppressed_cells (only then) says how many res-11 cells of a hexagon were held back.
 CREATE OR REPLACE FUNCTION tiles.hexes(z integer, x integer, y integer, query json)
 RETURNS bytea
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -25,7 +27,8 @@ AS $$
                (footfall_sum / nullif(footfall_n, 0))::float8 AS footfall,
                addressable_buildings::integer AS addressable_buildings,
                households::float8 AS households,
-               (customers / nullif(households, 0))::float8 AS penetration
+               (customers / nullif(households, 0))::float8 AS penetration,
+               suppressed_cells::integer AS suppressed_cells
         FROM sums
     )
     SELECT coalesce(ST_AsMVT(t, 'hexes', 4096, 'geom'), '')
@@ -49,7 +52,7 @@ AS $$
                m.customers, m.prospects, m.revenue, m.ltv, m.mean_satisfaction,
                m.mean_churn_risk, m.orders, m.support_requests, m.complaints, m.visits,
                m.survey_responses, m.campaign_responses, m.footfall,
-               m.addressable_buildings, m.households, m.penetration
+               m.addressable_buildings, m.households, m.penetration, m.suppressed_cells
         FROM measures m
     ) t
 $$;

@@ -1,4 +1,9 @@
-"""``/tiles``: the map layers as Mapbox Vector Tiles, their TileJSON and the catalogue."""
+"""``/tiles``: the map layers as Mapbox Vector Tiles, their TileJSON and the catalogue.
+
+A tile or TileJSON of a per-user layer (not ``shared`` in the catalogue) is drawn for the
+caller's :class:`~geocrm.tiles.TileScope` and answered ``Cache-Control: private`` (a shared
+cache never keeps it); every answer varies with ``Authorization`` and ``Cookie``.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from geocrm.api.access import ANY_ROLE, allow
+from geocrm.api.access import ANY_ROLE, CurrentUser, allow
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.tiles import Catalogue, MapStyle, TileJson
-from geocrm.tiles import MEDIA_TYPE, TileServer
+from geocrm.auth.principal import Principal
+from geocrm.db.scope import current_scope
+from geocrm.tiles import EVERYTHING, MEDIA_TYPE, TileScope, TileServer, catalog
 
 router = APIRouter(
     prefix="/tiles", tags=["tiles"], responses=ERROR_RESPONSES, dependencies=[allow(*ANY_ROLE)]
@@ -26,6 +33,29 @@ def tile_server(request: Request, engine: EngineDep) -> TileServer:
 
 
 TilesDep = Annotated[TileServer, Depends(tile_server)]
+
+#: Roles that see every customer row and every aggregate (``auth.scope_all()``).
+_EVERYTHING_ROLES = ("admin", "marketer")
+#: Roles whose rows are those of their reps (``auth.scope_reps()``); an analyst has none.
+_REP_ROLES = ("manager", "rep")
+#: Every answer depends on who asks (401, or the user's own tiles).
+VARY = "Accept-Encoding, Authorization, Cookie"
+
+
+def tile_scope(principal: Principal) -> TileScope:
+    """Whose tiles the caller gets: as the database decides it (every row and figure for
+    an admin or a marketer; else their reps' rows, none for an analyst, and the k-rule with
+    this request's k)."""
+    if principal.role in _EVERYTHING_ROLES:
+        return EVERYTHING
+    reps = principal.reps if principal.role in _REP_ROLES else ()
+    return TileScope.of(reps, max(current_scope().min_cell_count, 1))
+
+
+def _caching(layer: str) -> dict[str, str]:
+    """HTTP caching of a layer's answers: private unless its tiles are the same for all."""
+    shared = catalog().layer(layer).shared
+    return {"Cache-Control": "no-cache" if shared else "private, no-cache", "Vary": VARY}
 
 
 def _base_url(request: Request) -> str:
@@ -68,8 +98,14 @@ def get_style(
     response_model=TileJson,
     response_model_exclude_unset=True,  # res_by_zoom only for the hex layers
 )
-def get_tilejson(request: Request, tiles: TilesDep, layer: str) -> dict[str, Any]:
-    return tiles.tilejson(layer, _base_url(request), dict(request.query_params))
+def get_tilejson(
+    request: Request, response: Response, tiles: TilesDep, user: CurrentUser, layer: str
+) -> dict[str, Any]:
+    answer = tiles.tilejson(
+        layer, _base_url(request), dict(request.query_params), scope=tile_scope(user)
+    )
+    response.headers.update(_caching(layer))
+    return answer
 
 
 @router.get(
@@ -88,13 +124,12 @@ def get_tilejson(request: Request, tiles: TilesDep, layer: str) -> dict[str, Any
 def get_tile(
     request: Request,
     tiles: TilesDep,
+    user: CurrentUser,
     layer: str,
     z: Annotated[int, Path(description="zoom")],
     x: Annotated[int, Path(description="column, 0..2^z-1")],
     y: Annotated[int, Path(description="row, 0..2^z-1 (from the north)")],
 ) -> Response:
-    # private: a tile holds the rows its user may see, no shared cache may keep it
-    headers = {"Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
     tile, how = tiles.tile(
         layer,
         z,
@@ -102,8 +137,9 @@ def get_tile(
         y,
         dict(request.query_params),
         if_none_match=request.headers.get("if-none-match"),
+        scope=tile_scope(user),
     )
-    headers |= {"ETag": tile.etag, "X-Tile-Cache": how}
+    headers = _caching(layer) | {"ETag": tile.etag, "X-Tile-Cache": how}
     if how == "unchanged":
         return Response(status_code=304, headers=headers)
     if not tile.data:

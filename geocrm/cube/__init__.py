@@ -16,6 +16,19 @@ of the sums and, through ``cube.in_audience``, of the filters, in
 here, so the caller cannot tell which path answered. The dimensions, measures and the
 validation of filters are declared once, in :mod:`geocrm.vocabulary`.
 
+**Who sees what (the k-rule).** The cells are not rows, so row-level security does not
+scope them; ``cube.cells`` (``spatial_sql/functions/vocabulary_k_rule.sql``) answers every
+question for the user of the transaction. With no rule (``auth.min_cell_count()`` NULL:
+admins, marketers, the CLI) the sums are complete. Otherwise a user's own customers
+(``auth.scope_reps()``: a manager's reps, a rep's own) always count, and the others of a
+res-11 cell only when there are at least k of them; the smaller ones are pooled in the
+parent cell and shown there once the pool reaches k, else pooled again one resolution up
+(``cube.held_back``). Each cell then carries ``suppressed_cells``, the res-11 cells held
+back from its figures. Every figure is a user's own customers plus whole groups of k or
+more, so neither a cell nor a difference of cells (parent and children, a total of the
+cells shown) isolates anyone else's customer. The tiles (``tiles.cube_cells``) and the
+zone counts (``crm.audience_counts``) apply the same rule.
+
 **Freshness.** ``build_cube`` computes everything (an explicit ``geocrm cube build``, once).
 From then on, triggers queue the res-11 cells whose customers, enrichment or interactions
 change (``cube.dirty_cells``), and ``refresh_cube`` recomputes the facts of just those

@@ -19,6 +19,7 @@ from geocrm.cube.query import (
     existing_cell,
     measures,
     select,
+    suppressed,
 )
 from geocrm.dimension_values import cube_sql, validate_filters
 from geocrm.errors import InvalidInput
@@ -65,7 +66,11 @@ def cell_detail(engine: Engine, cell: int | str) -> dict[str, Any]:
                 value = int(value)
             fact_measures = measures({**row, **context})
             breakdown[row["dimension"]].append(
-                {"value": value, **{k: fact_measures[k] for k in FACT_MEASURES}}
+                {
+                    "value": value,
+                    **{k: fact_measures[k] for k in FACT_MEASURES},
+                    **suppressed(row),
+                }
             )
     return {
         **cell_measures,

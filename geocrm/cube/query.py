@@ -78,25 +78,21 @@ def cells(
     force_facts: bool = False,
 ) -> list[dict[str, Any]]:
     """Rows of sums of the cells at ``res`` (optionally only descendants of ``within``, or
-    only ``exact``) for validated filters ``params``: from the roll-up when unfiltered,
-    from the facts otherwise (or with ``force_facts``)."""
-    filtered = any(v is not None for v in params.values())
+    only ``exact``) for validated filters ``params``, as the user of the transaction may
+    see them (``cube.cells``: from the roll-up when unfiltered, from the facts otherwise or
+    with ``force_facts``; the k-rule, with ``suppressed_cells``)."""
     scope = exact if exact is not None else within
-    if not filtered and not force_facts:
-        lo, hi = descendant_range(scope, res) if scope is not None else (None, None)
-        rows = conn.execute(cube_sql("cells_from_rollup"), {"res": res, "lo": lo, "hi": hi})
-    else:
-        lo, hi = descendant_range(scope, hexgrid.FINEST) if scope is not None else (None, None)
-        rows = conn.execute(
-            cube_sql("cells_from_facts"),
-            {
-                "res": res,
-                "lo": lo,
-                "hi": hi,
-                "filtered": filtered,
-                "filter": vocabulary.filter_document(params),
-            },
-        )
+    lo, hi = descendant_range(scope, hexgrid.FINEST) if scope is not None else (None, None)
+    rows = conn.execute(
+        cube_sql("cells"),
+        {
+            "res": res,
+            "lo": lo,
+            "hi": hi,
+            "filter": vocabulary.filter_document(params),
+            "from_facts": force_facts,
+        },
+    )
     return [{"cell": r["h3"], "res": res, **r} for r in rows.mappings()]
 
 
@@ -126,7 +122,7 @@ def cell_res(cell: int) -> int:
 
 
 def empty(cell: int) -> dict[str, Any]:
-    """The sums of a cell with nothing in it."""
+    """The sums of a cell with nothing in it (or nothing the user may see)."""
     return {"cell": cell, "res": (cell >> 52) & 15, **dict.fromkeys(vocabulary.SUMS, 0)}
 
 
@@ -144,7 +140,8 @@ def measures(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def select(row: Mapping[str, Any], measure: str | None) -> dict[str, Any]:
-    """A cell as the API gives it: ids, resolution and its measures (or only ``measure``)."""
+    """A cell as the API gives it: ids, resolution and its measures (or only ``measure``),
+    and under the k-rule ``suppressed_cells``."""
     values = measures(row)
     if measure is not None:
         values = {measure: values[measure]}
@@ -153,7 +150,15 @@ def select(row: Mapping[str, Any], measure: str | None) -> dict[str, Any]:
         "h3": h3.int_to_str(int(row["cell"])),
         "res": row["res"],
         **values,
+        **suppressed(row),
     }
+
+
+def suppressed(row: Mapping[str, Any]) -> dict[str, int]:
+    """``{"suppressed_cells": n}`` when the k-rule applied to a row (the res-11 cells whose
+    customers outside the user's rows were held back from its figures), else nothing."""
+    held = row.get("suppressed_cells")
+    return {} if held is None else {"suppressed_cells": int(held)}
 
 
 def _ratio(numerator: Any, denominator: Any) -> float | None:

@@ -7,7 +7,10 @@ around a point) with audience filters (the cube's dimensions of :mod:`geocrm.voc
 on the boundary is inside) and matches the filters; ``customers`` are those past the
 prospect stage, ``prospects`` the others, as the cube counts them. Counting is one indexed
 PostGIS query (``crm.customers_in``, ``spatial_sql/queries/zones/count.sql``), fast enough
-to run while the user drags.
+to run while the user drags. Under the k-rule (analysts; managers and reps outside their
+rows) the others are counted from whole cells of at least k customers
+(``crm.audience_counts``), with ``suppressed_cells``: see README, "Aggregates under the
+k-rule".
 
 Zones live in ``crm.target_zones`` (migration ``0011_target_zones.sql``); the API is
 ``geocrm.api.zones``, the CLI ``geocrm zones``, the map layer ``tiles/zones.sql``.

@@ -63,12 +63,15 @@ def zone_params(
 
 
 def _counts(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
+    counts = {
         "customers": int(row["customers"]),
         "prospects": int(row["prospects"]),
         "total": int(row["total"]),
         "revenue": float(row["revenue"]),
     }
+    if row["suppressed_cells"] is not None:  # the k-rule applied (see crm.audience_counts)
+        counts["suppressed_cells"] = int(row["suppressed_cells"])
+    return counts
 
 
 def plan_each_count(conn: Connection) -> None:
@@ -91,6 +94,10 @@ def count_audience(
 ) -> dict[str, Any]:
     """The audience of an area under filters: ``customers`` (stage past prospect),
     ``prospects``, ``total`` and ``revenue`` (sum of annual revenue).
+
+    For a user under the k-rule (``auth.min_cell_count()``), their own customers are
+    counted exactly and the others from whole cells of at least k, with
+    ``suppressed_cells``: how many res-11 cells were held back (``crm.audience_counts``).
 
     ``geometry`` is a GeoJSON Polygon/MultiPolygon (checked by :func:`parse_geometry`) or a
     shapely MultiPolygon already checked.

@@ -45,9 +45,14 @@ $$ SELECT coalesce((SELECT u.reps FROM auth.users u
                       AND u.role = 'manager'), '{}'::integer[]) $$;
 
 -- Aggregates (hexagons, zone counts) outside the user's rows are shown only where they
--- hold at least k customers. NULL: no rule (admin, marketer, GeoCRM's own work).
+-- hold at least k customers. NULL: no rule (admin, marketer, GeoCRM's own work, and the
+-- role that owns GeoCRM's schemas -- the CLI, which sees every row too: policy owner_all).
+-- Not SECURITY DEFINER: current_user is the caller.
 CREATE OR REPLACE FUNCTION auth.min_cell_count() RETURNS integer
 LANGUAGE sql STABLE AS
-$$ SELECT CASE WHEN auth.scope_all() THEN NULL
+$$ SELECT CASE WHEN auth.scope_all()
+                    OR current_user = (SELECT pg_catalog.pg_get_userbyid(n.nspowner)
+                                       FROM pg_catalog.pg_namespace n WHERE n.nspname = 'crm')
+                    THEN NULL
                ELSE greatest(coalesce(nullif(current_setting('geocrm.min_cell_count', true), '')::integer, 5), 1)
           END $$;

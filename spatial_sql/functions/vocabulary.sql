@@ -12,15 +12,17 @@
 -- geocrm.vocabulary.filter_document writes it; cube.audience_filter reads any looser
 -- form (a tile query from another tile server, a saved zone's filters).
 
--- Every overload is dropped first: a dimension added changes the signature, and the old
--- function would otherwise linger beside the new one (SQL-language bodies record no
+-- Every overload (of cube.in_audience and cube.fact_sums) is dropped first: a dimension or
+-- a parameter added changes the signature, and the old function would otherwise linger
+-- beside the new one (SQL-language bodies record no
 -- dependencies, so nothing else is dropped with it).
 DO $$
 DECLARE
     old regprocedure;
 BEGIN
     FOR old IN SELECT p.oid::regprocedure FROM pg_proc p
-               WHERE p.pronamespace = 'cube'::regnamespace AND p.proname = 'in_audience' LOOP
+               WHERE p.pronamespace = 'cube'::regnamespace
+                 AND p.proname IN ('in_audience', 'fact_sums') LOOP
         EXECUTE format('DROP FUNCTION %s', old);
     END LOOP;
 END $$;
@@ -140,10 +142,13 @@ $$;
 -- resolution res (the parent of each res-11 fact) within the res-11 id range lo..hi, from
 -- cube.facts, or from cube.activity_facts for the document's month (the customers active
 -- that month, with that month's interactions). With by_dimension (a dimension name, or 'month' for
--- every month of activity) they are broken down by that dimension's value too. Inlined
--- into the caller, so a range given by the caller's rows is an index range scan.
+-- every month of activity) they are broken down by that dimension's value too. With
+-- except_reps, the facts of those reps' customers are left out (the others' share of a
+-- cell: cube.held_back). Inlined into the caller, so a range given by the caller's rows is
+-- an index range scan; the arguments left NULL fold away.
 CREATE OR REPLACE FUNCTION cube.fact_sums(
-    filter jsonb, res integer, lo bigint, hi bigint, by_dimension text DEFAULT NULL)
+    filter jsonb, res integer, lo bigint, hi bigint, by_dimension text DEFAULT NULL,
+    except_reps integer[] DEFAULT NULL)
 RETURNS TABLE (
     h3 bigint, value text, customers numeric, prospects numeric, revenue numeric,
     ltv numeric, satisfaction_sum numeric, satisfaction_n numeric, churn_sum numeric,
@@ -185,6 +190,7 @@ AS $$
     ) f
     WHERE cube.in_audience(filter, f.stage, f.segment, f.kind, f.building_class, f.store_id,
                            f.rep_id, f.territory_id)
+      AND (except_reps IS NULL OR f.rep_id IS NULL OR f.rep_id <> ALL (except_reps))
     GROUP BY 1, 2
 $$;
-COMMENT ON FUNCTION cube.fact_sums(jsonb, integer, bigint, bigint, text) IS 'The additive measure sums of the cube facts matching a filter document, per cell at a resolution within a res-11 id range (optionally by a dimension''s value).';
+COMMENT ON FUNCTION cube.fact_sums(jsonb, integer, bigint, bigint, text, integer[]) IS 'The additive measure sums of the cube facts matching a filter document, per cell at a resolution within a res-11 id range (optionally by a dimension''s value, optionally without the customers of some reps).';

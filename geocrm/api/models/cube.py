@@ -19,6 +19,17 @@ MeasureValue = int | float | None
 _MEASURE_FIELDS: dict[str, Any] = {name: (MeasureValue, None) for name in MEASURES}
 
 _H3 = (str, Field(description="H3 index, hex text", examples=["891126d06dbffff"]))
+#: Only in the answers to a user under the k-rule (analysts; managers and reps outside
+#: their rows): how many res-11 cells were held back from the figures.
+_SUPPRESSED = (
+    int | None,
+    Field(
+        None,
+        description="under the k-rule only: the res-11 cells whose customers outside your "
+        "rows (fewer than GEOCRM_MIN_CELL_COUNT, pooled up the resolutions) are held back "
+        "from these figures",
+    ),
+)
 _RES = (int, Field(description="H3 resolution 5..11"))
 
 CubeCellProperties = create_model(
@@ -27,6 +38,7 @@ CubeCellProperties = create_model(
     h3=_H3,
     res=_RES,
     **_MEASURE_FIELDS,
+    suppressed_cells=_SUPPRESSED,
 )
 
 CubeCell = create_model(
@@ -36,6 +48,7 @@ CubeCell = create_model(
     h3=_H3,
     res=_RES,
     **_MEASURE_FIELDS,
+    suppressed_cells=_SUPPRESSED,
 )
 
 
@@ -54,6 +67,7 @@ BreakdownRow = create_model(
     __doc__="The cell's measures for one value of a dimension.",
     value=(str | int | None, Field(description="the dimension's value (None: not known)")),
     **_MEASURE_FIELDS,
+    suppressed_cells=_SUPPRESSED,
 )
 
 

@@ -46,6 +46,11 @@ class TileJsonExtension(BaseModel):
     res_by_zoom: list[int] | None = Field(
         default=None, description="H3 resolution per zoom (hex layers only)"
     )
+    min_cell_count: int | None = Field(
+        default=None,
+        description="per-user layers, under the k-rule only: figures outside your rows are "
+        "drawn from groups of at least this many customers (suppressed_cells: held back)",
+    )
 
 
 class TileJson(BaseModel):

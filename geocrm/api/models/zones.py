@@ -12,6 +12,12 @@ from geocrm.api.models.geojson import AreaGeometry, Feature, FeatureCollection
 #: Saved audience filters: dimension -> the values kept
 ZoneFilters = dict[str, list[str | int]]
 
+_SUPPRESSED_DOC = (
+    "under the k-rule only (analysts; managers and reps outside their rows): the res-11 "
+    "cells whose customers outside your rows were held back. Your own customers in the area "
+    "are counted exactly, the others as whole cells of at least GEOCRM_MIN_CELL_COUNT."
+)
+
 
 class Counts(BaseModel):
     """An audience: how many customers and prospects, and their revenue."""
@@ -20,6 +26,7 @@ class Counts(BaseModel):
     prospects: int
     total: int
     revenue: float = Field(description="sum of their annual revenue")
+    suppressed_cells: int | None = Field(None, description=_SUPPRESSED_DOC)
 
 
 class ZoneProperties(BaseModel):
@@ -39,6 +46,7 @@ class ZoneProperties(BaseModel):
     prospects: int
     total: int
     revenue: float
+    suppressed_cells: int | None = Field(None, description=_SUPPRESSED_DOC)
     area_km2: float
 
 
@@ -62,6 +70,7 @@ class ZoneCount(BaseModel):
     prospects: int
     total: int
     revenue: float
+    suppressed_cells: int | None = Field(None, description=_SUPPRESSED_DOC)
 
 
 class IsochroneProperties(BaseModel):
