@@ -84,6 +84,7 @@ function signedIn() {
 function expired() {
   if (!me || !document.getElementById("login").hidden) return;
   const before = me.user.user_id;
+  document.getElementById("login-form").elements.email.value = me.user.email;
   setCsrfToken(null);
   closeMenu();
   document.getElementById("password-dialog").close();

@@ -907,6 +907,36 @@ def test_the_sign_in_screen_on_a_desktop_and_a_phone_and_a_wrong_password(browse
             s.close()
 
 
+def test_too_many_failed_sign_ins_are_told_apart_from_a_wrong_password(
+    browser, server, admin, make_user, monkeypatch
+):
+    monkeypatch.setenv("GEOCRM_LOGIN_MAX_FAILURES", "2")
+    auth_settings.cache_clear()  # the server runs in this process: it reads the new setting
+    s = Session(browser, server, make_user("rep", (4,), name="limited")[0])
+    try:
+        page = _login_screen(s)
+        for expected in ["Wrong e-mail or password."] * 2 + [
+            "Too many attempts: wait a few minutes, then try again."
+        ]:
+            s.sign_in("not the password")
+            page.wait_for_function(
+                "(text) => { const e = document.getElementById('login-error');"
+                " return !e.hidden && e.innerText === text; }",
+                arg=expected,
+            )
+        assert page.locator("#login").is_visible()
+        s.screenshot("login-too-many-attempts")
+    finally:
+        monkeypatch.delenv("GEOCRM_LOGIN_MAX_FAILURES")
+        auth_settings.cache_clear()
+    # this client signing in clears its failures (the later tests sign in from it too)
+    s.email = admin
+    s.sign_in()
+    page.wait_for_function("() => window.geocrm?.ready", timeout=30_000)
+    assert [e for e in s.errors if "status of 401" not in e and "status of 429" not in e] == []
+    s.close()
+
+
 def test_the_sign_in_screen_offers_single_sign_on_when_the_server_has_it(
     browser, server, admin, monkeypatch
 ):
@@ -1074,6 +1104,8 @@ def test_an_expired_session_asks_to_sign_in_again_and_the_app_carries_on(
         assert page.locator("#login-notice").inner_text() == (
             "Your session has expired: sign in again."
         )
+        assert page.locator("#login-form input[name=email]").input_value() == email
+        s.screenshot("session-expired")
         s.sign_in()
         page.locator("#login").wait_for(state="hidden")
         # the same page carries on: the measure chosen, the tiles drawn, changes accepted
