@@ -29,25 +29,59 @@ export function setMapLoading(loading) {
   renderStatus();
 }
 
+// The session's CSRF token (from sign-in or GET /api/auth/me), kept in memory only: every
+// state-changing request made with the session cookie carries it in X-CSRF-Token.
+let csrfToken = null;
+let onUnauthorized = null;
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** The CSRF token to send with every change (null when signed out). */
+export function setCsrfToken(token) {
+  csrfToken = token;
+}
+
+/** Called when a request answers 401 (the session expired or ended): auth.js signs in again.
+ * The sign-in routes (/api/auth/...) answer 401 for their own reasons and do not call it. */
+export function setUnauthorizedHandler(handler) {
+  onUnauthorized = handler;
+}
+
+/** The session expired: tell auth.js (a map tile's 401 comes this way too). */
+export function unauthorized() {
+  onUnauthorized?.();
+}
+
+/** fetch() of our API with the CSRF header on changes; a 401 signs the user in again. */
+export async function apiFetch(path, { method = "GET", headers = {}, body, signal } = {}) {
+  const sent = { ...headers };
+  if (!SAFE_METHODS.has(method.toUpperCase()) && csrfToken) sent["X-CSRF-Token"] = csrfToken;
+  const response = await fetch(path, { method, signal, headers: sent, body });
+  if (response.status === 401 && !path.startsWith("/api/auth/")) unauthorized();
+  return response;
+}
+
+/** The message of an error answer: the API's `detail`, or the status line. */
+export async function errorOf(response) {
+  let detail = `${response.status} ${response.statusText}`;
+  try {
+    const error = await response.json();
+    detail = error.detail || detail;
+  } catch {
+    // not JSON: keep the status line
+  }
+  return new ApiError(response.status, detail);
+}
+
 export async function api(path, { method = "GET", body, signal } = {}) {
   busy(+1);
   try {
-    const response = await fetch(path, {
+    const response = await apiFetch(path, {
       method,
       signal,
       headers: body === undefined ? {} : { "Content-Type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if (!response.ok) {
-      let detail = `${response.status} ${response.statusText}`;
-      try {
-        const error = await response.json();
-        detail = error.detail || detail;
-      } catch {
-        // not JSON: keep the status line
-      }
-      throw new ApiError(response.status, detail);
-    }
+    if (!response.ok) throw await errorOf(response);
     if (response.status === 204) return null;
     const type = response.headers.get("content-type") || "";
     return type.includes("json") ? response.json() : response.text();
@@ -68,6 +102,8 @@ function toast(text, kind) {
 
 export function showError(error) {
   if (error && error.name === "AbortError") return;
+  // signed out (the session expired): the sign-in screen says so, not a toast
+  if (error?.status === 401) return;
   toast(error instanceof ApiError ? error.message : `Error: ${error.message || error}`, "error");
 }
 

@@ -3,7 +3,8 @@
 
 import maplibregl from "./maplibre.js";
 import { initAccounts } from "./accounts.js";
-import { api, setMapLoading, showError } from "./api.js";
+import { api, setMapLoading, showError, unauthorized } from "./api.js";
+import { can, onResume, signIn } from "./auth.js";
 import { createDrawing } from "./drawing.js";
 import { initHeatmap, Overlays } from "./heatmap.js";
 import { initRoutes } from "./routes.js";
@@ -13,6 +14,7 @@ import { filterNames, loadVocabulary } from "./vocabulary.js";
 import { initZones } from "./zones.js";
 
 async function main() {
+  await signIn(); // every route and tile needs a signed-in user
   const [catalogue, style, dims] = await Promise.all([
     api("/tiles"),
     api("/tiles/style.json?layers=base"),
@@ -32,7 +34,17 @@ async function main() {
   map.addControl(new maplibregl.ScaleControl(), "bottom-left");
   map.on("dataloading", () => setMapLoading(true));
   map.on("idle", () => setMapLoading(false));
-  map.on("error", (event) => showError(event.error || new Error("the map failed to load data")));
+  map.on("error", (event) => {
+    // a tile refused with 401: the session expired, sign in again
+    if (event.error?.status === 401) unauthorized();
+    else showError(event.error || new Error("the map failed to load data"));
+  });
+  // signed in again after the session expired: the tiles refused meanwhile load now
+  onResume(() => {
+    for (const [id, source] of Object.entries(map.getStyle().sources)) {
+      if (source.type === "vector") map.refreshTiles(id);
+    }
+  });
   await map.once("load");
 
   const overlays = new Overlays(map, catalogue);
@@ -58,10 +70,14 @@ async function main() {
     document.getElementById("legend").hidden = view !== "heatmap" || !map.getSource("hexes");
     views[view]?.onShow?.();
   }
+  // a view with nothing the role may use is not offered (an analyst opens no account)
+  const accountsTab = document.querySelector("nav [data-view=accounts]");
+  accountsTab.hidden = !can("customers.read") && !can("routes.plan");
   for (const tab of document.querySelectorAll("nav [data-view]")) {
     tab.addEventListener("click", () => show(tab.dataset.view));
   }
-  show(state.view);
+  const offered = document.querySelector(`nav [data-view="${CSS.escape(state.view)}"]`);
+  show(offered && !offered.hidden ? state.view : "heatmap");
   heatmap.updateLegend();
   // for tests and for the curious: the map and the views
   window.geocrm = { ...(window.geocrm || {}), map, views, state, ready: true };

@@ -2,14 +2,20 @@
 // street network from the rep's base and back (POST /api/routes), drawn on the map with
 // its stops, listed with arrival times, and exportable as CSV.
 
-import { api, el, showError } from "./api.js";
+import { api, apiFetch, el, errorOf, showError } from "./api.js";
+import { can, currentUser } from "./auth.js";
 
 const EMPTY = { type: "FeatureCollection", features: [] };
 
 export function initRoutes(map, reps) {
+  // routes are for reps, their managers and admins; a rep or a manager picks among their reps
+  document.getElementById("route-section").hidden = !can("routes.plan");
+  if (!can("routes.plan")) return;
   const form = document.getElementById("route-form");
   const select = form.querySelector("select[name=rep_id]");
-  for (const rep of reps) select.append(el("option", { value: rep.id }, rep.name));
+  const own = currentUser().reps;
+  const mine = own.length ? reps.filter((r) => own.includes(r.id)) : reps;
+  for (const rep of mine) select.append(el("option", { value: rep.id }, rep.name));
   const out = document.getElementById("route");
 
   function ensureLayers() {
@@ -98,12 +104,12 @@ function exportButton(url, body) {
   const button = el("button", {}, "Export CSV");
   button.addEventListener("click", async () => {
     try {
-      const response = await fetch(url, {
+      const response = await apiFetch(url, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify(body),
       });
-      if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+      if (!response.ok) throw await errorOf(response);
       const link = el("a", { href: URL.createObjectURL(await response.blob()), download: "route.csv" });
       link.click();
     } catch (error) {

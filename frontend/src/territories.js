@@ -6,6 +6,7 @@
 
 import { latLngToCell, polygonToCells } from "h3-js";
 import { api, el, formatValue, showError, showMessage } from "./api.js";
+import { can } from "./auth.js";
 import { setDrawMode } from "./drawing.js";
 import maplibregl from "./maplibre.js";
 
@@ -26,6 +27,10 @@ export function workloadText(territory) {
 export function initTerritories(map, terraDraw, reps) {
   const list = document.getElementById("plan-list");
   const detail = document.getElementById("plan");
+  // managers and admins design, edit and publish; the others open and compare plans
+  const mayEdit = can("territories.edit");
+  document.getElementById("plan-design").hidden = !mayEdit;
+  document.getElementById("plan-readonly").hidden = mayEdit;
   let plan = null;
   let paint = null; // the territory a click or a lasso moves cells to
   let lasso = false; // the lasso tool is on: the map draws instead of moving a clicked cell
@@ -247,18 +252,23 @@ export function initTerritories(map, terraDraw, reps) {
       detail.replaceChildren();
       return;
     }
-    const draft = plan.status === "draft";
+    const draft = plan.status === "draft" && mayEdit; // the plan takes edits from this user
     const pieces = broken();
     const stats = plan.stats || {};
     const button = (text, onClick, attrs = {}) => el("button", { ...attrs, onclick: onClick }, text);
-    const buttons = draft
-      ? [
-          button("Lasso", () => setLasso(!lasso), { "aria-pressed": String(lasso) }),
-          button("Undo", undoLast, { disabled: undo.length ? undefined : "disabled" }),
-          button("Publish", publish),
-        ]
-      : [button("New version", newVersion)];
-    buttons.push(button("Redesign keeping locks", redesign, { title: "A new version designed anew: locked territories and cells stay" }));
+    const buttons = [];
+    if (draft) {
+      buttons.push(
+        button("Lasso", () => setLasso(!lasso), { "aria-pressed": String(lasso) }),
+        button("Undo", undoLast, { disabled: undo.length ? undefined : "disabled" }),
+        button("Publish", publish),
+      );
+    } else if (mayEdit) {
+      buttons.push(button("New version", newVersion));
+    }
+    if (mayEdit) {
+      buttons.push(button("Redesign keeping locks", redesign, { title: "A new version designed anew: locked territories and cells stay" }));
+    }
     buttons.push(button("Compare with current", () => setCompare(!comparing), { "aria-pressed": String(comparing) }));
     const parts = [
       el("h2", {}, `${plan.name} · v${plan.version ?? 1} · ${plan.status}`),
@@ -294,7 +304,13 @@ export function initTerritories(map, terraDraw, reps) {
                   "whose centre is inside moves to the picked territory."
               : "Pick a territory, then click cells on the map to move them to it, or draw a Lasso around several.",
           )
-        : el("p", { class: "hint" }, `A ${plan.status} plan is read-only: start a new version to change it.`),
+        : el(
+            "p",
+            { class: "hint" },
+            mayEdit
+              ? `A ${plan.status} plan is read-only: start a new version to change it.`
+              : `A ${plan.status} plan: managers and administrators change plans.`,
+          ),
       el("div", { class: "buttons" }, buttons),
       compareBox(),
     ];
@@ -459,7 +475,7 @@ export function initTerritories(map, terraDraw, reps) {
   }
 
   map.on("click", (event) => {
-    if (!plan || plan.status !== "draft" || paint === null || lasso || !shown) return;
+    if (!plan || plan.status !== "draft" || !mayEdit || paint === null || lasso || !shown) return;
     const [hit] = map.queryRenderedFeatures(event.point, { layers: ["plan-fill"] });
     if (!hit) return; // outside the plan's area
     const cell = latLngToCell(event.lngLat.lat, event.lngLat.lng, plan.res);
@@ -601,7 +617,7 @@ export function initTerritories(map, terraDraw, reps) {
       label();
       refreshCompare();
       refreshList().catch(showError);
-      refreshAreas().catch(showError);
+      if (mayEdit) refreshAreas().catch(showError);
     },
     onHide: () => {
       shown = false;

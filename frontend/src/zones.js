@@ -3,6 +3,7 @@
 // current filters (computed in PostGIS); save, list, rename, delete, export the audience.
 
 import { api, debounce, el, formatValue, showError } from "./api.js";
+import { can } from "./auth.js";
 import { setDrawMode, ZONE_MODES } from "./drawing.js";
 import { state } from "./state.js";
 import { zoneFilterNames } from "./vocabulary.js";
@@ -16,6 +17,9 @@ export function initZones(map, draw) {
   const isoOptions = document.getElementById("isochrone-options");
   let mode = null;
   let counting;
+  // anyone counts a drawn zone; saving, renaming and deleting is for marketers and admins
+  document.getElementById("zone-save").hidden = !can("zones.save");
+  document.getElementById("zone-readonly").hidden = can("zones.save");
 
   function filters() {
     return Object.fromEntries(
@@ -186,13 +190,19 @@ export async function listZones(map) {
   ensureLayer(map, "saved-zones", "#e7298a");
   map.getSource("saved-zones").setData(zones);
   if (!zones.features.length) {
-    list.replaceChildren(el("li", { class: "empty" }, "No saved zones yet: draw one."));
+    const empty = can("zones.save") ? "No saved zones yet: draw one." : "No saved zones yet.";
+    list.replaceChildren(el("li", { class: "empty" }, empty));
     return;
   }
   list.replaceChildren(
     ...zones.features.map((feature) => {
       const p = feature.properties;
       const name = el("span", { class: "name" }, p.name);
+      const show = el("button", {}, "Show");
+      show.addEventListener("click", () => map.fitBounds(bounds(feature.geometry), { padding: 40 }));
+      const inside = el("span", { class: "hint" }, `${p.total} inside`);
+      const csv = el("a", { href: `/api/zones/${p.zone_id}/audience.csv`, download: "" }, "Export CSV");
+      if (!can("zones.save")) return el("li", { "data-zone-id": p.zone_id }, name, inside, show, csv);
       const rename = el("button", {}, "Rename");
       rename.addEventListener("click", () => {
         const input = el("input", { value: p.name, "aria-label": "New name", maxlength: "200" });
@@ -221,18 +231,7 @@ export async function listZones(map) {
           showError(error);
         }
       });
-      const show = el("button", {}, "Show");
-      show.addEventListener("click", () => map.fitBounds(bounds(feature.geometry), { padding: 40 }));
-      return el(
-        "li",
-        { "data-zone-id": p.zone_id },
-        name,
-        el("span", { class: "hint" }, `${p.total} inside`),
-        show,
-        rename,
-        el("a", { href: `/api/zones/${p.zone_id}/audience.csv`, download: "" }, "Export CSV"),
-        remove,
-      );
+      return el("li", { "data-zone-id": p.zone_id }, name, inside, show, rename, csv, remove);
     }),
   );
 }

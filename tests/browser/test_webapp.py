@@ -11,18 +11,20 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import h3
 import pytest
 import uvicorn
 from PIL import Image
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from shapely.geometry import Point, Polygon
 from sqlalchemy import text
 
 from geocrm.api.app import FRONTEND_DIST, create_app
 from geocrm.cube import build_cube
 from geocrm.pipeline import enrich_city
+from geocrm.settings import auth_settings
 from geocrm.territories import design_plan
 
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
@@ -31,18 +33,23 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
 VIEW = "#15/60.1680/24.9440"  # central Helsinki, the hex layer at resolution 11
 HEX_COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
+PASSWORD = "correct horse battery"  # every user of tests/conftest.py make_user
+ME = "/api/auth/me"
 
 
 @pytest.fixture(scope="module")
-def server(engine, demo) -> Iterator[str]:
-    """The app on a free port of 127.0.0.1, in a thread of this process."""
+def server(engine, app_engine, demo) -> Iterator[str]:
+    """The app on a free port of 127.0.0.1, in a thread of this process, as it runs for real:
+    on the app's own database role (row-level security), every route behind sign-in."""
     assert FRONTEND_DIST.joinpath("index.html").is_file(), "run scripts/build-frontend.sh"
     enrich_city(engine, progress=False)
     build_cube(engine)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(app_engine), host="127.0.0.1", port=port, log_level="warning"
+    )
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()
@@ -63,22 +70,50 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-class Session:
-    """A page with its console errors and every request it made."""
+@pytest.fixture(scope="module")
+def admin(make_user) -> str:
+    """The e-mail of an administrator (password PASSWORD)."""
+    return make_user("admin")[0]
 
-    def __init__(self, browser: Browser, base: str, width: int = 1280, height: int = 800):
+
+class Session:
+    """A page with its console errors and every request it made; it signs in as ``email``
+    through the sign-in screen when the app asks for it."""
+
+    def __init__(
+        self, browser: Browser, base: str, email: str, width: int = 1280, height: int = 800
+    ):
         self.base = base
+        self.email = email
         self.page: Page = browser.new_page(viewport={"width": width, "height": height})
         self.errors: list[str] = []
         self.requests: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("request", lambda r: self.requests.append(r.url))
 
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        # signed out, the app's first question (who am I?) is answered 401: that is how it
+        # knows to show the sign-in screen; the browser logs it as a failed resource
+        if "status of 401" in message.text and message.location["url"].endswith(ME):
+            return
+        self.errors.append(message.text)
+
     def open(self, path: str) -> Page:
+        """Open a view of the app, signing in first if the app asks for it."""
         self.page.goto(self.base + path)
         self.page.wait_for_function(
-            "window.geocrm && (window.geocrm.ready || window.geocrm.failed)", timeout=30_000
+            "() => "
+            "(window.geocrm && (window.geocrm.ready || window.geocrm.failed)) || "
+            "!document.getElementById('login').hidden",
+            timeout=30_000,
+        )
+        if self.page.locator("#login").is_visible():
+            self.sign_in()
+        self.page.wait_for_function(
+            "() => window.geocrm && (window.geocrm.ready || window.geocrm.failed)", timeout=30_000
         )
         assert not self.page.evaluate("window.geocrm.failed"), self.page.evaluate(
             "window.geocrm.failed"
@@ -86,10 +121,17 @@ class Session:
         self.settle()
         return self.page
 
+    def sign_in(self, password: str = PASSWORD) -> None:
+        """Fill in the sign-in screen and send it (the screen must be showing)."""
+        form = self.page.locator("#login-form")
+        form.locator("input[name=email]").fill(self.email)
+        form.locator("input[name=password]").fill(password)
+        form.get_by_role("button", name="Sign in").click()
+
     def settle(self) -> None:
         """Wait until the map has drawn everything it asked for."""
         self.page.wait_for_function(
-            "window.geocrm.map.loaded() && window.geocrm.map.areTilesLoaded()", timeout=30_000
+            "() => window.geocrm.map.loaded() && window.geocrm.map.areTilesLoaded()", timeout=30_000
         )
         self.page.wait_for_timeout(500)
 
@@ -97,6 +139,11 @@ class Session:
         ARTIFACTS.mkdir(exist_ok=True)
         png = self.page.locator("#map").screenshot(path=str(ARTIFACTS / f"{name}.png"))
         return Image.open(io.BytesIO(png)).convert("RGB")
+
+    def screenshot(self, name: str, **options: Any) -> None:
+        """A screenshot of the page as the user sees it, into tests/artifacts/."""
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), **options)
 
     def foreign_requests(self) -> list[str]:
         return [u for u in self.requests if not u.startswith((self.base, "data:", "blob:"))]
@@ -106,8 +153,8 @@ class Session:
 
 
 @pytest.fixture
-def session(browser, server) -> Iterator[Session]:
-    s = Session(browser, server)
+def session(browser, server, admin) -> Iterator[Session]:
+    s = Session(browser, server, admin)
     yield s
     s.close()
 
@@ -172,10 +219,10 @@ def test_changing_the_measure_changes_the_picture_and_the_url(session):
     before = session.map_image("measure-before")
     legend_before = page.locator("#legend").inner_text()
     page.select_option("#measure", "mean_churn_risk")
-    page.wait_for_function("window.location.search.includes('measure=mean_churn_risk')")
+    page.wait_for_function("() => window.location.search.includes('measure=mean_churn_risk')")
     session.settle()
     page.wait_for_function(
-        "document.getElementById('legend').innerText.includes('churn')", timeout=10_000
+        "() => document.getElementById('legend').innerText.includes('churn')", timeout=10_000
     )
     after = session.map_image("measure-after")
     changed = sum(
@@ -207,11 +254,13 @@ def test_clicking_a_hex_opens_its_panel_with_drill_down(session):
     # drill down to the first child, then roll back up
     panel.locator("ul.children button").first.click()
     panel.get_by_text("res 10", exact=False).first.wait_for()
-    page.wait_for_function("document.querySelector('#cell h2')?.innerText.includes('Hexagon')")
+    page.wait_for_function(
+        "() => document.querySelector('#cell h2')?.innerText.includes('Hexagon')"
+    )
     assert "Drill down" in panel.inner_text()
     panel.get_by_role("button", name="Roll up ↑").click()
     page.wait_for_function(
-        "document.querySelector('#cell .crumbs')?.innerText.trim().endsWith('res 9')"
+        "() => document.querySelector('#cell .crumbs')?.innerText.trim().endsWith('res 9')"
     )
     # breadcrumbs res 5..8, computed in the page: the res-8 one is the API's parent
     cell = page.evaluate("window.geocrm.state.cell")
@@ -219,7 +268,7 @@ def test_clicking_a_hex_opens_its_panel_with_drill_down(session):
     assert crumbs.count() == 4
     parent = page.evaluate(f"fetch('/api/cube/{cell}/parent').then(r => r.json())")
     crumbs.last.click()
-    page.wait_for_function(f"window.geocrm.state.cell === '{parent['h3']}'")
+    page.wait_for_function(f"() => window.geocrm.state.cell === '{parent['h3']}'")
     panel.get_by_text("Top customers by revenue").wait_for()
     session.map_image("hex-panel")
     assert session.errors == []
@@ -228,13 +277,13 @@ def test_clicking_a_hex_opens_its_panel_with_drill_down(session):
 def test_filters_redraw_and_no_match_is_an_empty_state(session):
     page = session.open(f"/?measure=customers{VIEW}")
     page.select_option("select[name=stage]", "partner")
-    page.wait_for_function("window.location.search.includes('stage=partner')")
+    page.wait_for_function("() => window.location.search.includes('stage=partner')")
     session.settle()
     assert any("stage=partner" in u for u in session.requests if "/tiles/hexes/" in u)
     months = page.locator("select[name=month] option").all_inner_texts()
     assert len(months) >= 13 and months[0] == "all"  # "all" and 12 months of activity
     page.select_option("select[name=month]", months[-1])
-    page.wait_for_function(f"window.location.search.includes('month={months[-1]}')")
+    page.wait_for_function(f"() => window.location.search.includes('month={months[-1]}')")
     session.settle()
     assert any(f"month={months[-1]}" in u for u in session.requests if "/tiles/hexes/" in u)
     assert session.errors == []
@@ -260,8 +309,8 @@ def test_every_filter_control_and_measure_comes_from_the_api(session):
     assert session.errors == []
 
 
-def test_phone_sized_viewport(browser, server):
-    phone = Session(browser, server, width=390, height=844)
+def test_phone_sized_viewport(browser, server, admin):
+    phone = Session(browser, server, admin, width=390, height=844)
     try:
         page = phone.open(f"/?measure=revenue{VIEW}")
         assert page.locator("#map").bounding_box()["height"] > 300
@@ -282,6 +331,7 @@ def test_drawing_a_zone_counts_saves_and_exports_the_same_customers(session, eng
     page.mouse.move(x1, y1, steps=8)
     page.mouse.click(x1, y1)
     page.wait_for_function(
+        "() => "
         "window.geocrm.zone.geometry && window.geocrm.zone.counted === window.geocrm.zone.geometry"
     )
     shown = int(page.locator("#zone-count").get_attribute("data-total"))
@@ -322,7 +372,7 @@ def test_accounts_search_flies_to_a_customer_and_shows_its_card(session, engine)
     result.click()
     card = page.locator("#card")
     card.get_by_text("History").wait_for()
-    page.wait_for_function("window.geocrm.map.getZoom() > 16.5")
+    page.wait_for_function("() => window.geocrm.map.getZoom() > 16.5")
     assert name in card.inner_text()
     assert "Nearest store" in card.inner_text()
     assert card.locator("table.history tr").count() > 0
@@ -337,6 +387,7 @@ def test_an_isochrone_around_a_clicked_point_is_counted_like_a_drawn_zone(sessio
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_function(
+        "() => "
         "window.geocrm.zone.kind === 'isochrone' && "
         "window.geocrm.zone.counted === window.geocrm.zone.geometry"
     )
@@ -361,6 +412,7 @@ def test_a_polygon_drawn_point_by_point_is_counted(session, engine):
     page.mouse.move(*points[0], steps=4)
     page.mouse.click(*points[0])  # back on the first point closes the polygon
     page.wait_for_function(
+        "() => "
         "window.geocrm.zone.kind === 'polygon' && "
         "window.geocrm.zone.geometry.coordinates[0].length === 5 && "
         "window.geocrm.zone.counted === window.geocrm.zone.geometry"
@@ -407,10 +459,10 @@ def test_a_manager_designs_edits_undoes_and_publishes_territories(session, engin
     # undo puts it back
     page.get_by_role("button", name="Undo").click()
     page.wait_for_function(
-        f"window.geocrm.territories.plan.edit.territory_id === {biggest['territory_id']}"
+        f"() => window.geocrm.territories.plan.edit.territory_id === {biggest['territory_id']}"
     )
     page.get_by_role("button", name="Publish").click()
-    page.wait_for_function("window.geocrm.territories.plan.status === 'published'")
+    page.wait_for_function("() => window.geocrm.territories.plan.status === 'published'")
     session.map_image("territories")
     assert session.errors == []
 
@@ -422,10 +474,7 @@ def test_a_rep_plans_the_day_and_sees_the_route(session):
         "options => options.map(o => o.value)"
     )
     for rep_id in reps:
-        route = page.evaluate(
-            "fetch('/api/routes', {method: 'POST', headers: {'Content-Type': 'application/json'},"
-            f" body: JSON.stringify({{rep_id: {rep_id}, mode: 'drive'}})}}).then(r => r.json())"
-        )
+        route = _api(page, "/api/routes", "POST", {"rep_id": int(rep_id), "mode": "drive"})["body"]
         if route["totals"]["stops"] > 0:
             break
     stops = route["totals"]["stops"]
@@ -460,7 +509,7 @@ def _assignment(plan: dict) -> dict[str, int]:
 def _open_plan(session: Session, plan_id: int) -> Page:
     page = session.open("/?view=territories#14/60.1680/24.9440")
     page.locator(f"#plan-list li[data-plan-id='{plan_id}'] button").click()
-    page.wait_for_function(f"window.geocrm.territories.plan?.plan_id === {plan_id}")
+    page.wait_for_function(f"() => window.geocrm.territories.plan?.plan_id === {plan_id}")
     session.settle()
     return page
 
@@ -595,19 +644,22 @@ def test_each_territory_is_labelled_with_its_workload_on_the_map(session, engine
     session.map_image("territory-labels")
     # another view: no labels on its map
     page.get_by_role("tab", name="Heatmap").click()
-    page.wait_for_function("document.querySelectorAll('.territory-label').length === 0")
+    page.wait_for_function("() => document.querySelectorAll('.territory-label').length === 0")
     page.get_by_role("tab", name="Territories").click()
-    page.wait_for_function("document.querySelectorAll('.territory-label').length === 4")
+    page.wait_for_function("() => document.querySelectorAll('.territory-label').length === 4")
     assert session.errors == []
 
 
 def _api(page: Page, path: str, method: str = "GET", body: dict | None = None) -> dict:
-    """The API's answer to a request made from the page: {status, body}."""
+    """The API's answer to a request made from the page with its session: {status, body}
+    (a change carries the session's CSRF token, as the app's own requests do)."""
     return page.evaluate(
         """async ([path, method, body]) => {
-            const r = await fetch(path, {method, headers: {'Content-Type': 'application/json'},
-                                         body: body === null ? undefined : JSON.stringify(body)});
-            return {status: r.status, body: await r.json()};
+            const me = await (await fetch('/api/auth/me')).json();
+            const r = await fetch(path, {
+                method, body: body === null ? undefined : JSON.stringify(body),
+                headers: {'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token}});
+            return {status: r.status, body: r.status === 204 ? null : await r.json()};
         }""",
         [path, method, body],
     )
@@ -641,7 +693,7 @@ def test_a_manager_gives_a_territory_another_rep_and_sees_the_bonds_kept(session
     # undo gives the territory its rep back
     page.get_by_role("button", name="Undo").click()
     page.wait_for_function(
-        f"window.geocrm.territories.plan.territories[0].rep_id === {first['rep_id']}"
+        f"() => window.geocrm.territories.plan.territories[0].rep_id === {first['rep_id']}"
     )
     assert session.errors == []
 
@@ -651,7 +703,7 @@ def test_a_locked_territory_refuses_a_cell_and_the_page_says_why(session, engine
     page = _open_plan(session, plan["plan_id"])
     first, second = plan["territories"][0], plan["territories"][1]
     page.get_by_role("checkbox", name=f"lock {first['name']}", exact=True).check()
-    page.wait_for_function("window.geocrm.territories.plan.territories[0].locked === true")
+    page.wait_for_function("() => window.geocrm.territories.plan.territories[0].locked === true")
     assert page.get_by_role("checkbox", name=f"lock {first['name']}", exact=True).is_checked()
     # click a cell of the second territory to move it into the locked first one
     page.locator(f"#plan input[value='{first['territory_id']}']").check()
@@ -683,13 +735,14 @@ def test_a_new_version_of_a_published_plan_opens_as_an_editable_draft(session, e
     plan = design_plan(engine, k=3, measure="customers", res=9, name="Version test")
     page = _open_plan(session, plan["plan_id"])
     page.get_by_role("button", name="Publish").click()
-    page.wait_for_function("window.geocrm.territories.plan.status === 'published'")
+    page.wait_for_function("() => window.geocrm.territories.plan.status === 'published'")
     # read-only: nothing to pick, no rep to change, no lock to toggle
     assert page.locator("#plan input[name=paint]:enabled").count() == 0
     assert page.locator("#plan select.rep").count() == 0
     assert page.get_by_role("button", name="Publish").count() == 0
     page.get_by_role("button", name="New version").click()
     page.wait_for_function(
+        "() => "
         f"window.geocrm.territories.plan.based_on === {plan['plan_id']} && "
         "window.geocrm.territories.plan.status === 'draft'"
     )
@@ -741,7 +794,7 @@ def test_comparing_a_plan_with_the_current_assignment(session, engine):
     session.map_image("territories-compare")
     # off: the layer goes
     page.get_by_role("button", name="Compare with current").click()
-    page.wait_for_function("!window.geocrm.map.getSource('compare')")
+    page.wait_for_function("() => !window.geocrm.map.getSource('compare')")
     assert session.foreign_requests() == []
     assert session.errors == []
 
@@ -759,6 +812,7 @@ def test_a_plan_designed_within_a_saved_zone_and_redesigned_keeping_its_locks(se
     try:
         page = session.open("/?view=territories#14/60.1680/24.9440")
         page.wait_for_function(
+            "() => "
             "[...document.querySelectorAll('#plan-area option')]"
             ".some(o => o.text.includes('Web west'))"
         )
@@ -767,7 +821,7 @@ def test_a_plan_designed_within_a_saved_zone_and_redesigned_keeping_its_locks(se
         form.locator("select[name=zone]").select_option(str(zone["id"]))
         form.get_by_role("button", name="Design").click()
         page.wait_for_function(
-            "window.geocrm.territories.plan?.area_label === 'target zone Web west'"
+            "() => window.geocrm.territories.plan?.area_label === 'target zone Web west'"
         )
         plan = page.evaluate("window.geocrm.territories.plan")
         assert "Covers target zone Web west only." in page.locator("#plan .plan-area").inner_text()
@@ -783,9 +837,13 @@ def test_a_plan_designed_within_a_saved_zone_and_redesigned_keeping_its_locks(se
         # lock the first territory, then redesign: the next version keeps it
         first = plan["territories"][0]
         page.locator(f"#plan tr[data-territory-id='{first['territory_id']}'] input.lock").check()
-        page.wait_for_function("window.geocrm.territories.plan.territories[0].locked === true")
+        page.wait_for_function(
+            "() => window.geocrm.territories.plan.territories[0].locked === true"
+        )
         page.get_by_role("button", name="Redesign keeping locks").click()
-        page.wait_for_function(f"window.geocrm.territories.plan.based_on === {plan['plan_id']}")
+        page.wait_for_function(
+            f"() => window.geocrm.territories.plan.based_on === {plan['plan_id']}"
+        )
         again = page.evaluate("window.geocrm.territories.plan")
         assert again["version"] == plan["version"] + 1
         assert again["area_label"] == "target zone Web west"
@@ -794,3 +852,372 @@ def test_a_plan_designed_within_a_saved_zone_and_redesigned_keeping_its_locks(se
         assert session.errors == []
     finally:
         zones.delete_zone(engine, zone["id"])
+
+
+# ---------------------------------------------------------------------- signing in
+
+
+def _login_screen(session: Session) -> Page:
+    """The app opened signed out: the sign-in screen."""
+    page = session.page
+    page.goto(session.base + "/")
+    page.locator("#login-form").wait_for()
+    return page
+
+
+def _status(page: Page, path: str, method: str = "GET") -> int:
+    return page.evaluate(
+        "([path, method]) => fetch(path, {method}).then(r => r.status)", [path, method]
+    )
+
+
+def test_the_sign_in_screen_on_a_desktop_and_a_phone_and_a_wrong_password(browser, server, admin):
+    for name, width, height in [("login-desktop", 1280, 800), ("login-phone", 390, 844)]:
+        s = Session(browser, server, admin, width=width, height=height)
+        try:
+            page = _login_screen(s)
+            form = page.locator("#login-form")
+            # nothing of the app shows, and the form fits the screen
+            assert page.locator("#login").is_visible()
+            box = form.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width
+            assert box["y"] >= 0 and box["y"] + box["height"] <= height
+            assert form.get_by_label("E-mail").is_visible()
+            assert form.get_by_label("Password").is_visible()
+            # the server offers no single sign-on here: no such link
+            assert not page.locator("#sso").is_visible()
+            s.screenshot(name)
+            # a wrong password: a clear error, still the sign-in screen, no session
+            form.get_by_label("E-mail").fill(admin)
+            form.get_by_label("Password").fill("not the password")
+            form.get_by_role("button", name="Sign in").click()
+            error = page.locator("#login-error")
+            error.wait_for()
+            assert error.inner_text() == "Wrong e-mail or password."
+            assert page.locator("#login").is_visible()
+            assert _status(page, ME) == 401
+            s.screenshot(f"{name}-wrong-password")
+            # the right one: the app
+            s.sign_in()
+            page.wait_for_function("() => window.geocrm?.ready", timeout=30_000)
+            assert not page.locator("#login").is_visible()
+            # the failed sign-in's 401 is the only error the browser logged (no CSP refusal)
+            assert [e for e in s.errors if "status of 401" not in e] == []
+        finally:
+            s.close()
+
+
+def test_too_many_failed_sign_ins_are_told_apart_from_a_wrong_password(
+    browser, server, admin, make_user, monkeypatch
+):
+    monkeypatch.setenv("GEOCRM_LOGIN_MAX_FAILURES", "2")
+    auth_settings.cache_clear()  # the server runs in this process: it reads the new setting
+    s = Session(browser, server, make_user("rep", (4,), name="limited")[0])
+    try:
+        page = _login_screen(s)
+        for expected in ["Wrong e-mail or password."] * 2 + [
+            "Too many attempts: wait a few minutes, then try again."
+        ]:
+            s.sign_in("not the password")
+            page.wait_for_function(
+                "(text) => { const e = document.getElementById('login-error');"
+                " return !e.hidden && e.innerText === text; }",
+                arg=expected,
+            )
+        assert page.locator("#login").is_visible()
+        s.screenshot("login-too-many-attempts")
+    finally:
+        monkeypatch.delenv("GEOCRM_LOGIN_MAX_FAILURES")
+        auth_settings.cache_clear()
+    # this client signing in clears its failures (the later tests sign in from it too)
+    s.email = admin
+    s.sign_in()
+    page.wait_for_function("() => window.geocrm?.ready", timeout=30_000)
+    assert [e for e in s.errors if "status of 401" not in e and "status of 429" not in e] == []
+    s.close()
+
+
+def test_the_sign_in_screen_offers_single_sign_on_when_the_server_has_it(
+    browser, server, admin, monkeypatch
+):
+    monkeypatch.setenv("GEOCRM_OIDC_ISSUER", "https://idp.example")
+    auth_settings.cache_clear()  # the server runs in this process: it reads the new setting
+    s = Session(browser, server, admin)
+    try:
+        page = _login_screen(s)
+        link = page.get_by_role("link", name="Sign in with single sign-on")
+        link.wait_for()
+        config = page.evaluate("fetch('/api/auth/config').then(r => r.json())")
+        assert config["oidc"] is True
+        assert link.get_attribute("href") == config["oidc_login_url"]
+        assert s.errors == []
+    finally:
+        s.close()
+        monkeypatch.delenv("GEOCRM_OIDC_ISSUER")
+        auth_settings.cache_clear()
+
+
+def test_the_header_shows_the_user_with_a_menu(browser, server, admin):
+    for name, width, height in [("desktop", 1280, 800), ("phone", 390, 844)]:
+        s = Session(browser, server, admin, width=width, height=height)
+        try:
+            page = s.open(f"/?measure=customers{VIEW}")
+            s.screenshot(f"signed-in-{name}")
+            button = page.locator("#user-button")
+            assert button.is_visible()
+            # the header holds the views and the user, none cut off
+            for control in [*page.locator("header nav button").all(), button]:
+                box = control.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= width, control
+            assert page.locator("#user-initial").inner_text() == "A"
+            if width > 700:  # a phone shows the initial only, the menu says the rest
+                assert admin in button.inner_text() and "administrator" in button.inner_text()
+            button.click()
+            menu = page.locator("#user-menu")
+            assert menu.is_visible()
+            assert admin in menu.inner_text() and "Role: administrator" in menu.inner_text()
+            assert menu.get_by_role("button", name="Change password").is_visible()
+            assert menu.get_by_role("button", name="Sign out").is_visible()
+            box = menu.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width
+            # an administrator sees everything: no scope line
+            assert not page.locator("#scope").is_visible()
+            s.screenshot(
+                f"user-menu-{name}",
+                clip={"x": 0, "y": 0, "width": width, "height": min(height, 360)},
+            )
+            page.keyboard.press("Escape")
+            assert not menu.is_visible()
+            assert s.errors == []
+        finally:
+            s.close()
+
+
+def test_a_rep_signs_in_sees_its_scope_and_signs_out(browser, server, engine, make_user):
+    """A rep signs in through the sign-in screen and the map shows their own customers, every
+    one of them and no other (the customers layer at a zoom where it draws points); their
+    scope is said; the actions of other roles are not offered. Signed out, the sign-in screen
+    is back and the API answers 401."""
+    with engine.connect() as conn:
+        rep_id, owned = conn.execute(
+            text(
+                "SELECT assigned_rep_id, count(*) FROM crm.customers "
+                "WHERE assigned_rep_id IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1"
+            )
+        ).one()
+        theirs = set(  # those on the map (the others are not placed yet)
+            conn.execute(
+                text(
+                    "SELECT customer_id FROM crm.customers "
+                    "WHERE assigned_rep_id = :r AND geom IS NOT NULL"
+                ),
+                {"r": rep_id},
+            ).scalars()
+        )
+        lon, lat = conn.execute(
+            text(
+                "SELECT ST_X(c), ST_Y(c) "
+                "FROM (SELECT ST_Centroid(ST_Extent(geom)) AS c FROM crm.customers) AS city"
+            )
+        ).one()
+        everyone = conn.execute(text("SELECT count(geom) FROM crm.customers")).scalar_one()
+    assert 0 < len(theirs) <= owned < everyone
+    email = make_user("rep", (rep_id,))[0]
+    # a tall window: at zoom 15 (customers drawn as points) every customer of the city is in it
+    s = Session(browser, server, email, width=1600, height=1500)
+    try:
+        page = s.open(f"/?layers=customers#15/{lat}/{lon}")
+        assert page.locator("#user-email").inner_text() == email
+        assert page.locator("#user-role").inner_text() == "sales rep"
+        k = page.evaluate(f"fetch('{ME}').then(r => r.json())")["min_cell_count"]
+        scope = page.locator("#scope")
+        assert scope.is_visible()
+        assert scope.inner_text() == (
+            f"You see your own accounts. Outside your accounts, hexagons with fewer than {k} "
+            "customers are hidden."
+        )
+        with engine.connect() as conn:
+            west, south, east, north = page.evaluate(
+                "window.geocrm.map.getBounds().toArray().flat()"
+            )
+            in_view = conn.execute(
+                text(
+                    "SELECT count(*) FROM crm.customers "
+                    "WHERE geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326)"
+                ),
+                {"w": west, "s": south, "e": east, "n": north},
+            ).scalar_one()
+        assert in_view == everyone  # the whole city is in view
+        drawn = page.evaluate(
+            "window.geocrm.map.queryRenderedFeatures({layers: ['customer-points']})"
+            ".map(f => [f.id, f.properties.rep_id])"
+        )
+        assert {rep for _, rep in drawn} == {rep_id}
+        assert {customer for customer, _ in drawn} == theirs
+        # the accounts list of the API says the same
+        listed = _api(page, "/api/customers?limit=1000")["body"]
+        assert listed["numberMatched"] == owned
+        s.map_image("rep-customers")
+        s.screenshot("rep-signed-in")
+        # what a rep may not do is not offered
+        page.get_by_role("tab", name="Target zones").click()
+        assert not page.locator("#zone-save").is_visible()
+        assert page.locator("#zone-readonly").is_visible()
+        page.get_by_role("tab", name="Territories").click()
+        assert not page.locator("#plan-design").is_visible()
+        page.get_by_role("tab", name="Accounts").click()
+        reps = page.locator("#route-form select[name=rep_id] option").evaluate_all(
+            "options => options.map(o => Number(o.value))"
+        )
+        assert reps == [rep_id]  # their own route only
+        # sign out: the sign-in screen again, and the session is over
+        page.locator("#user-button").click()
+        page.get_by_role("button", name="Sign out").click()
+        page.locator("#login-form").wait_for()
+        assert page.locator("#login-notice").inner_text() == "You have signed out."
+        assert not page.locator("#scope").is_visible()
+        assert s.errors == []
+        assert _status(page, ME) == 401
+        assert _status(page, "/api/customers") == 401
+        assert _status(page, "/tiles/customers.json") == 401
+    finally:
+        s.close()
+
+
+def test_an_expired_session_asks_to_sign_in_again_and_the_app_carries_on(
+    browser, server, engine, make_user
+):
+    email = make_user("manager", (1, 2), name="expiry")[0]
+    s = Session(browser, server, email)
+    try:
+        page = s.open(f"/?measure=customers{VIEW}")
+        with engine.begin() as conn:  # the session ends (it expired, or was ended elsewhere)
+            conn.execute(
+                text(
+                    "DELETE FROM auth.sessions WHERE user_id = "
+                    "(SELECT user_id FROM auth.users WHERE email = :e)"
+                ),
+                {"e": email},
+            )
+        page.select_option("#measure", "revenue")  # new tiles: refused, 401
+        page.locator("#login-form").wait_for()
+        assert page.locator("#login-notice").inner_text() == (
+            "Your session has expired: sign in again."
+        )
+        assert page.locator("#login-form input[name=email]").input_value() == email
+        s.screenshot("session-expired")
+        s.sign_in()
+        page.locator("#login").wait_for(state="hidden")
+        # the same page carries on: the measure chosen, the tiles drawn, changes accepted
+        assert page.locator("#measure").input_value() == "revenue"
+        s.settle()
+        assert (
+            page.evaluate(
+                "window.geocrm.map.queryRenderedFeatures({layers: ['hexes-fill']}).length"
+            )
+            > 10
+        )
+        page.get_by_role("tab", name="Target zones").click()
+        page.get_by_role("button", name="Rectangle").click()
+        box = page.locator("#map").bounding_box()
+        page.mouse.click(box["x"] + 500, box["y"] + 300)
+        page.mouse.move(box["x"] + 800, box["y"] + 500, steps=8)
+        page.mouse.click(box["x"] + 800, box["y"] + 500)
+        page.wait_for_function(
+            "() => window.geocrm.zone.geometry && "
+            "window.geocrm.zone.counted === window.geocrm.zone.geometry"
+        )  # POST /api/zones/count with the new session's CSRF token
+        assert [e for e in s.errors if "status of 401" not in e] == []
+    finally:
+        s.close()
+
+
+def test_changing_the_password(browser, server, make_user):
+    email = make_user("analyst", name="password")[0]
+    s = Session(browser, server, email)
+    try:
+        page = s.open(f"/?measure=customers{VIEW}")
+        # an analyst: totals only, said once, and no account to open (nor a link to one)
+        assert "You see totals, not accounts" in page.locator("#scope").inner_text()
+        assert not page.get_by_role("tab", name="Accounts").is_visible()
+        page.goto(s.base + "/?view=accounts")
+        page.wait_for_function("() => window.geocrm?.ready", timeout=30_000)
+        assert page.evaluate("window.geocrm.state.view") == "heatmap"
+        assert not page.locator("#search").is_visible()
+        page.locator("#user-button").click()
+        page.get_by_role("button", name="Change password").click()
+        dialog = page.locator("#password-dialog")
+        assert dialog.is_visible()
+        problem = dialog.locator("#password-error")
+
+        def change(current: str, new: str, repeat: str | None = None) -> None:
+            dialog.get_by_label("Current password").fill(current)
+            dialog.get_by_label("New password", exact=True).fill(new)
+            dialog.get_by_label("New password again").fill(new if repeat is None else repeat)
+            dialog.get_by_role("button", name="Change password").click()
+
+        change("not the password", "a long new password")
+        problem.wait_for()
+        assert problem.inner_text() == "The current password is wrong."
+        change(PASSWORD, "short")
+        page.wait_for_function(
+            "() => document.getElementById('password-error').innerText.includes('10 characters')"
+        )
+        change(PASSWORD, "a long new password", "another long password")
+        assert problem.inner_text() == "The two new passwords differ."
+        s.screenshot("change-password")
+        change(PASSWORD, "a long new password")
+        dialog.wait_for(state="hidden")
+        assert "Password changed" in page.locator("#toast").inner_text()
+        # the session goes on; signed out, the new password signs in
+        assert _status(page, ME) == 200
+        page.locator("#user-button").click()
+        page.get_by_role("button", name="Sign out").click()
+        page.locator("#login-form").wait_for()
+        s.sign_in("a long new password")
+        page.wait_for_function("() => window.geocrm?.ready", timeout=30_000)
+        assert [e for e in s.errors if "status of 4" not in e] == []
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize(
+    ("role", "reps", "zones", "territories", "routes", "accounts"),
+    [
+        ("admin", (), True, True, True, True),
+        ("manager", (1, 2), False, True, True, True),
+        ("rep", (3,), False, False, True, True),
+        ("marketer", (), True, False, False, True),
+        ("analyst", (), False, False, False, False),
+    ],
+)
+def test_each_role_is_offered_what_it_may_do(
+    browser, server, make_user, role, reps, zones, territories, routes, accounts
+):
+    """Saving zones (admin, marketer), designing territories (admin, manager), visit routes
+    (admin, manager, rep), the accounts view (all but an analyst): offered to those roles
+    only, as the API's rules say, so that the page invites no 403."""
+    s = Session(browser, server, make_user(role, reps)[0])
+    try:
+        page = s.open("/?view=zones#14/60.1680/24.9440")
+        assert page.locator("#zone-save").is_visible() is zones
+        assert page.locator("#zone-readonly").is_visible() is not zones
+        page.get_by_role("tab", name="Territories").click()
+        assert page.locator("#plan-design").is_visible() is territories
+        assert page.locator("#plan-readonly").is_visible() is not territories
+        tab = page.get_by_role("tab", name="Accounts")
+        assert tab.is_visible() is accounts
+        if accounts:
+            tab.click()
+            assert page.locator("#search").is_visible()
+            assert page.locator("#route-form").is_visible() is routes
+            if routes:
+                offered = page.locator("#route-form select[name=rep_id] option").evaluate_all(
+                    "options => options.map(o => Number(o.value))"
+                )
+                assert sorted(offered) == list(reps) or (not reps and len(offered) > 1)
+        scope = page.locator("#scope")
+        assert scope.is_visible() is (role in ("manager", "rep", "analyst"))
+        assert s.errors == []
+    finally:
+        s.close()
