@@ -941,6 +941,7 @@ def test_the_sign_in_screen_offers_single_sign_on_when_the_server_has_it(
     browser, server, admin, monkeypatch
 ):
     monkeypatch.setenv("GEOCRM_OIDC_ISSUER", "https://idp.example")
+    monkeypatch.setenv("GEOCRM_OIDC_CLIENT_ID", "geocrm")
     auth_settings.cache_clear()  # the server runs in this process: it reads the new setting
     s = Session(browser, server, admin)
     try:
@@ -954,6 +955,7 @@ def test_the_sign_in_screen_offers_single_sign_on_when_the_server_has_it(
     finally:
         s.close()
         monkeypatch.delenv("GEOCRM_OIDC_ISSUER")
+        monkeypatch.delenv("GEOCRM_OIDC_CLIENT_ID")
         auth_settings.cache_clear()
 
 
