@@ -58,4 +58,10 @@ for (const relative of Object.values(reportAssets.assets)) {
 }
 copyFileSync("report-assets.json", "dist/report-assets/report-assets.json");
 
+// Swagger UI for the API docs at /docs, served from here (never from a CDN)
+mkdirSync("dist/docs-assets", { recursive: true });
+for (const file of ["swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"]) {
+  copyFileSync(join("node_modules/swagger-ui-dist", file), join("dist/docs-assets", file));
+}
+
 console.log("frontend built into frontend/dist");

@@ -41,15 +41,13 @@ CONTENT_SECURITY_POLICY = (
     "script-src 'self'; worker-src 'self' blob:; child-src blob:; connect-src 'self'; "
     "font-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
-#: The API docs pages (FastAPI's Swagger UI and ReDoc) load their script and style from
-#: jsdelivr and start with an inline script; they hold no data of anyone.
-DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+#: The API docs page (Swagger UI, served from the web app's build: no CDN) starts with
+#: FastAPI's inline script; it holds no data of anyone.
+DOCS_PATHS = frozenset({"/docs"})
 DOCS_CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src 'self' data: https://fonts.gstatic.com; img-src 'self' data: https:; "
-    "worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
-    "form-action 'self'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "font-src 'self' data:; img-src 'self' data:; worker-src 'self' blob:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",

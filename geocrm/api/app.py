@@ -5,8 +5,9 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -38,6 +39,17 @@ from geocrm.settings import auth_settings
 FRONTEND_DIST = Path(str(files("geocrm").joinpath("assets", "webapp")))
 
 
+def _docs(request: Request) -> HTMLResponse:
+    """Swagger UI for ``/openapi.json``, its files from ``frontend/dist/docs-assets``."""
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="GeoCRM API",
+        swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+        swagger_css_url="/docs-assets/swagger-ui.css",
+        swagger_favicon_url="/docs-assets/favicon-32x32.png",
+    )
+
+
 def create_app(engine: Engine | None = None) -> FastAPI:
     """Build the app; ``engine`` defaults to the app's role on GeoCRM's database.
 
@@ -53,7 +65,11 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         version=__version__,
         description="Geographic CRM map service: customers on the map, joined in PostGIS to "
         "trade areas, foot traffic and building types.",
+        # the docs page is served below with Swagger UI from the web app's build (offline)
+        docs_url=None,
+        redoc_url=None,
     )
+    app.add_route("/docs", _docs, include_in_schema=False)
     app.state.engine = engine
     # added innermost first: errors (with request ids) wrap everything, then the host,
     # origin and header guard, CORS (off unless GEOCRM_CORS_ORIGINS), then who is asking

@@ -309,10 +309,11 @@ def test_every_answer_carries_the_security_headers(app, make_user):
         assert h["x-frame-options"] == "DENY"
         if res.url.path != "/docs":  # scripts of this origin only, never inline ones
             assert "script-src 'self';" in csp, res.url
-    # the API docs load Swagger UI from its CDN: allowed there, and only there
+    # the API docs load Swagger UI from this origin (offline), never from a CDN
     docs = TestClient(app).get("/docs")
-    assert "swagger-ui-bundle.js" in docs.text
-    assert "https://cdn.jsdelivr.net" in docs.headers["content-security-policy"]
+    assert "/docs-assets/swagger-ui-bundle.js" in docs.text and "https://" not in docs.text
+    assert "https:" not in docs.headers["content-security-policy"]
+    assert TestClient(app).get("/docs-assets/swagger-ui-bundle.js").status_code == 200
 
 
 def test_no_cors_by_default(app, make_user):

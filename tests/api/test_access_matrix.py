@@ -35,7 +35,7 @@ CALLERS = (*ROLES, ANONYMOUS)
 PASSWORD = "correct horse battery"  # tests/conftest.py make_user
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Routes of the framework itself (API docs) and the web app's files: anyone may read them.
-FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+FRAMEWORK_ROUTES = {"/openapi.json", "/docs"}
 STATIC_MOUNTS = {""}  # the web app, mounted at "/"
 MISSING_ID = 2**31 - 1  # an id no row has
 SQUARE = {
@@ -445,7 +445,7 @@ def test_a_session_must_send_its_csrf_token_to_change_anything(app, world, sessi
 
 def test_framework_routes_and_the_web_app_are_public(app):
     anonymous = TestClient(app)
-    for path in ("/openapi.json", "/docs", "/redoc"):
+    for path in ("/openapi.json", "/docs"):
         assert anonymous.get(path).status_code == 200, path
     if "" in OTHER_ROUTES:  # the built web app is mounted at /
         assert anonymous.get("/").status_code == 200
