@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Send
 from starlette.types import Scope as AsgiScope
 
@@ -74,7 +75,7 @@ class AuthMiddleware:
         set_scope(ANONYMOUS)  # nothing carried over from a previous request
         headers = Headers(scope=scope)
         bearer = headers.get("authorization", "")
-        cookies = _cookies(headers.get("cookie", ""))
+        cookies = cookie_parser(headers.get("cookie", ""))
         try:
             if bearer:
                 kind, _, token = bearer.partition(" ")
@@ -101,15 +102,6 @@ class AuthMiddleware:
         if principal is not None:
             set_scope(principal.scope(auth_settings().min_cell_count))
         await self.app(scope, receive, send)
-
-
-def _cookies(header: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for part in header.split(";"):
-        name, sep, value = part.strip().partition("=")
-        if sep:
-            out.setdefault(name, value)
-    return out
 
 
 class BrowserGuardMiddleware:

@@ -27,6 +27,10 @@ router = APIRouter(
     prefix="/api", tags=["territories"], responses=ERROR_RESPONSES, dependencies=[allow(*ANY_ROLE)]
 )
 
+# The routes that change a plan are authorised by their rule (admin, manager); the plan is
+# then GeoCRM's own work over every customer (workloads, the assignment a publish writes),
+# so it runs with every row (system_scope), and the plan's history names the user.
+
 PlanId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the plan's id")]
 TerritoryId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the territory's id")]
 
@@ -98,8 +102,6 @@ def create_plan(
     principal: CurrentUser,
     note: Annotated[AuditNote, audited("territories.design")],
 ) -> dict[str, Any]:
-    # authorised above; the plan is GeoCRM's work over every customer (workloads,
-    # assignment), so it runs with every row, and the history names the user
     with system_scope():
         plan = territories.design_plan(
             engine,
@@ -152,8 +154,6 @@ def publish_plan(
     principal: CurrentUser,
     note: Annotated[AuditNote, audited("territories.publish")],
 ) -> dict[str, Any]:
-    # authorised above; the plan is GeoCRM's work over every customer (workloads,
-    # assignment), so it runs with every row, and the history names the user
     with system_scope():
         plan = pipeline.publish_plan(engine, plan_id, who=principal.email)
     note.detail["customers_updated"] = plan.get("customers_updated")
@@ -170,8 +170,6 @@ def publish_plan(
 def edit_plan(
     engine: EngineDep, plan_id: PlanId, body: CellEdit, principal: CurrentUser
 ) -> dict[str, Any]:
-    # authorised above; the plan is GeoCRM's work over every customer (workloads,
-    # assignment), so it runs with every row, and the history names the user
     with system_scope():
         return territories.move_cells(
             engine,
@@ -197,8 +195,6 @@ def copy_plan(
     principal: CurrentUser,
     note: Annotated[AuditNote, audited("territories.copy")],
 ) -> dict[str, Any]:
-    # authorised above; the plan is GeoCRM's work over every customer (workloads,
-    # assignment), so it runs with every row, and the history names the user
     with system_scope():
         plan = territories.copy_plan(engine, plan_id, who=principal.email)
     note.target, note.detail = str(plan["plan_id"]), {"based_on": plan_id}
@@ -220,8 +216,6 @@ def edit_territory(
     body: TerritoryChange,
     principal: CurrentUser,
 ) -> dict[str, Any]:
-    # authorised above; the plan is GeoCRM's work over every customer (workloads,
-    # assignment), so it runs with every row, and the history names the user
     with system_scope():
         # "rep_id": null (no rep) differs from no rep_id at all (leave the rep)
         rep_id = body.rep_id if "rep_id" in body.model_fields_set else territories.KEEP
