@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import shapely
 from sqlalchemy import Engine
 
-from geocrm import hexgrid
+from geocrm import csvsafe, hexgrid
 from geocrm.dimension_values import cube_sql
 from geocrm.vocabulary import MEASURES
 
@@ -46,7 +45,7 @@ def cells_csv(cells: list[dict[str, Any]]) -> str:
     """Cells (as ``query_cube`` returns them) as CSV text with a header row."""
     out = io.StringIO()
     columns = list(cells[0]) if cells else ["cell", "h3", "res", *MEASURES]
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer = csvsafe.DictWriter(out, fieldnames=columns)
     writer.writeheader()
     writer.writerows(cells)
     return out.getvalue()

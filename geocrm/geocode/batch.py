@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from geocrm import csvsafe
 from geocrm.errors import InvalidInput, NotFound
 from geocrm.geocode.index import Geocoder
 from geocrm.geocode.result import MATCH_LEVELS, GeocodeResult
@@ -77,6 +78,6 @@ def geocode_csv(
     )
     result = pd.concat([frame[wanted].reset_index(drop=True), answer], axis=1)
     out.parent.mkdir(parents=True, exist_ok=True)
-    result.to_csv(out, index=False, float_format="%.7f")
+    csvsafe.write_frame(result, out, float_format="%.7f")
     levels = Counter(r.match_level for r in results)
     return {"rows": len(results), **{level: levels[level] for level in MATCH_LEVELS}}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
+
+from geocrm import csvsafe
 
 #: Columns of the CSV export, one row per scheduled stop.
 CSV_COLUMNS = (
@@ -69,7 +70,7 @@ def plan_geojson(plan: dict[str, Any]) -> dict[str, Any]:
 def plan_csv(plan: dict[str, Any]) -> str:
     """The scheduled stops as CSV (:data:`CSV_COLUMNS`), one row a stop, in order."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer = csvsafe.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     writer.writerows(plan["stops"])
     return out.getvalue()

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from geocrm import vocabulary
+from geocrm import csvsafe, vocabulary
 from geocrm.db import query
 from geocrm.zones.audience import plan_each_count, zone_params
 from geocrm.zones.saved import zone_row
@@ -80,7 +80,7 @@ def zone_audience(
 
     def chunks() -> Iterator[str]:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csvsafe.writer(buffer)
         writer.writerow(AUDIENCE_COLUMNS)
         with engine.connect() as conn:
             plan_each_count(conn)
