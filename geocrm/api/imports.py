@@ -105,7 +105,7 @@ class _Upload:
 
 def _too_large(limit: int) -> HTTPException:
     return HTTPException(
-        status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        413,  # Content Too Large
         detail=f"the upload is larger than the limit of {limit:,} bytes "
         "(GEOCRM_UPLOAD_MAX_BYTES); import the file with `geocrm import customers`",
     )
