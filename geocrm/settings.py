@@ -47,7 +47,8 @@ class DatabaseSettings(BaseSettings):
     )
     home: Path = Field(
         default=PROJECT_ROOT / ".geocrm",
-        description="Directory holding the embedded cluster (pgdata/) and its state.",
+        description="Directory holding the embedded cluster (pgdata/) and its state, and "
+        "what imports write (imports/uploads/, imports/rejects/: 0700, files 0600).",
     )
     db_name: str = Field(default="geocrm", description="Database name in the embedded cluster.")
     pg_bin_dir: Path | None = Field(
