@@ -99,6 +99,7 @@ class _Upload:
     name: str | None = None
     fmt: str | None = None
     size: int = 0
+    form_bytes: int = 0
     maps: list[str] = field(default_factory=list)
     out: BinaryIO | None = None
 
@@ -147,9 +148,21 @@ async def _receive(request: Request, limit: int) -> _Upload:
 
     def on_header_field(data: bytes, start: int, end: int) -> None:
         header[0] += data[start:end]
+        count_form(end - start)
 
     def on_header_value(data: bytes, start: int, end: int) -> None:
         header[1] += data[start:end]
+        count_form(end - start)
+
+    def count_form(size: int) -> None:
+        """What is not the file (part headers, map, other fields) stays small: it is held
+        in memory."""
+        upload.form_bytes += size
+        if upload.form_bytes > FORM_OVERHEAD_BYTES:
+            raise InvalidInput(
+                f"the form's fields and headers besides the file exceed {FORM_OVERHEAD_BYTES:,} "
+                "bytes"
+            )
 
     def on_header_end() -> None:
         headers[header[0].lower()] = header[1]
@@ -177,8 +190,10 @@ async def _receive(request: Request, limit: int) -> _Upload:
                 raise _too_large(limit)
             assert upload.out is not None
             upload.out.write(data[start:end])
-        elif part.get("kind") == "map":
-            part["text"] += data[start:end]
+        else:
+            count_form(end - start)
+            if part.get("kind") == "map":
+                part["text"] += data[start:end]
 
     def on_part_end() -> None:
         if part.get("kind") == "file" and upload.out is not None:

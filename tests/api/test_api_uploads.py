@@ -254,6 +254,16 @@ def test_a_form_without_a_file_or_not_multipart_is_a_422(client, home):
     assert res.status_code == 422 and "no complete file field" in res.json()["detail"]
 
 
+def test_form_fields_besides_the_file_stay_small(client, home):
+    res = client.post(
+        "/api/imports",
+        files={"file": ("a.csv", b"external_id,name\n")},
+        data={"map": ["x" * 70_000 + "=name"]},
+    )
+    assert res.status_code == 422 and "besides the file exceed 65,536" in res.json()["detail"]
+    assert _uploads(home) == []
+
+
 def test_an_uploaded_corpus_file_keeps_its_good_rows_and_points_at_its_rejects(
     client, engine, home
 ):
