@@ -157,7 +157,6 @@ def _read_csv(
         fh.close()
         raise
     width = len(header)
-    header_row = [h.strip() for h in header]
 
     def rows() -> Iterator[Row]:
         with fh:
@@ -174,7 +173,7 @@ def _read_csv(
                     if len(fields) != width:
                         problems.append(f"expected {width} fields, found {len(fields)}")
                         fields = (fields + [None] * width)[:width]
-                    elif [f.strip() for f in fields] == header_row:
+                    elif fields == header:  # a file joined to another, header and all
                         problems.append("the header row again (files joined together?)")
                     yield reader.line_num, "; ".join(problems) or None, fields
             except csv.Error as exc:
