@@ -29,8 +29,8 @@ FIELD_MAX_CHARS = {
     "address": 500,
 }
 _LIMITS = tuple(FIELD_MAX_CHARS[f] for f in FIELDS)
-#: A row whose fields hold at most this many characters in all, all printable ASCII, is
-#: within every rule (the fast path: no per-field look).
+#: A row whose fields hold at most this many characters in all, all printable, is within
+#: every rule (the fast path: no per-field look).
 _FAST_CHARS = min(_LIMITS)
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _REPLACEMENT = "\ufffd"
@@ -45,7 +45,8 @@ def screen_row(
     values as they can be staged (cut to their limit, NUL and invalid UTF-8 replaced).
     """
     text = "".join(filter(None, values))
-    if len(text) <= _FAST_CHARS and text.isascii() and text.isprintable():
+    # NUL, undecodable bytes (lone surrogates), controls and bidi overrides are not printable
+    if len(text) <= _FAST_CHARS and text.isprintable():
         return problem, values
     return _screen_fields(values, problem)
 
