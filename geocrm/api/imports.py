@@ -277,6 +277,7 @@ async def create_import(
         )
     upload = None
     try:
+        await run_in_threadpool(ingest.sweep, "uploads")  # what a crashed server left
         upload = await _receive(request, limit)
         assert upload.path is not None and upload.name is not None and upload.fmt is not None
         column_map = ingest.parse_column_map(upload.maps)

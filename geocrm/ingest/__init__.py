@@ -24,7 +24,7 @@ The modules, in the order a file goes through them:
 """
 
 from geocrm.ingest.columns import ALIASES, FIELDS, REQUIRED, parse_column_map, resolve_columns
-from geocrm.ingest.files import imports_dir, new_private_file
+from geocrm.ingest.files import imports_dir, new_private_file, sweep
 from geocrm.ingest.jobs import JobProgress, create_job, fail_job, job_error, job_status, rejects
 from geocrm.ingest.limits import FIELD_MAX_CHARS, screen_row
 from geocrm.ingest.load import (
@@ -72,6 +72,7 @@ __all__ = [
     "rejects",
     "resolve_columns",
     "screen_row",
+    "sweep",
     "write_geocodes",
     "write_rejects_report",
 ]

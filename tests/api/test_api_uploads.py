@@ -4,6 +4,7 @@ plain reason, never SQL nor a server path."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -252,6 +253,19 @@ def test_a_form_without_a_file_or_not_multipart_is_a_422(client, home):
     assert res.status_code == 422 and "multipart/form-data" in res.json()["detail"]
     res = client.post("/api/imports", data={"map": "a=name"}, files={"other": ("x.csv", b"x")})
     assert res.status_code == 422 and "no complete file field" in res.json()["detail"]
+
+
+def test_uploads_a_crashed_server_left_are_swept_a_day_later(client, home):
+    folder = home / "imports" / "uploads"
+    folder.mkdir(parents=True)
+    stale, fresh = folder / "stale.csv", folder / "fresh.csv"
+    for path in (stale, fresh):
+        path.write_bytes(b"external_id,name\n")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(stale, (two_days_ago, two_days_ago))
+    res = client.post("/api/imports", files={"file": ("x.csv", b"external_id,name\n")})
+    assert res.status_code == 202
+    assert _uploads(home) == [fresh]  # the fresh one may be an upload under way elsewhere
 
 
 def test_form_fields_besides_the_file_stay_small(client, home):
