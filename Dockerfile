@@ -27,8 +27,8 @@ COPY --from=wheel /wheels /wheels
 # the app runs as its own unprivileged user, owner of /app only
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels \
     && useradd --system --uid 10001 --home-dir /app --create-home --shell /usr/sbin/nologin geocrm
-# what GeoCRM generates (.geocrm/app-role.secret, data/generated/: rejects reports, demo
-# files) goes below here
+# what GeoCRM generates (.geocrm/: app-role secret, imports/ with uploads and rejects
+# reports; data/generated/: demo files) goes below here
 WORKDIR /app
 USER geocrm
 

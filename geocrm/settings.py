@@ -47,7 +47,8 @@ class DatabaseSettings(BaseSettings):
     )
     home: Path = Field(
         default=PROJECT_ROOT / ".geocrm",
-        description="Directory holding the embedded cluster (pgdata/) and its state.",
+        description="Directory holding the embedded cluster (pgdata/) and its state, and "
+        "what imports write (imports/uploads/, imports/rejects/: 0700, files 0600).",
     )
     db_name: str = Field(default="geocrm", description="Database name in the embedded cluster.")
     pg_bin_dir: Path | None = Field(
@@ -87,7 +88,18 @@ class ApiSettings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     page_size_default: int = Field(default=100, ge=1)
     page_size_max: int = Field(default=5000, ge=1)
-    upload_max_bytes: int = Field(default=2 * 1024**3, ge=1)
+    upload_max_bytes: int = Field(
+        default=2 * 1024**3,
+        ge=1,
+        description="Largest file an upload may carry (bytes); it streams to disk under "
+        "GEOCRM_HOME and stops at the limit (413).",
+    )
+    upload_concurrency: int = Field(
+        default=2,
+        ge=1,
+        description="Uploads received or being imported at once per server process; "
+        "beyond that 503 with Retry-After.",
+    )
     geocode_batch_max: int = Field(default=1000, ge=1)
     tile_timeout_ms: int = Field(
         default=5_000, ge=100, description="Statement timeout of one vector tile query."

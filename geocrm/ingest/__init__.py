@@ -16,16 +16,19 @@ The modules, in the order a file goes through them:
 
 ``columns``  which column feeds which customer field (names, aliases, ``--map``);
 ``readers``  one streaming reader per format (CSV, GeoPackage / GeoJSON, GeoParquet);
+``limits``   what one field may hold (size, NUL, UTF-8): a breach rejects its row only;
 ``nearest``  the nearest known address of customers that come with coordinates;
 ``load``     staging, validation, quarantine, merge and geocoding (``import_customers``);
-``jobs``     the job's status in ``crm.import_jobs`` and its quarantined rows.
+``jobs``     the job's status in ``crm.import_jobs`` and its quarantined rows;
+``files``    uploads and rejects reports under ``GEOCRM_HOME/imports`` (unique names, 0600).
 """
 
 from geocrm.ingest.columns import ALIASES, FIELDS, REQUIRED, parse_column_map, resolve_columns
-from geocrm.ingest.jobs import JobProgress, create_job, fail_job, job_status, rejects
+from geocrm.ingest.files import imports_dir, new_private_file, sweep
+from geocrm.ingest.jobs import JobProgress, create_job, fail_job, job_error, job_status, rejects
+from geocrm.ingest.limits import FIELD_MAX_CHARS, screen_row
 from geocrm.ingest.load import (
     CUBE_PHASE,
-    IMPORT_DIR,
     ImportReport,
     finish_job,
     import_customers,
@@ -33,15 +36,24 @@ from geocrm.ingest.load import (
     write_rejects_report,
 )
 from geocrm.ingest.nearest import NearestAddress
-from geocrm.ingest.readers import BATCH_ROWS, FORMATS, Row, open_customer_file
+from geocrm.ingest.readers import (
+    BATCH_ROWS,
+    FORMATS,
+    MAX_HEADER_CHARS,
+    MAX_LINE_CHARS,
+    Row,
+    open_customer_file,
+)
 
 __all__ = [
     "ALIASES",
     "BATCH_ROWS",
     "CUBE_PHASE",
     "FIELDS",
+    "FIELD_MAX_CHARS",
     "FORMATS",
-    "IMPORT_DIR",
+    "MAX_HEADER_CHARS",
+    "MAX_LINE_CHARS",
     "REQUIRED",
     "ImportReport",
     "JobProgress",
@@ -51,11 +63,16 @@ __all__ = [
     "fail_job",
     "finish_job",
     "import_customers",
+    "imports_dir",
+    "job_error",
     "job_status",
+    "new_private_file",
     "open_customer_file",
     "parse_column_map",
     "rejects",
     "resolve_columns",
+    "screen_row",
+    "sweep",
     "write_geocodes",
     "write_rejects_report",
 ]

@@ -7,6 +7,7 @@ import json
 from sqlalchemy import Engine
 
 from geocrm.db import query, raw_connection
+from geocrm.db.errors import as_geocrm_error
 from geocrm.errors import NotFound
 
 
@@ -40,8 +41,23 @@ def fail_job(engine: Engine, import_id: int, error: BaseException) -> None:
     with engine.begin() as conn:
         conn.execute(
             query("ingest/fail_job"),
-            {"import_id": import_id, "error": str(error)[:2000] or type(error).__name__},
+            {"import_id": import_id, "error": job_error(error)},
         )
+
+
+def job_error(error: BaseException) -> str:
+    """What a failed job's ``error`` says: GeoCRM's own message (written for the person
+    reading it), or a plain reason; never SQL, a server path or a traceback (the log has
+    those)."""
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted: nothing of it was kept; run it again"
+    known = as_geocrm_error(error)
+    if known is not None:
+        return str(known)[:2000] or type(known).__name__
+    return (
+        f"the import failed on an internal error ({type(error).__name__}); nothing of it "
+        "was kept, and the details are in the server's log"
+    )
 
 
 class JobProgress:

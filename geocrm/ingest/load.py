@@ -5,6 +5,7 @@ See ``geocrm.ingest`` for the guarantees (one transaction, progress visible whil
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -15,16 +16,16 @@ from sqlalchemy import Connection, Engine, text
 from tqdm import tqdm
 
 from geocrm.db import bulk_transaction, query, sql_file
-from geocrm.errors import GeoCrmError
+from geocrm.errors import GeoCrmError, InvalidInput
 from geocrm.freshness import FreshnessReport
 from geocrm.geocode import cached_geocoder
 from geocrm.ingest.columns import FIELDS
-from geocrm.ingest.jobs import JobProgress, create_job
+from geocrm.ingest.files import new_private_file
+from geocrm.ingest.jobs import JobProgress, create_job, job_error
+from geocrm.ingest.limits import screen_row
 from geocrm.ingest.nearest import NearestAddress
 from geocrm.ingest.readers import BATCH_ROWS, Row, open_customer_file
-from geocrm.settings import PROJECT_ROOT
 
-IMPORT_DIR = PROJECT_ROOT / "data" / "generated" / "imports"
 #: The job phase after the import committed, while the enrichment and the cube catch up
 #: (spatial_sql/queries/ingest/job_status.sql knows it: the import itself is kept).
 CUBE_PHASE = "updating the hex cube"
@@ -93,15 +94,15 @@ def import_customers(
         ``updating the hex cube``, for ``geocrm.pipeline`` to finish once the cube caught up.
     """
     column_map = column_map or {}
+    source_name = source_name or Path(path).name
     try:
-        fmt, columns, rows = open_customer_file(path, column_map, file_format)
+        fmt, columns, rows = open_customer_file(path, column_map, file_format, source_name)
     except GeoCrmError as exc:
         if import_id is not None:  # a job the API already announced: record why it failed
             failed = JobProgress(engine, import_id)
-            failed.update(status="failed", error=str(exc), finished_at=_now())
+            failed.update(status="failed", error=job_error(exc), finished_at=_now())
             failed.close()
         raise
-    source_name = source_name or Path(path).name
     if import_id is None:
         import_id = create_job(engine, source_name, fmt, column_map)
     tracker = JobProgress(engine, import_id)
@@ -117,13 +118,16 @@ def import_customers(
             progress,
         )
     except BaseException as exc:
+        refused = _refused_value(exc)
         tracker.update(
             status="failed",
             phase=None,
-            error=str(exc)[:2000] or type(exc).__name__,
+            error=job_error(refused or exc),
             finished_at=_now(),
         )
         tracker.close()
+        if refused is not None:
+            raise refused from exc
         raise
     if finish:
         _succeeded(tracker, report)
@@ -170,6 +174,7 @@ def _run_import(
         driver.execute(sql_file("queries/ingest/staging.sql"))
         nearest = NearestAddress(conn)
         lon_at, lat_at = columns.get("lon"), columns.get("lat")
+        lon_i, lat_i = FIELDS.index("lon"), FIELDS.index("lat")
         count = 0
         with (
             driver.cursor() as cur,
@@ -179,17 +184,20 @@ def _run_import(
                 + ", nearest_address) FROM STDIN"
             ) as copy,
         ):
-            for batch in _batched(rows, BATCH_ROWS):
+            for read in _batched(rows, BATCH_ROWS):
+                # each row's fields in FIELDS order, checked against the limits of a field
+                batch = [
+                    (line, *screen_row([None if i is None else fields[i] for i in order], problem))
+                    for line, problem, fields in read
+                ]
                 if lon_at is not None and lat_at is not None:
                     labels = nearest.lookup(
-                        [r[2][lon_at] for r in batch], [r[2][lat_at] for r in batch]
+                        [r[2][lon_i] for r in batch], [r[2][lat_i] for r in batch]
                     )
                 else:
                     labels = [None] * len(batch)
-                for (line, problem, fields), label in zip(batch, labels, strict=True):
-                    copy.write_row(
-                        [line, problem, *(None if i is None else fields[i] for i in order), label]
-                    )
+                for (line, problem, values), label in zip(batch, labels, strict=True):
+                    copy.write_row([line, problem, *values, label])
                 count += len(batch)
                 bar.update(len(batch))
                 tracker.update(rows_read=count)
@@ -267,18 +275,35 @@ def write_geocodes(conn: Connection, customer_ids: Sequence[int], results: Seque
 
 
 def _write_rejects(conn: Connection, import_id: int) -> Path:
-    IMPORT_DIR.mkdir(parents=True, exist_ok=True)
-    out = IMPORT_DIR / f"import-{import_id}-rejects.csv"
+    """The rejects report of a new import: under GEOCRM_HOME, a name of its own, 0600."""
+    out, fh = new_private_file("rejects", prefix=f"import-{import_id}-", suffix="-rejects.csv")
+    fh.close()
     write_rejects_report(conn, import_id, out)
     return out
+
+
+def _refused_value(exc: BaseException) -> InvalidInput | None:
+    """A value the database refused (beyond a limit of its own, or not valid for its type)
+    said as ``InvalidInput``, never as "database unavailable". The checks of
+    ``geocrm.ingest.limits`` keep such values out; this is the net under them."""
+    sqlstate = getattr(getattr(exc, "orig", exc), "sqlstate", None) or ""
+    if sqlstate[:2] not in ("22", "54"):  # data exception, program limit exceeded
+        return None
+    lines = str(getattr(exc, "orig", exc)).strip().splitlines()
+    said = lines[0] if lines else sqlstate
+    return InvalidInput(
+        f"a value of the file is more than the database can hold ({said}); "
+        "nothing of the file was imported"
+    )
 
 
 def write_rejects_report(conn: Connection, import_id: int, out: Path) -> None:
     """Write the rejects report of an import (line, external id, reason, row) to ``out``,
     as its rows are now (``customers forget`` rewrites it without a forgotten person)."""
     driver = conn.connection.driver_connection
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # personal data: 0600
     with (
-        out.open("wb") as fh,
+        os.fdopen(fd, "wb") as fh,
         driver.cursor() as cur,
         cur.copy(sql_file("queries/ingest/rejects_report.sql"), {"import_id": import_id}) as copy,
     ):

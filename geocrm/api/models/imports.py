@@ -30,7 +30,9 @@ class ImportJob(BaseModel):
     rejected: int | None
     geocoded: int | None
     not_geocoded: int | None
-    rejects_file: str | None
+    rejects_file: str | None = Field(
+        description="where the refused rows are: this API's route of them (GET)"
+    )
     created_at: dt.datetime
     finished_at: dt.datetime | None
 
