@@ -15,7 +15,7 @@ router = APIRouter(tags=["health"], responses=ERROR_RESPONSES, dependencies=[all
 
 @router.get(
     "/health",
-    summary="Database reachable, PostGIS version, data loaded",
+    summary="Database reachable, PostGIS version, data loaded, hex cube up to date",
     response_model=Health,
     responses={503: {"model": HealthProblem, "description": "not usable: why, and what to do"}},
 )
