@@ -48,5 +48,5 @@ def pause_at(point: str) -> None:
     marker = os.environ.get("GEOCRM_TEST_PAUSE_FILE")
     if marker:
         Path(marker).write_text(line + "\n")
-    print(line, file=sys.stdout, flush=True)
+    print("\n" + line, file=sys.stdout, flush=True)  # its own line, whatever came before
     threading.Event().wait()  # until the test kills the process
