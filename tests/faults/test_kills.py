@@ -206,3 +206,23 @@ def test_the_server_start_finishes_the_work_once_whoever_starts_first(
         assert cube == {"built": True, "stale": False, "pending_cells": 0, "pending_customers": 0}
     assert job_status(engine, import_id)["status"] == "succeeded"
     assert_consistent(engine)
+
+
+def test_the_recovery_leaves_a_job_alone_while_its_process_lives(engine, built):
+    with engine.begin() as conn:
+        import_id = conn.execute(
+            text(
+                "INSERT INTO crm.import_jobs (source_name, file_format, status, phase) "
+                "VALUES ('live.csv', 'csv', 'running', 'updating the hex cube') "
+                "RETURNING import_id"
+            )
+        ).scalar_one()
+    with engine.connect() as owner:  # the process running it: holds its lock
+        owner.execute(text("SELECT pg_advisory_lock(727014, :id)"), {"id": import_id})
+        assert job_status(engine, import_id)["status"] == "running"
+        assert import_id not in pipeline.recover(engine).finished_jobs
+        assert job_status(engine, import_id)["status"] == "running"
+        owner.execute(text("SELECT pg_advisory_unlock(727014, :id)"), {"id": import_id})
+    assert job_status(engine, import_id)["status"] == "interrupted"  # it died after its commit
+    assert import_id in pipeline.recover(engine).finished_jobs
+    assert job_status(engine, import_id)["status"] == "succeeded"
