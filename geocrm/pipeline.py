@@ -31,11 +31,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from geocrm import cube, customers, demo, enrich, ingest, territories, tiles
 from geocrm.auth.principal import Principal
@@ -147,8 +149,12 @@ def after_customer_change(engine: Engine, *, enrich_customers: bool = True) -> F
     The city and network layers are not recomputed here (a customer change does not change
     them): the new customers are joined to the layers as they are, like the others.
     """
+    pause_at("after-change")  # (tests) the change committed, nothing caught up yet
+    return _catch_up(engine, enrich_customers=enrich_customers)
 
-    pause_at("after-change")
+
+def _catch_up(engine: Engine, *, enrich_customers: bool = True) -> FreshnessReport:
+    """The work of ``after_customer_change`` (and of ``recover``)."""
 
     def work(report: FreshnessReport, started: float) -> None:
         if enrich_customers and _enrichment_ran(engine):
@@ -215,7 +221,7 @@ def recover(engine: Engine) -> RecoveryReport:
             report = RecoveryReport()
             jobs = ingest.close_orphaned_jobs(engine)
             kept, report.failed_jobs = jobs["kept"], len(jobs["failed"])
-            report.fresh = after_customer_change(engine)
+            report.fresh = _catch_up(engine)
             if report.fresh.built and not report.fresh.error:
                 report.hexagons = enrich.materialise_missing_cells(engine)
             if not report.fresh.error:
@@ -223,8 +229,10 @@ def recover(engine: Engine) -> RecoveryReport:
                 report.finished_jobs = kept
             return report
         finally:
-            lock.execute(query("recovery_unlock"))
-            lock.commit()
+            # a session the database ended (a restart) took its lock with it
+            with suppress(OperationalError):
+                lock.execute(query("recovery_unlock"))
+                lock.commit()
 
 
 def after_enrichment(engine: Engine, *, layers_changed: bool) -> FreshnessReport:

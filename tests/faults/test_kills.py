@@ -128,7 +128,8 @@ def test_a_cube_build_killed_half_way_leaves_the_cube_it_replaced(engine, databa
 
 @pytest.fixture
 def plans(engine, built):
-    """Territory plans of the test: the customers' territories and reps restored after."""
+    """Territory plans of the test: the customers' territories and reps, and the active
+    plan, restored after."""
     with engine.connect() as conn:
         saved = conn.execute(
             text("SELECT customer_id, territory_id, assigned_rep_id FROM crm.customers")
@@ -152,6 +153,13 @@ def plans(engine, built):
             text(
                 "UPDATE crm.territory_plans SET active = false, status = 'archived' "
                 "WHERE active AND NOT plan_id = ANY (:keep)"
+            ),
+            {"keep": list(before)},
+        )
+        conn.execute(  # the plan active before the test (if any) rules again
+            text(
+                "UPDATE crm.territory_plans SET active = true, status = 'published' "
+                "WHERE plan_id = ANY (:keep)"
             ),
             {"keep": list(before)},
         )
