@@ -87,6 +87,7 @@ def test_requests_during_an_outage_get_503_with_retry_after_then_work_again(outa
         assert seen_outage.wait(60), "no request noticed the outage"
         health = client.get("/health")
         assert health.status_code == 503 and health.json()["database"] == "unreachable"
+        assert int(health.headers["Retry-After"]) > 0
         read = client.get("/api/admin/users")
         assert read.status_code == 503 and read.json()["error"] == "DatabaseUnavailable"
         assert int(read.headers["Retry-After"]) > 0
