@@ -15,6 +15,7 @@ from geocrm.cli import main
 from geocrm.cube import last_build
 from geocrm.db.status import pending_work
 from geocrm.ingest import job_status
+from tests.conftest import DEMO_CUSTOMERS, DEMO_SEED
 from tests.faults.conftest import active_plans, assert_consistent, kill_at, write_customers
 
 ROWS = 600
@@ -234,3 +235,18 @@ def test_the_recovery_leaves_a_job_alone_while_its_process_lives(engine, built):
     assert job_status(engine, import_id)["status"] == "interrupted"  # it died after its commit
     assert import_id in pipeline.recover(engine).finished_jobs
     assert job_status(engine, import_id)["status"] == "succeeded"
+
+
+def test_demo_data_killed_before_its_enrichment_is_finished_by_the_recovery(
+    engine, database_url, built, demo
+):
+    # the same demo again (same seed and size: identical customers), as tests/demo does
+    args = ("demo-data", "--customers", str(DEMO_CUSTOMERS), "--seed", str(DEMO_SEED))
+    kill_at(engine, database_url, "after-change", *args, "--out", str(demo.import_file), "--force")
+    import_id = _last_job(engine)
+    job = job_status(engine, import_id)
+    assert (job["status"], job["finished_at"]) == ("interrupted", None)
+    assert pending_work(engine)["pending_customers"] > 0
+    assert import_id in pipeline.recover(engine).finished_jobs
+    assert job_status(engine, import_id)["status"] == "succeeded"
+    assert_consistent(engine)
