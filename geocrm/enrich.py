@@ -41,6 +41,7 @@ from geocrm import hexgrid, network
 from geocrm.db import bulk_transaction, copy_rows, loaded_city, sql_file
 from geocrm.errors import InvalidInput
 from geocrm.freshness import FreshnessReport
+from geocrm.pause import pause_at
 from geocrm.settings import NETWORK_DEFAULTS
 
 CHUNK = 100_000
@@ -158,8 +159,17 @@ def enrich_customers(
                     spent = time.perf_counter() - started
                     step_seconds[step] = step_seconds.get(step, 0.0) + spent
         bar.update(len(chunk))
+        pause_at("enriching")  # (tests) a chunk committed, the cube not refreshed yet
     bar.close()
     return len(todo)
+
+
+def materialise_missing_cells(engine: Engine) -> int:
+    """Hexagons for the cells of enriched customers that have none yet (a crash between an
+    enrichment's commit and ``materialise_cells``), with their ancestors; returns added."""
+    with engine.connect() as conn:
+        missing = list(conn.execute(_enrich_sql("cells_without_hexagon")).scalars())
+    return materialise_cells(engine, None, cells=missing) if missing else 0
 
 
 def materialise_cells(

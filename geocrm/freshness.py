@@ -16,6 +16,8 @@ class FreshnessReport:
     rebuilt: bool = False
     error: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    #: the answer of the cube refresh, when one ran (``geocrm.cube.refresh_cube``)
+    refresh: dict = field(default_factory=dict, repr=False)
 
     def summary(self) -> str:
         """What happened, in one sentence (the CLI prints it; a published plan's answer

@@ -16,6 +16,14 @@ Both do nothing until the cube has been built once (``geocrm cube build`` stays 
 and neither ever raises: the change that called them is committed already, so a failure is
 logged and reported, and the queued cells stay queued for the next refresh
 (``geocrm cube refresh``).
+
+**After a crash.** What the hooks have to do is durable: it is in the data that the change
+committed, in the same transaction (customers without an enrichment row; cells that the
+triggers queued in ``cube.dirty_cells``; an import job in phase ``updating the hex cube``).
+A process killed anywhere after the commit therefore loses nothing: ``recover`` finds the
+work and finishes it, then the jobs it belonged to. ``geocrm cube refresh`` runs it, and so
+does the web server at start (``geocrm.api.app``), under an advisory lock that only one
+process at a time gets (the others do not wait: the one that has it does the work).
 """
 
 from __future__ import annotations
@@ -23,16 +31,20 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from geocrm import cube, customers, demo, enrich, ingest, territories, tiles
 from geocrm.auth.principal import Principal
 from geocrm.db import migrate as schema
 from geocrm.db import query
 from geocrm.freshness import FreshnessReport
+from geocrm.pause import pause_at
 
 logger = logging.getLogger("geocrm.pipeline")
 
@@ -53,7 +65,12 @@ def import_customers(engine: Engine, path: Path, **options: Any) -> ingest.Impor
     report = ingest.import_customers(engine, path, finish=False, **options)
     try:
         report.cube = after_customer_change(engine)
-    finally:
+    except BaseException:
+        ingest.interrupt_job(engine, report)  # kept; the recovery finishes it
+        raise
+    if report.cube.error:
+        ingest.interrupt_job(engine, report, f"hex cube not refreshed: {report.cube.error}")
+    else:
         ingest.finish_job(engine, report)
     return report
 
@@ -61,9 +78,18 @@ def import_customers(engine: Engine, path: Path, **options: Any) -> ingest.Impor
 def generate_demo_data(engine: Engine, **options: Any) -> demo.DemoReport:
     """``geocrm demo-data`` (``demo.generate_demo_data`` and its options); once its customers
     and their interactions are in, enrich the new customers and refresh the cube."""
-    report = demo.generate_demo_data(engine, **options)
-    if not report.unchanged:
-        after_customer_change(engine)
+    report = demo.generate_demo_data(engine, finish_import=False, **options)
+    if report.imported is None:
+        return report
+    try:
+        fresh = after_customer_change(engine)
+    except BaseException:
+        ingest.interrupt_job(engine, report.imported)
+        raise
+    if fresh.error:
+        ingest.interrupt_job(engine, report.imported, f"hex cube not refreshed: {fresh.error}")
+    else:
+        ingest.finish_job(engine, report.imported)
     return report
 
 
@@ -123,6 +149,12 @@ def after_customer_change(engine: Engine, *, enrich_customers: bool = True) -> F
     The city and network layers are not recomputed here (a customer change does not change
     them): the new customers are joined to the layers as they are, like the others.
     """
+    pause_at("after-change")  # (tests) the change committed, nothing caught up yet
+    return _catch_up(engine, enrich_customers=enrich_customers)
+
+
+def _catch_up(engine: Engine, *, enrich_customers: bool = True) -> FreshnessReport:
+    """The work of ``after_customer_change`` (and of ``recover``)."""
 
     def work(report: FreshnessReport, started: float) -> None:
         if enrich_customers and _enrichment_ran(engine):
@@ -131,11 +163,76 @@ def after_customer_change(engine: Engine, *, enrich_customers: bool = True) -> F
             if cells:
                 enrich.materialise_cells(engine, None, cells=cells)
             report.seconds["enrich"] = round(time.perf_counter() - started, 3)
-        refreshed = cube.refresh_cube(engine)
+        refreshed = report.refresh = cube.refresh_cube(engine)
         report.cells = refreshed["cells"]
         report.seconds["refresh"] = refreshed["seconds"]["total"]
 
     return _when_built(engine, work)
+
+
+@dataclass
+class RecoveryReport:
+    """What ``recover`` found and finished."""
+
+    #: False: another process held the recovery's lock (it is doing the work), nothing done
+    ran: bool = True
+    #: imports killed before their commit, now recorded as failed (nothing of them was kept)
+    failed_jobs: int = 0
+    #: imports kept before a crash whose enrichment and cube refresh were finished now
+    finished_jobs: list[int] = field(default_factory=list)
+    #: hexagons of enriched customers' cells that a crash left unmaterialised
+    hexagons: int = 0
+    fresh: FreshnessReport = field(default_factory=FreshnessReport)
+
+    def summary(self) -> str:
+        """What happened, in one sentence or two (``geocrm cube refresh`` prints it)."""
+        if not self.ran:
+            return "another GeoCRM process is finishing the pending work now; nothing done here"
+        return "; ".join([*self.repairs(), self.fresh.summary()])
+
+    def repairs(self) -> list[str]:
+        """What was left over from a crash and set right (jobs, hexagons), one item each."""
+        parts = []
+        if self.finished_jobs:
+            ids = ", ".join(f"#{i}" for i in self.finished_jobs)
+            parts.append(f"finished interrupted import(s) {ids}")
+        if self.failed_jobs:
+            parts.append(f"{self.failed_jobs} import(s) killed before their commit marked failed")
+        if self.hexagons:
+            parts.append(f"{self.hexagons} missing hexagons materialised")
+        return parts
+
+
+def recover(engine: Engine) -> RecoveryReport:
+    """Finish whatever a crash (or a failed refresh) left undone after a committed change:
+    enrich the customers that need it, refresh the queued cells, then close the import jobs
+    it belonged to (``succeeded``, or ``failed`` for those killed before their commit).
+
+    Runs under a session advisory lock that is tried, never waited for: when another
+    process holds it (several web workers starting at once), that one does the work and
+    this returns at once with ``ran=False``. Idempotent: with nothing pending it only checks.
+    """
+    with engine.connect() as lock:
+        if not lock.execute(query("recovery_lock")).scalar_one():
+            lock.rollback()
+            return RecoveryReport(ran=False)
+        lock.commit()
+        try:
+            report = RecoveryReport()
+            jobs = ingest.close_orphaned_jobs(engine)
+            kept, report.failed_jobs = jobs["kept"], len(jobs["failed"])
+            report.fresh = _catch_up(engine)
+            if report.fresh.built and not report.fresh.error:
+                report.hexagons = enrich.materialise_missing_cells(engine)
+            if not report.fresh.error:
+                ingest.finish_jobs(engine, kept)
+                report.finished_jobs = kept
+            return report
+        finally:
+            # a session the database ended (a restart) took its lock with it
+            with suppress(OperationalError):
+                lock.execute(query("recovery_unlock"))
+                lock.commit()
 
 
 def after_enrichment(engine: Engine, *, layers_changed: bool) -> FreshnessReport:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
 
@@ -12,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
-from geocrm import __version__
+from geocrm import __version__, pipeline
 from geocrm.api import (
     admin,
     auth,
@@ -30,7 +34,7 @@ from geocrm.api import (
 from geocrm.api.access import PUBLIC, AuthMiddleware, BrowserGuardMiddleware, allow
 from geocrm.api.deps import engine_of_app
 from geocrm.api.errors import install_error_handlers
-from geocrm.db.scope import is_installed
+from geocrm.db.scope import is_installed, system_scope
 from geocrm.errors import SetupError
 from geocrm.settings import auth_settings
 
@@ -48,6 +52,35 @@ def _docs(request: Request) -> HTMLResponse:
         swagger_css_url="/docs-assets/swagger-ui.css",
         swagger_favicon_url="/docs-assets/favicon-32x32.png",
     )
+
+
+logger = logging.getLogger("geocrm.api")
+
+
+def _recover(app: FastAPI) -> None:
+    """Finish the work a crash left after a committed change (``pipeline.recover``), as
+    GeoCRM's own work; only one of several workers starting at once does it (the others
+    return at once). Never raises: the server serves meanwhile, ``/health`` says
+    ``cube.stale`` until it is done."""
+    try:
+        with system_scope():
+            report = pipeline.recover(engine_of_app(app))
+        app.state.recovery_report = report
+        if report.ran and (report.repairs() or report.fresh.enriched or report.fresh.cells):
+            logger.warning("at start: %s", report.summary())
+    except Exception:
+        logger.exception("finishing the pending work at start failed; `geocrm cube refresh`")
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """At start, in the background: finish what a crash left undone (``_recover``); the
+    thread is ``app.state.recovery``."""
+    app.state.recovery = threading.Thread(
+        target=_recover, args=(app,), name="geocrm-recovery", daemon=True
+    )
+    app.state.recovery.start()
+    yield
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
@@ -68,6 +101,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         # the docs page is served below with Swagger UI from the web app's build (offline)
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.add_route("/docs", _docs, include_in_schema=False)
     app.state.engine = engine

@@ -60,9 +60,15 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+#: Seconds a client should wait before trying again after a 503 (the database away).
+RETRY_AFTER_S = 5
+
+
 async def _geocrm_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GeoCrmError)
-    return error_response(request, exc.http_status, type(exc).__name__, str(exc))
+    # unavailable for now (the database down or restarting): say when to try again
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if exc.http_status == 503 else None
+    return error_response(request, exc.http_status, type(exc).__name__, str(exc), headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -5,7 +5,7 @@ from fastapi.responses import JSONResponse
 
 from geocrm.api.access import PUBLIC, allow
 from geocrm.api.deps import EngineDep
-from geocrm.api.errors import ERROR_RESPONSES, error_body
+from geocrm.api.errors import ERROR_RESPONSES, RETRY_AFTER_S, error_body
 from geocrm.api.models.health import Health, HealthProblem
 from geocrm.db.status import health
 from geocrm.errors import DatabaseUnavailable
@@ -15,7 +15,7 @@ router = APIRouter(tags=["health"], responses=ERROR_RESPONSES, dependencies=[all
 
 @router.get(
     "/health",
-    summary="Database reachable, PostGIS version, data loaded",
+    summary="Database reachable, PostGIS version, data loaded, hex cube up to date",
     response_model=Health,
     responses={503: {"model": HealthProblem, "description": "not usable: why, and what to do"}},
 )
@@ -27,4 +27,6 @@ def get_health(request: Request, engine: EngineDep) -> JSONResponse:
     if report["status"] == "ok":
         return JSONResponse(report)
     problem = error_body(request, 503, DatabaseUnavailable.__name__, report["detail"])
-    return JSONResponse({**report, **problem}, status_code=503)
+    return JSONResponse(
+        {**report, **problem}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)}
+    )

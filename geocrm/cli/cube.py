@@ -6,6 +6,7 @@ import argparse
 
 from geocrm import cube, enrich, pipeline
 from geocrm.cli.shared import migrated_engine
+from geocrm.errors import NotFound
 from geocrm.settings import NETWORK_DEFAULTS
 
 
@@ -46,7 +47,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "action",
         choices=["build", "refresh"],
         help="build: everything, from scratch; refresh: only the cells changed since "
-        "(imports, pins and enrich refresh it themselves)",
+        "(imports, pins and enrich refresh it themselves), after enriching the customers "
+        "that need it: it finishes what a crash left undone",
     )
     hexes.set_defaults(func=cmd_cube)
 
@@ -60,10 +62,22 @@ def cmd_enrich(args: argparse.Namespace) -> int:
 
 
 def cmd_cube(args: argparse.Namespace) -> int:
-    """Build the hex cube from scratch, or refresh the cells queued since."""
+    """Build the hex cube from scratch, or finish the pending work: enrich the customers
+    that need it, refresh the cells queued since (``pipeline.recover``)."""
     engine = migrated_engine()
     if args.action == "refresh":
-        result = cube.refresh_cube(engine)
+        recovered = pipeline.recover(engine)
+        fresh = recovered.fresh
+        if not recovered.ran or fresh.error:
+            print(recovered.summary())
+            return 1 if fresh.error else 0
+        if recovered.repairs():
+            print("; ".join(recovered.repairs()))
+        if not fresh.built:
+            raise NotFound("The hex cube was never built: run `geocrm cube build` first.")
+        if fresh.enriched:
+            print(f"{fresh.enriched} customers enriched ({fresh.seconds.get('enrich', 0):.2f} s)")
+        result = fresh.refresh
         seconds = result["seconds"]
         if not result["cells"]:
             print(f"hex cube is up to date: nothing queued ({seconds['total'] * 1000:.0f} ms)")

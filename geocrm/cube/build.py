@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, text
 
 from geocrm.db import bulk_transaction, sql_file
 from geocrm.dimension_values import built_summary, cube_sql
+from geocrm.pause import pause_at
 
 
 def build_cube(engine: Engine) -> dict[str, Any]:
@@ -34,6 +35,7 @@ def build_cube(engine: Engine) -> dict[str, Any]:
     with bulk_transaction(engine) as conn:
         conn.execute(cube_sql("lock"))
         _run_steps(conn, ("build_context", "scope_all", "refresh_facts", "refresh_rollup"), seconds)
+        pause_at("cube-build")
         conn.execute(text("ANALYZE cube.facts, cube.activity_facts, cube.rollup"))
         summary = _summary(conn)
         seconds["total"] = round(time.perf_counter() - started, 3)
@@ -85,6 +87,7 @@ def refresh_cube(engine: Engine) -> dict[str, Any]:
             seconds["total"] = round(time.perf_counter() - started, 3)
             return {"cells": 0, "seconds": seconds}
         _run_steps(conn, ("refresh_facts", "refresh_rollup"), seconds)
+        pause_at("refreshing")
         customers = conn.execute(cube_sql("scope_customers")).scalar_one()
         step_started = time.perf_counter()
         summary = _summary(conn)

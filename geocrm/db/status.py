@@ -8,11 +8,13 @@ from sqlalchemy import Engine, text
 
 from geocrm.db import query
 from geocrm.db.migrate import pending
+from geocrm.db.scope import system_scope
 from geocrm.errors import DatabaseUnavailable, SetupError
 
 
 def health(engine: Engine) -> dict:
-    """Is the database reachable and current, which PostGIS, how much data is loaded."""
+    """Is the database reachable and current, which PostGIS, how much data is loaded, and
+    is the hex cube up to date (``cube``: see ``pending_work``)."""
     try:
         todo = pending(engine)
         if todo:
@@ -24,6 +26,7 @@ def health(engine: Engine) -> dict:
             }
         with engine.connect() as conn:
             row = conn.execute(query("health")).mappings().one()
+        cube = pending_work(engine)
     except (DatabaseUnavailable, psycopg.OperationalError) as exc:
         raise DatabaseUnavailable(f"database unreachable: {exc}") from exc
     except Exception as exc:  # SQLAlchemy wraps driver errors in its own types
@@ -37,6 +40,24 @@ def health(engine: Engine) -> dict:
         "postgis_version": row["postgis_version"],
         "data_loaded": bool(data["buildings"]) and bool(data["customers"]),
         "data": data,
+        "cube": cube,
+    }
+
+
+def pending_work(engine: Engine) -> dict:
+    """What the enrichment and the hex cube still have to catch up on after changes (a
+    crash, a failed refresh, or work under way): ``built`` (the cube), ``stale`` (built and
+    behind), ``pending_cells`` (queued res-11 cells) and ``pending_customers`` (placed
+    customers to enrich). Counts of every row (GeoCRM's own work), whoever asks: they
+    reveal no customer. ``geocrm cube refresh`` (or the server's start) catches up."""
+    with system_scope(), engine.connect() as conn:
+        row = conn.execute(query("pending_work")).mappings().one()
+    cells, customers = row["pending_cells"], row["pending_customers"]
+    return {
+        "built": row["built"],
+        "stale": bool(row["built"] and (cells or customers)),
+        "pending_cells": cells,
+        "pending_customers": customers,
     }
 
 

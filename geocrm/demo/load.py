@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ from tqdm import tqdm
 from geocrm.db import bulk_transaction, loaded_city, query, sql_file
 from geocrm.demo.generator import build_demo_frames, top_share
 from geocrm.errors import InvalidInput
-from geocrm.ingest import import_customers
+from geocrm.ingest import ImportReport, import_customers, interrupt_job
 from geocrm.settings import PROJECT_ROOT
 
 GENERATED_DIR = PROJECT_ROOT / "data" / "generated"
@@ -44,6 +44,9 @@ class DemoReport:
     not_placed: int = 0
     unchanged: bool = False
     seconds: float = 0.0
+    #: the import of the demo customers (None when unchanged); with ``finish_import=False``
+    #: its job is left running, for ``geocrm.pipeline`` to finish after the enrichment
+    imported: ImportReport | None = field(default=None, repr=False, compare=False)
 
 
 def write_import_files(customers: pd.DataFrame, reps: pd.DataFrame, out: Path) -> Path:
@@ -99,6 +102,7 @@ def generate_demo_data(
     out: Path | None = None,
     force: bool = False,
     progress: bool = True,
+    finish_import: bool = True,
 ) -> DemoReport:
     """Generate the demo CRM for a loaded city, write its import file and load it.
 
@@ -107,7 +111,8 @@ def generate_demo_data(
     upserted. The steps (reps and stores, the import, the interactions) each run in a
     transaction of their own, and the run is recorded only at the end: an interrupted run
     leaves a partial demo that the next run replaces. Customers of other sources are never
-    touched.
+    touched. ``finish_import=False`` leaves the import's job running (``report.imported``)
+    for the caller to finish once the new customers are enriched (``geocrm.pipeline``).
     """
     if customers < 1:
         raise InvalidInput("--customers must be at least 1")
@@ -153,20 +158,24 @@ def generate_demo_data(
     bar.update(1)
     # customers arrive the way a user's file does: validated, upserted and geocoded
     bar.set_postfix_str("importing customers")
-    imported = import_customers(engine, out, source="demo", progress=False)
-    interactions = _load_interactions(
-        engine, frames["interactions"], frames["customers"], frames["reps"]
-    )
-    with engine.begin() as conn:
-        conn.execute(
-            query("demo/record_run"),
-            {
-                "dataset_id": dataset_id,
-                "customers": customers,
-                "seed": seed,
-                "import_file": str(out),
-            },
+    imported = import_customers(engine, out, source="demo", progress=False, finish=finish_import)
+    try:
+        interactions = _load_interactions(
+            engine, frames["interactions"], frames["customers"], frames["reps"]
         )
+        with engine.begin() as conn:
+            conn.execute(
+                query("demo/record_run"),
+                {
+                    "dataset_id": dataset_id,
+                    "customers": customers,
+                    "seed": seed,
+                    "import_file": str(out),
+                },
+            )
+    except BaseException:
+        interrupt_job(engine, imported)  # the customers are kept: the recovery finishes it
+        raise
     bar.update(1)
     bar.close()
     return DemoReport(
@@ -182,6 +191,7 @@ def generate_demo_data(
         geocoded=imported.geocoded,
         not_placed=imported.not_geocoded,
         seconds=time.monotonic() - started,
+        imported=imported,
     )
 
 

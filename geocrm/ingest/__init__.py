@@ -10,7 +10,10 @@ intact, and re-running completes the import. Progress and the summary are kept i
 ``crm.import_jobs`` (updated from a second connection, so they are visible while it runs).
 Once the import has committed, ``geocrm.pipeline.import_customers`` enriches the new and
 moved customers and refreshes the hex cube (the job's phase reads ``updating the hex cube``
-meanwhile, and a failure there is logged, never a failed import).
+meanwhile; a failure there is logged, never a failed import: the job is ``interrupted``
+until ``geocrm cube refresh`` or the server's next start finishes the work, see
+``geocrm.pipeline.recover``). The customers and the job's counts commit together, so a
+crash at any point leaves a job that says whether the import was kept.
 
 The modules, in the order a file goes through them:
 
@@ -25,13 +28,24 @@ The modules, in the order a file goes through them:
 
 from geocrm.ingest.columns import ALIASES, FIELDS, REQUIRED, parse_column_map, resolve_columns
 from geocrm.ingest.files import imports_dir, new_private_file, sweep
-from geocrm.ingest.jobs import JobProgress, create_job, fail_job, job_error, job_status, rejects
+from geocrm.ingest.jobs import (
+    JOB_LOCK,
+    JobProgress,
+    close_orphaned_jobs,
+    create_job,
+    fail_job,
+    finish_jobs,
+    job_error,
+    job_status,
+    rejects,
+)
 from geocrm.ingest.limits import FIELD_MAX_CHARS, screen_row
 from geocrm.ingest.load import (
     CUBE_PHASE,
     ImportReport,
     finish_job,
     import_customers,
+    interrupt_job,
     write_geocodes,
     write_rejects_report,
 )
@@ -52,6 +66,7 @@ __all__ = [
     "FIELDS",
     "FIELD_MAX_CHARS",
     "FORMATS",
+    "JOB_LOCK",
     "MAX_HEADER_CHARS",
     "MAX_LINE_CHARS",
     "REQUIRED",
@@ -59,11 +74,14 @@ __all__ = [
     "JobProgress",
     "NearestAddress",
     "Row",
+    "close_orphaned_jobs",
     "create_job",
     "fail_job",
     "finish_job",
+    "finish_jobs",
     "import_customers",
     "imports_dir",
+    "interrupt_job",
     "job_error",
     "job_status",
     "new_private_file",

@@ -25,6 +25,7 @@ from geocrm.ingest.jobs import JobProgress, create_job, job_error
 from geocrm.ingest.limits import screen_row
 from geocrm.ingest.nearest import NearestAddress
 from geocrm.ingest.readers import BATCH_ROWS, Row, open_customer_file
+from geocrm.pause import pause_at
 
 #: The job phase after the import committed, while the enrichment and the cube catch up
 #: (spatial_sql/queries/ingest/job_status.sql knows it: the import itself is kept).
@@ -47,6 +48,8 @@ class ImportReport:
     rejects_file: Path | None
     seconds: dict[str, float] = field(default_factory=dict)
     cube: FreshnessReport | None = None
+    #: the job's tracker, left open (the job owned) by ``finish=False`` until ``finish_job``
+    job: JobProgress | None = field(default=None, repr=False, compare=False)
 
     def job_summary(self) -> dict[str, object]:
         """The counts and the rejects report, as the job's row keeps them."""
@@ -91,7 +94,9 @@ def import_customers(
     source_name : the name to show for the file (the upload's name for API imports).
     progress : show a progress bar.
     finish : mark the job succeeded at the end; ``False`` leaves it running in phase
-        ``updating the hex cube``, for ``geocrm.pipeline`` to finish once the cube caught up.
+        ``updating the hex cube`` (and owned by this process: ``report.job``), for
+        ``geocrm.pipeline`` to finish once the cube caught up (``finish_job``), or to leave
+        ``interrupted`` if it could not (``interrupt_job``).
     """
     column_map = column_map or {}
     source_name = source_name or Path(path).name
@@ -131,18 +136,31 @@ def import_customers(
         raise
     if finish:
         _succeeded(tracker, report)
-    else:
-        tracker.update(phase=CUBE_PHASE, **report.job_summary())
-    tracker.close()
+        tracker.close()
+    else:  # the job's row says CUBE_PHASE already (committed with the customers)
+        report.job = tracker
     return report
 
 
 def finish_job(engine: Engine, report: ImportReport) -> None:
     """Mark an import left running (``finish=False``) succeeded, with its counts and
-    rejects report."""
-    tracker = JobProgress(engine, report.import_id)
+    rejects report, and let go of it."""
+    tracker = report.job or JobProgress(engine, report.import_id)
     _succeeded(tracker, report)
     tracker.close()
+    report.job = None
+
+
+def interrupt_job(engine: Engine, report: ImportReport, reason: str | None = None) -> None:
+    """Leave an import left running (``finish=False``) ``interrupted``: kept, its enrichment
+    or cube refresh unfinished (``reason``); the recovery finishes it
+    (``geocrm.pipeline.recover``). Without a reason the job is only let go of, which reads
+    the same."""
+    tracker = report.job or JobProgress(engine, report.import_id)
+    if reason is not None:
+        tracker.update(status="interrupted", phase=CUBE_PHASE, error=reason[:2000])
+    tracker.close()
+    report.job = None
 
 
 def _succeeded(tracker: JobProgress, report: ImportReport) -> None:
@@ -201,6 +219,7 @@ def _run_import(
                 count += len(batch)
                 bar.update(len(batch))
                 tracker.update(rows_read=count)
+                pause_at("reading")
         bar.close()
         tracker.update(rows_read=count, phase="validating")
         lap("reading")
@@ -216,27 +235,32 @@ def _run_import(
         written = {"import_id": import_id, "source": source}
         updated = conn.execute(query("ingest/update_changed"), written).rowcount
         inserted = conn.execute(query("ingest/insert_new"), written).rowcount
+        pause_at("merging")
         lap("merging")
         tracker.update(phase="geocoding")
         geocoded, not_geocoded = _geocode_new(conn, progress)
         lap("geocoding")
         rejects_file = _write_rejects(conn, import_id) if rejected else None
         tracker.update(phase="committing")
+        valid = count - rejected
+        report = ImportReport(
+            import_id,
+            source_name,
+            count,
+            inserted,
+            updated,
+            valid - inserted - updated,
+            rejected,
+            geocoded,
+            not_geocoded,
+            rejects_file,
+            seconds,
+        )
+        # last write of the job's row before the commit (the tracker's next one waits for it)
+        committed = {"import_id": import_id, **report.job_summary()}
+        conn.execute(query("ingest/job_committed"), committed)
     lap("committing")
-    valid = count - rejected
-    return ImportReport(
-        import_id,
-        source_name,
-        count,
-        inserted,
-        updated,
-        valid - inserted - updated,
-        rejected,
-        geocoded,
-        not_geocoded,
-        rejects_file,
-        seconds,
-    )
+    return report
 
 
 def _region(conn: Connection) -> str:

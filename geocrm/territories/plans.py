@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from geocrm.db import bulk_transaction, query
 from geocrm.errors import Conflict, NotFound
+from geocrm.pause import pause_at
 from geocrm.territories.evaluation import territory_polygon
 
 
@@ -167,6 +168,7 @@ def _publish(engine: Engine, plan_id: int, who: str) -> tuple[int, list[int]]:
         archived = list(conn.execute(query("territories/archive_active")).scalars())
         conn.execute(query("territories/mark_published"), {"plan_id": plan_id})
         updated = conn.execute(query("territories/assign_customers"), {"plan_id": plan_id}).rowcount
+        pause_at("publishing")
         _record(
             conn,
             plan_id,

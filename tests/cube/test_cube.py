@@ -32,7 +32,7 @@ from geocrm.cube import (
 )
 from geocrm.cube import query as cube_query
 from geocrm.errors import InvalidInput, NotFound
-from geocrm.pipeline import after_customer_change, enrich_city, import_customers
+from geocrm.pipeline import after_customer_change, enrich_city, import_customers, recover
 
 CUSTOMER_MEASURES = tuple(m for m in ADDITIVE if m not in {"addressable_buildings", "households"})
 FACT_MEASURES = vocabulary.FACT_MEASURES
@@ -544,7 +544,20 @@ def test_a_failed_refresh_never_fails_the_import_and_keeps_the_queue(
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(cube, "refresh_cube", broken)
-    _import(client, "external_id,name,stage,lat,lon\nT-cube-7,Oy Seitsemän,customer,60.166,24.95\n")
+    response = client.post(
+        "/api/imports",
+        files={
+            "file": (
+                "seven.csv",
+                "external_id,name,stage,lat,lon\nT-cube-7,Oy Seitsemän,customer,60.166,24.95\n",
+                "text/csv",
+            )
+        },
+    )
+    job = client.get(response.json()["status_url"]).json()
+    # kept, but not finished: never "succeeded" while the cube does not count it
+    assert (job["status"], job["inserted"], job["finished_at"]) == ("interrupted", 1, None)
+    assert "disk on fire" in job["error"]
     changes = tmp_path / "changes.csv"
     changes.write_text(
         "external_id,name,stage,lat,lon\nT-cube-7,Oy Seitsemän,partner,60.166,24.95\n"
@@ -554,7 +567,10 @@ def test_a_failed_refresh_never_fails_the_import_and_keeps_the_queue(
     assert "NOT refreshed" in import_text(report)
     assert _queued(engine) > 0  # kept for the next refresh
     monkeypatch.undo()
-    assert refresh_cube(engine)["cells"] > 0
+    recovered = recover(engine)
+    assert recovered.fresh.cells > 0 and job["import_id"] in recovered.finished_jobs
+    job = client.get(response.json()["status_url"]).json()
+    assert job["status"] == "succeeded" and job["finished_at"] and job["error"] is None
     _assert_fresh(engine, client)
 
 

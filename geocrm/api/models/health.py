@@ -20,6 +20,18 @@ class LoadedData(BaseModel):
     interactions: int
 
 
+class CubeFreshness(BaseModel):
+    """Is the hex cube up to date with the customers (after a crash it catches up at the
+    next `geocrm cube refresh` or server start)."""
+
+    built: bool = Field(description="the cube has been built (`geocrm cube build`)")
+    stale: bool = Field(description="built, and changes are not counted in it yet")
+    pending_cells: int = Field(ge=0, description="res-11 cells queued for a refresh")
+    pending_customers: int = Field(
+        ge=0, description="placed customers not enriched yet (new, or moved since)"
+    )
+
+
 class Health(BaseModel):
     """The service is usable: database reachable and current, data loaded."""
 
@@ -28,6 +40,7 @@ class Health(BaseModel):
     postgis_version: str
     data_loaded: bool
     data: LoadedData
+    cube: CubeFreshness
 
 
 class HealthProblem(ErrorBody):

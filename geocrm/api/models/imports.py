@@ -20,7 +20,11 @@ class ImportJob(BaseModel):
     import_id: int
     source_name: str
     file_format: str
-    status: str = Field(description="queued, running, succeeded or failed")
+    status: str = Field(
+        description="queued, running, succeeded (kept, enriched, counted in the hex cube), "
+        "failed (nothing kept) or interrupted (kept; its enrichment and cube refresh finish "
+        "at the next `geocrm cube refresh` or server start)"
+    )
     error: str | None
     phase: str | None = Field(description="what a running import is doing")
     rows_read: int | None
