@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, File, Form, UploadFile, status
+from fastapi import APIRouter, BackgroundTasks, File, Form, Query, UploadFile, status
 from fastapi.responses import JSONResponse
 
 from geocrm import ingest, pipeline
@@ -17,6 +17,7 @@ from geocrm.api.audit_trail import AuditNote, audited
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.imports import ImportJob, ImportQueued, ImportReject
+from geocrm.api.params import ImportId
 from geocrm.errors import InvalidInput
 from geocrm.settings import api_settings
 
@@ -100,7 +101,7 @@ def _run(engine, path: Path, column_map, import_id: int, name: str, fmt: str) ->
     response_model=ImportJob,
     response_model_exclude_unset=True,
 )
-def get_import(engine: EngineDep, import_id: int) -> dict[str, Any]:
+def get_import(engine: EngineDep, import_id: ImportId) -> dict[str, Any]:
     return ingest.job_status(engine, import_id)
 
 
@@ -110,5 +111,9 @@ def get_import(engine: EngineDep, import_id: int) -> dict[str, Any]:
     response_model=list[ImportReject],
     response_model_exclude_unset=True,
 )
-def get_rejects(engine: EngineDep, import_id: int, limit: int = 1000) -> list[dict[str, Any]]:
-    return ingest.rejects(engine, import_id, limit=min(max(limit, 1), 100_000))
+def get_rejects(
+    engine: EngineDep,
+    import_id: ImportId,
+    limit: Annotated[int, Query(ge=1, le=100_000, description="at most this many rows")] = 1000,
+) -> list[dict[str, Any]]:
+    return ingest.rejects(engine, import_id, limit=limit)
