@@ -16,7 +16,7 @@ from geocrm.api.access import CurrentUser, allow
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.admin import AdminUser, AuditEntry, CreatedToken, CreatedUser, TokenInfo
-from geocrm.api.params import BodyId32, TokenId, UserId
+from geocrm.api.params import DECIMAL, BodyId32, TokenId, UserId
 from geocrm.auth import audit, credentials, users
 from geocrm.auth.principal import ROLES
 
@@ -160,7 +160,7 @@ def audit_log(
     ] = None,
     action: Annotated[str | None, Query(max_length=100, description="only this action")] = None,
     actor: Annotated[str | None, Query(max_length=320, description="only this actor")] = None,
-    limit: Annotated[int, Query(ge=1, le=audit.MAX_LIMIT)] = 100,
+    limit: Annotated[int, Query(ge=1, le=audit.MAX_LIMIT), DECIMAL] = 100,
 ) -> list[dict[str, Any]]:
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=dt.UTC)

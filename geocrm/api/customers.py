@@ -8,7 +8,7 @@ from geocrm.api.access import ANY_ROLE, allow
 from geocrm.api.deps import BBoxDep, EngineDep, LimitDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.customers import CustomerDetail, CustomerPage, Interaction, SearchHit
-from geocrm.api.params import AfterId, CustomerId
+from geocrm.api.params import DECIMAL, AfterId, CustomerId
 from geocrm.customers import (
     SEARCH_MAX_LIMIT,
     customer_feature,
@@ -71,7 +71,7 @@ def search(
             description="a part of the name or address, e.g. `lonnrot` or `Bulevardi 5`",
         ),
     ],
-    limit: Annotated[int, Query(ge=1, le=SEARCH_MAX_LIMIT)] = 10,
+    limit: Annotated[int, Query(ge=1, le=SEARCH_MAX_LIMIT), DECIMAL] = 10,
 ) -> list[dict[str, Any]]:
     return search_customers(engine, q, limit=limit)
 
@@ -95,6 +95,6 @@ def get_customer(engine: EngineDep, customer_id: CustomerId) -> dict[str, Any]:
 def get_interactions(
     engine: EngineDep,
     customer_id: CustomerId,
-    limit: Annotated[int, Query(ge=1, le=10_000)] = 50,
+    limit: Annotated[int, Query(ge=1, le=10_000), DECIMAL] = 50,
 ) -> list[dict[str, Any]]:
     return customer_interactions(engine, customer_id, limit=limit)

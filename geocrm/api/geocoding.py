@@ -18,7 +18,7 @@ from geocrm.api.models.customers import (
     PinnedCustomer,
     RegeocodeSummary,
 )
-from geocrm.api.params import ExternalId
+from geocrm.api.params import DECIMAL, ExternalId
 from geocrm.db.scope import system_scope
 from geocrm.errors import InvalidInput
 from geocrm.geocode import cached_geocoder
@@ -71,7 +71,7 @@ def geocode_batch(engine: EngineDep, body: GeocodeRequest) -> dict[str, Any]:
 def geocoding_issues(
     engine: EngineDep,
     max_confidence: Annotated[float, Query(ge=0, le=1)] = 0.8,
-    limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
+    limit: Annotated[int, Query(ge=1, le=100_000), DECIMAL] = 1000,
 ) -> list[dict[str, Any]]:
     return customers.geocoding_issues(engine, max_confidence=max_confidence, limit=limit)
 

@@ -17,7 +17,7 @@ from geocrm.api.audit_trail import AuditNote, audited
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.imports import ImportJob, ImportQueued, ImportReject
-from geocrm.api.params import ImportId
+from geocrm.api.params import DECIMAL, ImportId
 from geocrm.errors import InvalidInput
 from geocrm.settings import api_settings
 
@@ -114,6 +114,8 @@ def get_import(engine: EngineDep, import_id: ImportId) -> dict[str, Any]:
 def get_rejects(
     engine: EngineDep,
     import_id: ImportId,
-    limit: Annotated[int, Query(ge=1, le=100_000, description="at most this many rows")] = 1000,
+    limit: Annotated[
+        int, Query(ge=1, le=100_000, description="at most this many rows"), DECIMAL
+    ] = 1000,
 ) -> list[dict[str, Any]]:
     return ingest.rejects(engine, import_id, limit=limit)

@@ -6,13 +6,29 @@ ranges), which the command line applies to the same identifiers."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from geocrm.hexgrid import FINEST, RESOLUTIONS
-from geocrm.identifiers import INT32_MAX, INT64_MAX
+from geocrm.identifiers import INT32_MAX, INT64_MAX, MAX_DIGITS
+
+
+def _decimal(value: Any) -> Any:
+    """Text of an integer as ``geocrm.identifiers`` reads it: ASCII digits (at most 20)
+    with an optional sign; pydantic alone would also read ``1_000`` and ``1.0``."""
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text[1:] if text[:1] in "+-" and len(text) > 1 else text
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= MAX_DIGITS):
+            raise ValueError("must be an integer written with the digits 0-9 (at most 20)")
+        return int(text)
+    return value
+
+
+#: Put on every integer of a path or query string (and on ids in bodies).
+DECIMAL = BeforeValidator(_decimal)
 
 #: An H3 cell as text: its hex index (15 or 16 hex digits) or its decimal id (at most 20
 #: digits); whether it is a valid cell is checked by ``hexgrid.parse_cell``.
@@ -21,13 +37,13 @@ CELL_PATTERN = r"^([0-9]{1,20}|[0-9a-fA-F]{15,16})$"
 MAX_ZOOM = 24
 
 # ----------------------------------------------------------------- path identifiers
-PlanId = Annotated[int, Path(ge=1, le=INT64_MAX, description="the plan's id")]
-TerritoryId = Annotated[int, Path(ge=1, le=INT64_MAX, description="the territory's id")]
-CustomerId = Annotated[int, Path(ge=1, le=INT64_MAX, description="the customer's id")]
-ImportId = Annotated[int, Path(ge=1, le=INT64_MAX, description="the import's id")]
-ZoneId = Annotated[int, Path(ge=1, le=INT32_MAX, description="the zone's id")]
-UserId = Annotated[int, Path(ge=1, le=INT32_MAX, description="the user's id")]
-TokenId = Annotated[int, Path(ge=1, le=INT32_MAX, description="the token's id")]
+PlanId = Annotated[int, Path(ge=1, le=INT64_MAX, description="the plan's id"), DECIMAL]
+TerritoryId = Annotated[int, Path(ge=1, le=INT64_MAX, description="the territory's id"), DECIMAL]
+CustomerId = Annotated[int, Path(ge=1, le=INT64_MAX, description="the customer's id"), DECIMAL]
+ImportId = Annotated[int, Path(ge=1, le=INT64_MAX, description="the import's id"), DECIMAL]
+ZoneId = Annotated[int, Path(ge=1, le=INT32_MAX, description="the zone's id"), DECIMAL]
+UserId = Annotated[int, Path(ge=1, le=INT32_MAX, description="the user's id"), DECIMAL]
+TokenId = Annotated[int, Path(ge=1, le=INT32_MAX, description="the token's id"), DECIMAL]
 Cell = Annotated[
     str,
     Path(
@@ -49,9 +65,13 @@ Layer = Annotated[
         description="a layer of the catalogue (GET /tiles)",
     ),
 ]
-Zoom = Annotated[int, Path(ge=0, le=MAX_ZOOM, description="zoom (within the layer's range)")]
-TileX = Annotated[int, Path(ge=0, le=2**MAX_ZOOM - 1, description="column, 0..2^z-1")]
-TileY = Annotated[int, Path(ge=0, le=2**MAX_ZOOM - 1, description="row, 0..2^z-1 (from the north)")]
+Zoom = Annotated[
+    int, Path(ge=0, le=MAX_ZOOM, description="zoom (within the layer's range)"), DECIMAL
+]
+TileX = Annotated[int, Path(ge=0, le=2**MAX_ZOOM - 1, description="column, 0..2^z-1"), DECIMAL]
+TileY = Annotated[
+    int, Path(ge=0, le=2**MAX_ZOOM - 1, description="row, 0..2^z-1 (from the north)"), DECIMAL
+]
 
 # ----------------------------------------------------------------- query numbers
 Resolution = Annotated[
@@ -61,14 +81,19 @@ Resolution = Annotated[
         le=RESOLUTIONS[-1],
         description=f"H3 resolution, {RESOLUTIONS[0]} (coarse) .. {FINEST} (fine)",
     ),
+    DECIMAL,
 ]
-StoreIdQuery = Annotated[int | None, Query(ge=1, le=INT32_MAX, description="only this store's")]
-AfterId = Annotated[int, Query(ge=0, le=INT64_MAX, description="return customers with id > after")]
+StoreIdQuery = Annotated[
+    int | None, Query(ge=1, le=INT32_MAX, description="only this store's"), DECIMAL
+]
+AfterId = Annotated[
+    int, Query(ge=0, le=INT64_MAX, description="return customers with id > after"), DECIMAL
+]
 
 # ----------------------------------------------------------------- body fields
 #: An id of a ``bigint`` column in a JSON body.
-BodyId64 = Annotated[int, Field(ge=1, le=INT64_MAX)]
+BodyId64 = Annotated[int, Field(ge=1, le=INT64_MAX), DECIMAL]
 #: An id of an ``integer`` column (reps, zones, users) in a JSON body.
-BodyId32 = Annotated[int, Field(ge=1, le=INT32_MAX)]
+BodyId32 = Annotated[int, Field(ge=1, le=INT32_MAX), DECIMAL]
 #: An H3 cell in a JSON body: its decimal id or its hex index, as text or a number.
 BodyCell = Annotated[str, Field(max_length=20, pattern=CELL_PATTERN)] | BodyId64

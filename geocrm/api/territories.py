@@ -23,6 +23,7 @@ from geocrm.api.models.territories import (
 )
 from geocrm.api.params import (
     CELL_PATTERN,
+    DECIMAL,
     BodyCell,
     BodyId32,
     BodyId64,
@@ -46,7 +47,7 @@ router = APIRouter(
 #: A locked cell's key: an H3 cell's hex index or decimal id.
 CellKey = Annotated[str, Field(max_length=20, pattern=CELL_PATTERN)]
 #: A territory's index in a plan, 0..k-1.
-TerritoryIndex = Annotated[int, Field(ge=0, le=INT32_MAX)]
+TerritoryIndex = Annotated[int, Field(ge=0, le=INT32_MAX), DECIMAL]
 #: A saved zone's name.
 ZoneName = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS)]
 
@@ -281,6 +282,7 @@ def compare_plan(
             le=INT64_MAX,
             description="another plan's id to compare with (default: the current assignment)",
         ),
+        DECIMAL,
     ] = None,
 ) -> dict[str, Any]:
     return territories.compare_plan(engine, plan_id, with_plan)

@@ -33,6 +33,14 @@ def positive(value: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def positive32(value: str) -> int:
+    """An argparse type: a positive id of an ``integer`` column (reps, tokens) or a count."""
+    try:
+        return parse_id(value, "the value", bits=32)
+    except InvalidInput as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def resolution(value: str) -> int:
     """An argparse type: one of the cube's H3 resolutions (the API's ``check_res``)."""
     try:

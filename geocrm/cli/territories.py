@@ -7,7 +7,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from geocrm import pipeline, territories
-from geocrm.cli.shared import migrated_engine, positive, print_json, record, resolution
+from geocrm.cli.shared import (
+    migrated_engine,
+    positive,
+    positive32,
+    print_json,
+    record,
+    resolution,
+)
 from geocrm.errors import InvalidInput
 from geocrm.identifiers import INT32_MAX, parse_int
 
@@ -20,7 +27,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     terr.add_argument("action", choices=["design", "copy", "publish", "list"])
     terr.add_argument("plan", nargs="?", type=positive, help="for copy and publish: the plan's id")
-    terr.add_argument("--k", type=positive, help="design: number of territories (>= 2)")
+    terr.add_argument("--k", type=positive32, help="design: number of territories (>= 2)")
     terr.add_argument(
         "--measure",
         choices=["customers", "revenue", "visits", "mix"],
