@@ -29,6 +29,18 @@ _DATA_PROBLEMS = {
 }
 
 
+#: Why the database could not answer, by SQLSTATE (no SQLSTATE: it could not be reached).
+_UNAVAILABLE = {
+    "57014": "the database query ran past its statement timeout",
+    "57P01": "the database is shutting down or restarting",
+    "57P02": "the database is restarting",
+    "57P03": "the database is starting up and not accepting connections yet",
+    "53300": "the database has too many connections",
+    "40P01": "the database broke a deadlock",
+    "40001": "the database could not serialise concurrent changes",
+}
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0] if text else ""
@@ -58,13 +70,8 @@ def as_geocrm_error(exc: BaseException) -> GeoCrmError | None:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         return SetupError(f"invalid setting: {problems}")
     if isinstance(exc, OperationalError | psycopg.OperationalError):
-        return _with_internal(
-            DatabaseUnavailable(
-                "the database could not answer (unreachable, restarting or "
-                "too slow); try again shortly"
-            ),
-            exc,
-        )
+        why = _UNAVAILABLE.get(_sqlstate(exc) or "", "the database could not be reached")
+        return _with_internal(DatabaseUnavailable(f"{why}; try again shortly"), exc)
     if isinstance(exc, DataError | psycopg.DataError):
         problem = _DATA_PROBLEMS.get(_sqlstate(exc) or "", "a value cannot be stored")
         return _with_internal(
