@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from geocrm.api.app import create_app
 from geocrm.api.errors import install_error_handlers, public_text
 from geocrm.db import make_engine
 from geocrm.db.errors import as_geocrm_error
@@ -159,3 +160,17 @@ def test_the_cli_and_the_api_share_the_translation_and_keep_the_driver_text_apar
     assert isinstance(known, InvalidInput)
     assert "SELECT" not in str(known) and "out of range" in str(known)
     assert "integer out of range" in known.internal
+
+
+def test_health_with_the_database_down_says_so_without_host_or_driver_text():
+    engine = make_engine(
+        "postgresql+psycopg://nobody@127.0.0.1:1/geocrm?connect_timeout=2", scoped=True
+    )
+    res = TestClient(create_app(engine)).get("/health")
+    assert res.status_code == 503
+    body = res.json()
+    assert body["error"] == "DatabaseUnavailable" and body["detail"].startswith(
+        "database unreachable: the database could not be reached"
+    )
+    for leak in LEAKS:
+        assert leak not in res.text, (leak, res.text)
