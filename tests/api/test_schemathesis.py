@@ -147,6 +147,9 @@ def test_api_conforms_to_its_openapi_document(operation, fuzz_app):
         suppress_health_check=list(HealthCheck),
     )
     def run(case):
-        case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS, app=app)
+        # a generous timeout: the run checks answers, not speed, on a shared machine
+        case.call_and_validate(
+            headers={"Authorization": f"Bearer {token}"}, checks=CHECKS, app=app, timeout=120
+        )
 
     run()
