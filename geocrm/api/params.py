@@ -6,6 +6,7 @@ ranges), which the command line applies to the same identifiers."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import Path, Query
@@ -30,6 +31,19 @@ def _decimal(value: Any) -> Any:
 #: Put on every integer of a path or query string (and on ids in bodies).
 DECIMAL = BeforeValidator(_decimal)
 
+
+def _cell_text(value: Any) -> Any:
+    """An H3 cell's text said wrong in words a person reads (before the pattern's check)."""
+    if isinstance(value, str) and not re.fullmatch(CELL_PATTERN, value):
+        raise ValueError(
+            "not an H3 cell: give its hex index (e.g. 891126d9403ffff) or its 64-bit id"
+        )
+    return value
+
+
+#: Put on every H3 cell given as text.
+CELL_TEXT = BeforeValidator(_cell_text)
+
 #: An H3 cell as text: its hex index (15 or 16 hex digits) or its decimal id (at most 20
 #: digits); whether it is a valid cell is checked by ``hexgrid.parse_cell``.
 CELL_PATTERN = r"^([0-9]{1,20}|[0-9a-fA-F]{15,16})$"
@@ -52,6 +66,7 @@ Cell = Annotated[
         description="an H3 cell: its hex index (e.g. 891126d9403ffff) or its 64-bit id",
         examples=["891126d9403ffff"],
     ),
+    CELL_TEXT,
 ]
 ExternalId = Annotated[
     str, Path(min_length=1, max_length=1000, description="the customer's id in the source CRM")
@@ -96,4 +111,4 @@ BodyId64 = Annotated[int, Field(ge=1, le=INT64_MAX), DECIMAL]
 #: An id of an ``integer`` column (reps, zones, users) in a JSON body.
 BodyId32 = Annotated[int, Field(ge=1, le=INT32_MAX), DECIMAL]
 #: An H3 cell in a JSON body: its decimal id or its hex index, as text or a number.
-BodyCell = Annotated[str, Field(max_length=20, pattern=CELL_PATTERN)] | BodyId64
+BodyCell = Annotated[str, Field(max_length=20, pattern=CELL_PATTERN), CELL_TEXT] | BodyId64

@@ -23,6 +23,7 @@ from geocrm.api.models.territories import (
 )
 from geocrm.api.params import (
     CELL_PATTERN,
+    CELL_TEXT,
     DECIMAL,
     BodyCell,
     BodyId32,
@@ -45,7 +46,7 @@ router = APIRouter(
 
 
 #: A locked cell's key: an H3 cell's hex index or decimal id.
-CellKey = Annotated[str, Field(max_length=20, pattern=CELL_PATTERN)]
+CellKey = Annotated[str, Field(max_length=20, pattern=CELL_PATTERN), CELL_TEXT]
 #: A territory's index in a plan, 0..k-1.
 TerritoryIndex = Annotated[int, Field(ge=0, le=INT32_MAX), DECIMAL]
 #: A saved zone's name.

@@ -140,3 +140,39 @@ def test_a_bad_value_in_a_json_body_is_a_4xx(client, name, index):
     method, path, make = BODIES[index]
     res = client.request(method, path, json=make(BAD_IDENTIFIERS[name]))
     _assert_refused(res, f"{method} {path} #{index} {name}")
+
+
+def _param(spec: dict, path: str, name: str, method: str = "get") -> dict:
+    (found,) = [p for p in spec["paths"][path][method]["parameters"] if p["name"] == name]
+    return found["schema"]
+
+
+def test_the_openapi_document_states_the_limits(client):
+    spec = client.get("/openapi.json").json()
+    plan = _param(spec, "/api/territory-plans/{plan_id}", "plan_id")
+    assert (plan["minimum"], plan["maximum"]) == (1, 2**63 - 1)
+    zone = _param(spec, "/api/zones/{zone_id}", "zone_id")
+    assert (zone["minimum"], zone["maximum"]) == (1, 2**31 - 1)
+    assert "pattern" in _param(spec, "/api/cube/{cell}", "cell")
+    res = _param(spec, "/api/cube", "res")
+    assert (res["minimum"], res["maximum"]) == (5, 11)
+    z = _param(spec, "/tiles/{layer}/{z}/{x}/{y}.mvt", "z")
+    assert (z["minimum"], z["maximum"]) == (0, 24)
+
+
+@pytest.mark.parametrize(
+    "url,says",
+    [
+        ("/api/cube/%C2%B2/children", "path.cell: Value error, not an H3 cell: give its hex index"),
+        ("/api/cube/-1", "not an H3 cell"),
+        ("/api/territory-plans/1_000", "must be an integer written with the digits 0-9"),
+        ("/api/zones/2147483648", "less than or equal to 2147483647"),
+        ("/api/cube?res=%C2%B2", "res: Value error, must be an integer written with the digits"),
+        ("/tiles/territories.json?plan_id=%C2%B2", "unknown plan_id '²'"),
+        (f"/tiles/hexes/{TILE}?with=%C2%B2", "does not take 'with'"),
+    ],
+)
+def test_the_422_says_what_is_wrong(client, url, says):
+    res = client.get(url)
+    assert res.status_code == 422, res.text
+    assert says in res.json()["detail"]
