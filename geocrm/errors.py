@@ -11,6 +11,8 @@ class GeoCrmError(Exception):
 
     http_status = 500
     exit_code = 1
+    #: What went wrong inside (a driver's message) for the log, never for the caller.
+    internal: str | None = None
 
 
 class InvalidInput(GeoCrmError):

@@ -46,6 +46,7 @@ from geocrm import vocabulary
 from geocrm.db import query
 from geocrm.dimension_values import validate_filters
 from geocrm.errors import InvalidInput, NotFound, SetupError
+from geocrm.identifiers import is_id_text
 from geocrm.settings import api_settings
 
 TILES_ROOT: Traversable = files("geocrm") / "assets" / "tiles"
@@ -309,15 +310,14 @@ def validate_query(
         elif kind == "building_class":
             out[name] = _one_of(name, raw, vocabulary.BUILDING_CLASSES)
         elif kind in ("plan_id", "with_plan"):
-            known = raw.strip().isdigit() and int(raw) < 2**63
             if (
-                not known
+                not is_id_text(raw)
                 or not conn.execute(
                     query("territories/plan_exists"), {"plan_id": int(raw)}
                 ).scalar()
             ):
                 raise InvalidInput(
-                    f"unknown {name} {raw!r}: no such territory plan (GET /api/territory-plans "
+                    f"unknown {name} {raw!r:.40}: no such territory plan (GET /api/territory-plans "
                     "lists them)"
                 )
             out[name] = int(raw)

@@ -25,6 +25,7 @@ from typing import Any
 
 from geocrm import hexgrid
 from geocrm.errors import InvalidInput
+from geocrm.identifiers import is_id_text, parse_id
 
 #: Resolutions of the cube, coarsest first.
 RESOLUTIONS = hexgrid.RESOLUTIONS
@@ -175,9 +176,9 @@ def measure(name: str | None) -> str | None:
 
 def check_res(raw: Any) -> int:
     """A resolution of the cube from a query-string value."""
-    text = str(raw).strip()
-    # isascii: str.isdigit() also accepts digits such as '²' that int() refuses
-    return hexgrid.check_res(int(text) if text.isascii() and text.isdigit() else raw)
+    if isinstance(raw, str) and is_id_text(raw):  # ASCII digits, at most 20 ('²' is not)
+        raw = int(raw)
+    return hexgrid.check_res(raw)
 
 
 # --------------------------------------------------------------------------- filters
@@ -272,11 +273,11 @@ _DIMENSIONS = {d.name: d for d in DIMENSIONS}
 
 def _ids(name: str, raw: Any, values: list[str], known: Known) -> list[int]:
     try:
-        ids = sorted({int(v) for v in values})
-    except ValueError:
-        raise InvalidInput(f"{name} takes integer ids (comma-separated), got {raw!r}") from None
-    if any(not 0 < i < 2**63 for i in ids):
-        raise InvalidInput(f"{name} ids are positive 64-bit integers, got {raw!r}")
+        ids = sorted({parse_id(v, name) for v in values})
+    except InvalidInput:
+        raise InvalidInput(
+            f"{name} takes integer ids (comma-separated, positive 64-bit), got {raw!r:.60}"
+        ) from None
     allowed = known(name)
     if allowed is not None:
         _check_values(name, ids, allowed)

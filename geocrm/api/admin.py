@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from geocrm.api.access import CurrentUser, allow
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.admin import AdminUser, AuditEntry, CreatedToken, CreatedUser, TokenInfo
+from geocrm.api.params import DECIMAL, BodyId32, TokenId, UserId
 from geocrm.auth import audit, credentials, users
 from geocrm.auth.principal import ROLES
 
@@ -26,10 +27,8 @@ router = APIRouter(
     dependencies=[allow("admin")],
 )
 
-UserId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the user's id")]
-TokenId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the token's id")]
 RepIds = Annotated[
-    list[Annotated[int, Field(ge=1, le=2**31 - 1)]],
+    list[BodyId32],
     Field(max_length=1000, description="crm.reps ids: one for a rep, one or more for a manager"),
 ]
 
@@ -161,7 +160,7 @@ def audit_log(
     ] = None,
     action: Annotated[str | None, Query(max_length=100, description="only this action")] = None,
     actor: Annotated[str | None, Query(max_length=320, description="only this actor")] = None,
-    limit: Annotated[int, Query(ge=1, le=audit.MAX_LIMIT)] = 100,
+    limit: Annotated[int, Query(ge=1, le=audit.MAX_LIMIT), DECIMAL] = 100,
 ) -> list[dict[str, Any]]:
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=dt.UTC)

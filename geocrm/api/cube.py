@@ -13,6 +13,7 @@ from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.filters import filter_query
 from geocrm.api.models.cube import CubeCell, CubeCellDetail, CubeCells, CubeDimensions
+from geocrm.api.params import Cell, Resolution
 from geocrm.cube import (
     MEASURES,
     cell_children,
@@ -50,7 +51,7 @@ def get_cube(
     engine: EngineDep,
     filters: FiltersDep,
     note: Annotated[AuditNote, audited("cube.export")],
-    res: Annotated[int, Query(description="H3 resolution, 5 (coarse) .. 11 (fine)")] = 9,
+    res: Resolution = 9,
     measure: Annotated[
         str | None, Query(description=f"only this measure, one of: {', '.join(MEASURES)}")
     ] = None,
@@ -86,7 +87,7 @@ def get_dimensions(engine: EngineDep) -> dict[str, Any]:
     response_model=CubeCellDetail,
     response_model_exclude_unset=True,
 )
-def get_cell(engine: EngineDep, cell: str) -> dict[str, Any]:
+def get_cell(engine: EngineDep, cell: Cell) -> dict[str, Any]:
     return cell_detail(engine, cell)
 
 
@@ -96,7 +97,7 @@ def get_cell(engine: EngineDep, cell: str) -> dict[str, Any]:
     response_model=list[CubeCell],
     response_model_exclude_unset=True,
 )
-def get_children(engine: EngineDep, filters: FiltersDep, cell: str) -> list[dict[str, Any]]:
+def get_children(engine: EngineDep, filters: FiltersDep, cell: Cell) -> list[dict[str, Any]]:
     return cell_children(engine, cell, filters=filters)
 
 
@@ -106,5 +107,5 @@ def get_children(engine: EngineDep, filters: FiltersDep, cell: str) -> list[dict
     response_model=CubeCell,
     response_model_exclude_unset=True,
 )
-def get_parent(engine: EngineDep, filters: FiltersDep, cell: str) -> dict[str, Any]:
+def get_parent(engine: EngineDep, filters: FiltersDep, cell: Cell) -> dict[str, Any]:
     return cell_parent(engine, cell, filters=filters)

@@ -8,6 +8,7 @@ from geocrm.api.access import ANY_ROLE, allow
 from geocrm.api.deps import BBoxDep, EngineDep, LimitDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.customers import CustomerDetail, CustomerPage, Interaction, SearchHit
+from geocrm.api.params import DECIMAL, AfterId, CustomerId
 from geocrm.customers import (
     SEARCH_MAX_LIMIT,
     customer_feature,
@@ -34,7 +35,7 @@ def list_customers(
     engine: EngineDep,
     bbox: BBoxDep,
     limit: LimitDep,
-    after: Annotated[int, Query(ge=0, description="return customers with id > after")] = 0,
+    after: AfterId = 0,
 ) -> dict[str, Any]:
     page = customer_page(engine, bbox=bbox, limit=limit, after_id=after)
     body = page.feature_collection()
@@ -70,7 +71,7 @@ def search(
             description="a part of the name or address, e.g. `lonnrot` or `Bulevardi 5`",
         ),
     ],
-    limit: Annotated[int, Query(ge=1, le=SEARCH_MAX_LIMIT)] = 10,
+    limit: Annotated[int, Query(ge=1, le=SEARCH_MAX_LIMIT), DECIMAL] = 10,
 ) -> list[dict[str, Any]]:
     return search_customers(engine, q, limit=limit)
 
@@ -81,7 +82,7 @@ def search(
     response_model=CustomerDetail,
     response_model_exclude_unset=True,
 )
-def get_customer(engine: EngineDep, customer_id: int) -> dict[str, Any]:
+def get_customer(engine: EngineDep, customer_id: CustomerId) -> dict[str, Any]:
     return customer_feature(engine, customer_id)
 
 
@@ -93,7 +94,7 @@ def get_customer(engine: EngineDep, customer_id: int) -> dict[str, Any]:
 )
 def get_interactions(
     engine: EngineDep,
-    customer_id: int,
-    limit: Annotated[int, Query(ge=1, le=10_000)] = 50,
+    customer_id: CustomerId,
+    limit: Annotated[int, Query(ge=1, le=10_000), DECIMAL] = 50,
 ) -> list[dict[str, Any]]:
     return customer_interactions(engine, customer_id, limit=limit)

@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy import Engine
 
+from geocrm.api.params import DECIMAL
 from geocrm.db import get_app_engine
 from geocrm.geometry import BBox
+from geocrm.identifiers import INT32_MAX
 from geocrm.settings import api_settings
 
 
@@ -39,7 +41,9 @@ def bbox_param(
 
 
 def limit_param(
-    limit: Annotated[int | None, Query(ge=1, description="page size")] = None,
+    limit: Annotated[
+        int | None, Query(ge=1, le=INT32_MAX, description="page size"), DECIMAL
+    ] = None,
 ) -> int:
     settings = api_settings()
     if limit is None:

@@ -5,12 +5,19 @@ FastAPI's and Starlette's own (unknown route 404, 405...) with theirs; values th
 cannot hold with 422 and database failures with 503 (``geocrm.db.errors.as_geocrm_error``);
 anything else with 500 and no internals (the traceback goes to the log). Every error is
 logged on the ``geocrm.api`` logger with the request's id, method, path and status.
+
+A body never carries SQL, a file's path or a stack trace: GeoCRM's errors keep a driver's
+text apart (``GeoCrmError.internal``, logged only), and as a last guard ``public_text``
+replaces a detail that still looks like one (SQL, a traceback, a connection string) by a
+sentence with the request id, and an absolute path on the server by its file name.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
+from pathlib import PurePath
 from typing import Any
 
 import psycopg
@@ -34,16 +41,64 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+#: Text of the server's insides: SQL as the driver quotes it, a traceback, a connection URL.
+_INTERNALS = re.compile(
+    r"\[SQL:|\[parameters:|\bLINE \d+:|Traceback \(most recent call last\)|"
+    r"File \"[^\"]*\", line \d+|sqlalche\.me|\bpsycopg\.|postgres(?:ql)?(?:\+\w+)?://",
+    re.IGNORECASE,
+)
+#: An absolute path on the server (under a usual root of a file system; API paths are not).
+_SERVER_PATH = re.compile(
+    r"(?<![\w/.:])/(?:tmp|home|var|usr|etc|root|opt|srv|work|mnt|data|run|proc|private|"
+    r"Users|app|builds)(?:/[^\s'\"),;:]*)?"
+)
+#: At most this many characters of a detail or a problem (an echoed 10 KB value is cut).
+MAX_TEXT = 1000
+
+
+def public_text(text: str, rid: str) -> str:
+    """``text`` as a caller may read it: no SQL, traceback or connection string (then a
+    sentence with the request id instead), paths on the server cut to their file's name,
+    at most ``MAX_TEXT`` characters."""
+    found = _INTERNALS.search(text)
+    if found:
+        # what it was, as said before the first quoted internal ("database unreachable: ...")
+        head = re.split(r":\s", text[: found.start()], maxsplit=1)[0].strip(" \n\t:;,(")
+        said = head if head and len(head) <= 200 and not _SERVER_PATH.search(head) else ""
+        return (
+            f"{said or 'the request failed inside the server'}; the details are in the "
+            f"server log under request id {rid}"
+        )
+    text = _SERVER_PATH.sub(lambda m: PurePath(m.group()).name or "(a path)", text)
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
 def error_body(
-    request: Request, status: int, error: str, detail: str, problems: list[str] | None = None
+    request: Request,
+    status: int,
+    error: str,
+    detail: str,
+    problems: list[str] | None = None,
+    internal: str | None = None,
 ) -> dict[str, Any]:
-    """The error body of ``request``, logged with its id, method, path and status."""
+    """The error body of ``request``, logged with its id, method, path and status (and
+    ``internal``: what went wrong inside, for the log only)."""
     rid = request_id(request.scope)
     logger.warning(
-        "%s %s %s -> %s %s: %s", rid, request.method, request.url.path, status, error, detail
+        "%s %s %s -> %s %s: %s%s",
+        rid,
+        request.method,
+        request.url.path,
+        status,
+        error,
+        detail,
+        f" [{internal}]" if internal else "",
     )
     return ErrorBody(
-        error=error, detail=detail, problems=problems or [], request_id=rid
+        error=error,
+        detail=public_text(detail, rid),
+        problems=[public_text(p, rid) for p in problems or []],
+        request_id=rid,
     ).model_dump()
 
 
@@ -54,9 +109,10 @@ def error_response(
     detail: str,
     problems: list[str] | None = None,
     headers: dict[str, str] | None = None,
+    internal: str | None = None,
 ) -> JSONResponse:
     """An error answer with the one error body (also for middleware, outside the handlers)."""
-    body = error_body(request, status, error, detail, problems)
+    body = error_body(request, status, error, detail, problems, internal)
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -68,7 +124,14 @@ async def _geocrm_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GeoCrmError)
     # unavailable for now (the database down or restarting): say when to try again
     headers = {"Retry-After": str(RETRY_AFTER_S)} if exc.http_status == 503 else None
-    return error_response(request, exc.http_status, type(exc).__name__, str(exc), headers=headers)
+    return error_response(
+        request,
+        exc.http_status,
+        type(exc).__name__,
+        str(exc),
+        headers=headers,
+        internal=exc.internal,
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

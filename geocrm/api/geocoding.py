@@ -18,6 +18,7 @@ from geocrm.api.models.customers import (
     PinnedCustomer,
     RegeocodeSummary,
 )
+from geocrm.api.params import DECIMAL, ExternalId
 from geocrm.db.scope import system_scope
 from geocrm.errors import InvalidInput
 from geocrm.geocode import cached_geocoder
@@ -70,7 +71,7 @@ def geocode_batch(engine: EngineDep, body: GeocodeRequest) -> dict[str, Any]:
 def geocoding_issues(
     engine: EngineDep,
     max_confidence: Annotated[float, Query(ge=0, le=1)] = 0.8,
-    limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
+    limit: Annotated[int, Query(ge=1, le=100_000), DECIMAL] = 1000,
 ) -> list[dict[str, Any]]:
     return customers.geocoding_issues(engine, max_confidence=max_confidence, limit=limit)
 
@@ -82,7 +83,7 @@ def geocoding_issues(
     response_model=PinnedCustomer,
     response_model_exclude_unset=True,
 )
-def pin(engine: EngineDep, external_id: str, body: PinRequest) -> dict[str, Any]:
+def pin(engine: EngineDep, external_id: ExternalId, body: PinRequest) -> dict[str, Any]:
     Point(lon=body.lon, lat=body.lat)  # a bad coordinate is a 422 before anything else
     customers.require_may_change(engine, external_id)
     with system_scope():  # the re-enrichment and cube refresh that follow touch every row

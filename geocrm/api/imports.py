@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
 
-from fastapi import APIRouter, BackgroundTasks, Request, status
+from fastapi import APIRouter, BackgroundTasks, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -22,6 +22,7 @@ from geocrm.api.audit_trail import AuditNote, audited
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.imports import ImportJob, ImportQueued, ImportReject
+from geocrm.api.params import DECIMAL, ImportId
 from geocrm.api.request_id import request_id
 from geocrm.errors import InvalidInput
 from geocrm.settings import api_settings
@@ -329,7 +330,7 @@ def _run(engine, path: Path, column_map, import_id: int, name: str, fmt: str, ri
     response_model=ImportJob,
     response_model_exclude_unset=True,
 )
-def get_import(engine: EngineDep, import_id: int) -> dict[str, Any]:
+def get_import(engine: EngineDep, import_id: ImportId) -> dict[str, Any]:
     job = ingest.job_status(engine, import_id)
     if job.get("rejects_file"):  # the server's file is no client's business: its route is
         job["rejects_file"] = f"/api/imports/{import_id}/rejects"
@@ -342,5 +343,11 @@ def get_import(engine: EngineDep, import_id: int) -> dict[str, Any]:
     response_model=list[ImportReject],
     response_model_exclude_unset=True,
 )
-def get_rejects(engine: EngineDep, import_id: int, limit: int = 1000) -> list[dict[str, Any]]:
-    return ingest.rejects(engine, import_id, limit=min(max(limit, 1), 100_000))
+def get_rejects(
+    engine: EngineDep,
+    import_id: ImportId,
+    limit: Annotated[
+        int, Query(ge=1, le=100_000, description="at most this many rows"), DECIMAL
+    ] = 1000,
+) -> list[dict[str, Any]]:
+    return ingest.rejects(engine, import_id, limit=limit)

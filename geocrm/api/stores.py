@@ -8,6 +8,7 @@ from geocrm.api.access import ANY_ROLE, allow
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.stores import Stores, TradeAreas
+from geocrm.api.params import StoreIdQuery
 from geocrm.stores import store_features, trade_area_features
 
 router = APIRouter(
@@ -33,7 +34,7 @@ def list_stores(engine: EngineDep) -> dict[str, Any]:
 )
 def list_trade_areas(
     engine: EngineDep,
-    store_id: Annotated[int | None, Query(ge=1)] = None,
+    store_id: StoreIdQuery = None,
     mode: Annotated[Literal["walk", "drive"] | None, Query()] = None,
     kind: Annotated[
         Literal["isochrone", "ring", "huff_primary", "huff_secondary"] | None, Query()

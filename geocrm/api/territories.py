@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from geocrm import pipeline, territories
@@ -21,7 +21,20 @@ from geocrm.api.models.territories import (
     PlanSummary,
     PublishedPlan,
 )
+from geocrm.api.params import (
+    CELL_PATTERN,
+    CELL_TEXT,
+    DECIMAL,
+    BodyCell,
+    BodyId32,
+    BodyId64,
+    PlanId,
+    TerritoryId,
+)
 from geocrm.db.scope import system_scope
+from geocrm.hexgrid import RESOLUTIONS
+from geocrm.identifiers import INT32_MAX, INT64_MAX
+from geocrm.zones import MAX_NAME_CHARS
 
 router = APIRouter(
     prefix="/api", tags=["territories"], responses=ERROR_RESPONSES, dependencies=[allow(*ANY_ROLE)]
@@ -31,29 +44,40 @@ router = APIRouter(
 # then GeoCRM's own work over every customer (workloads, the assignment a publish writes),
 # so it runs with every row (system_scope), and the plan's history names the user.
 
-PlanId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the plan's id")]
-TerritoryId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the territory's id")]
+
+#: A locked cell's key: an H3 cell's hex index or decimal id.
+CellKey = Annotated[str, Field(max_length=20, pattern=CELL_PATTERN), CELL_TEXT]
+#: A territory's index in a plan, 0..k-1.
+TerritoryIndex = Annotated[int, Field(ge=0, le=INT32_MAX), DECIMAL]
+#: A saved zone's name.
+ZoneName = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS)]
 
 
 class PlanCreate(BaseModel):
     """What to design: K territories balanced on a workload measure."""
 
-    k: int = Field(description="number of territories, 2 .. the number of cells of the area")
+    k: int = Field(
+        ge=2,
+        le=INT32_MAX,
+        description="number of territories, 2 .. the number of cells of the area",
+    )
     measure: str = Field(
-        description="workload: " + ", ".join(territories.MEASURES) + " (see the docs)"
+        max_length=100,
+        description="workload: " + ", ".join(territories.MEASURES) + " (see the docs)",
     )
     res: int | None = Field(
-        default=None, description="H3 resolution, 5..11 (default 9, or the base plan's)"
+        default=None,
+        ge=RESOLUTIONS[0],
+        le=RESOLUTIONS[-1],
+        description="H3 resolution, 5..11 (default 9, or the base plan's)",
     )
-    name: str | None = Field(default=None, description="the plan's name")
-    locked_cells: dict[str, int] = Field(
+    name: str | None = Field(default=None, max_length=200, description="the plan's name")
+    locked_cells: dict[CellKey, TerritoryIndex] = Field(
         default_factory=dict,
         description="H3 cell (hex or decimal id) -> territory index 0..k-1: stays there",
     )
-    based_on: int | None = Field(
+    based_on: BodyId64 | None = Field(
         default=None,
-        ge=1,
-        le=2**63 - 1,
         description="redesign from this plan: its next version keeps its locked cells and "
         "locked territories",
     )
@@ -61,7 +85,7 @@ class PlanCreate(BaseModel):
         default=None,
         description="design within this GeoJSON Polygon/MultiPolygon (WGS84), not the city",
     )
-    zone: int | str | None = Field(
+    zone: BodyId32 | ZoneName | None = Field(
         default=None, description="design within this saved target zone (id or name)"
     )
 
@@ -69,8 +93,10 @@ class PlanCreate(BaseModel):
 class CellEdit(BaseModel):
     """An edit of a draft plan: move cells to a territory and/or (un)lock them."""
 
-    cells: list[str | int] = Field(min_length=1, description="H3 cells (hex or decimal)")
-    territory_id: int | None = Field(default=None, description="the territory to move them to")
+    cells: list[BodyCell] = Field(
+        min_length=1, max_length=100_000, description="H3 cells (hex or decimal)"
+    )
+    territory_id: BodyId64 | None = Field(default=None, description="the territory to move them to")
     locked: bool | None = Field(default=None, description="lock (true) or unlock (false)")
 
 
@@ -79,13 +105,13 @@ class TerritoryChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    rep_id: int | None = Field(
+    rep_id: BodyId32 | None = Field(
         default=None, description="the territory's new rep; null: no rep (absent: unchanged)"
     )
     locked: bool | None = Field(
         default=None, description="lock (a locked territory keeps exactly its cells) or unlock"
     )
-    name: str | None = Field(default=None, description="a new name")
+    name: str | None = Field(default=None, max_length=200, description="a new name")
 
 
 @router.post(
@@ -254,9 +280,10 @@ def compare_plan(
         Query(
             alias="with",
             ge=1,
-            le=2**63 - 1,
+            le=INT64_MAX,
             description="another plan's id to compare with (default: the current assignment)",
         ),
+        DECIMAL,
     ] = None,
 ) -> dict[str, Any]:
     return territories.compare_plan(engine, plan_id, with_plan)

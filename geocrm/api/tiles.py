@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from geocrm.api.access import ANY_ROLE, CurrentUser, allow
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.tiles import Catalogue, MapStyle, TileJson
+from geocrm.api.params import Layer, TileX, TileY, Zoom
 from geocrm.auth.principal import Principal
 from geocrm.db.scope import current_scope
 from geocrm.tiles import EVERYTHING, MEDIA_TYPE, TileScope, TileServer, catalog
@@ -99,7 +100,7 @@ def get_style(
     response_model_exclude_unset=True,  # res_by_zoom only for the hex layers
 )
 def get_tilejson(
-    request: Request, response: Response, tiles: TilesDep, user: CurrentUser, layer: str
+    request: Request, response: Response, tiles: TilesDep, user: CurrentUser, layer: Layer
 ) -> dict[str, Any]:
     answer = tiles.tilejson(
         layer, _base_url(request), dict(request.query_params), scope=tile_scope(user)
@@ -125,10 +126,10 @@ def get_tile(
     request: Request,
     tiles: TilesDep,
     user: CurrentUser,
-    layer: str,
-    z: Annotated[int, Path(description="zoom")],
-    x: Annotated[int, Path(description="column, 0..2^z-1")],
-    y: Annotated[int, Path(description="row, 0..2^z-1 (from the north)")],
+    layer: Layer,
+    z: Zoom,
+    x: TileX,
+    y: TileY,
 ) -> Response:
     tile, how = tiles.tile(
         layer,

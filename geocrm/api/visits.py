@@ -15,7 +15,9 @@ from geocrm.api.audit_trail import AuditNote, audited
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.visits import VisitRoute
+from geocrm.api.params import BodyId64
 from geocrm.errors import Forbidden
+from geocrm.identifiers import INT32_MAX
 
 router = APIRouter(
     prefix="/api", tags=["routes"], responses=ERROR_RESPONSES, dependencies=[allow(*ANY_ROLE)]
@@ -25,9 +27,9 @@ router = APIRouter(
 class RouteRequest(BaseModel):
     """Whose route, which day, and which customers (default: the rep's most due)."""
 
-    rep_id: int = Field(ge=1, le=2**31 - 1, description="the rep; the route starts at its base")
+    rep_id: int = Field(ge=1, le=INT32_MAX, description="the rep; the route starts at its base")
     date: dt.date | None = Field(default=None, description="the day, YYYY-MM-DD (default today)")
-    customer_ids: list[int] | None = Field(
+    customer_ids: list[BodyId64] | None = Field(
         default=None,
         min_length=1,
         max_length=visits.MAX_STOPS_LIMIT,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -21,14 +21,16 @@ from geocrm.api.models.zones import (
     ZoneCount,
     ZoneFeature,
 )
+from geocrm.api.params import BodyId64, ZoneId
 from geocrm.vocabulary import FILTERS
 
 router = APIRouter(
     prefix="/api", tags=["zones"], responses=ERROR_RESPONSES, dependencies=[allow(*ANY_ROLE)]
 )
 
-FilterValue = str | int | list[str | int] | None
-ZoneId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the zone's id")]
+#: One value of an audience filter: a name (a stage, a segment...) or an id (a rep...).
+FilterItem = Annotated[str, Field(max_length=1000)] | BodyId64
+FilterValue = FilterItem | Annotated[list[FilterItem], Field(max_length=10_000)] | None
 _FILTERS_DOC = (
     f"audience filters, the cube's dimensions: {', '.join(FILTERS)}; each one value or a "
     'list, e.g. {"stage": ["client"], "rep_id": [3]}'
@@ -42,7 +44,10 @@ _GEOMETRY_DOC = (
 class ZoneCreate(BaseModel):
     """A new target zone."""
 
-    name: str = Field(description=f"unique name, 1..{zones.MAX_NAME_CHARS} characters")
+    name: str = Field(
+        max_length=zones.MAX_NAME_CHARS,
+        description=f"unique name, 1..{zones.MAX_NAME_CHARS} characters",
+    )
     kind: Literal["polygon", "rectangle", "circle", "isochrone"] = Field(
         description="how it was drawn"
     )
@@ -58,7 +63,7 @@ class ZoneCreate(BaseModel):
 class ZoneUpdate(BaseModel):
     """Changes to a saved zone: the parts given replace the saved ones."""
 
-    name: str | None = None
+    name: str | None = Field(default=None, max_length=zones.MAX_NAME_CHARS)
     kind: Literal["polygon", "rectangle", "circle", "isochrone"] | None = None
     geometry: dict[str, Any] | None = Field(default=None, description=_GEOMETRY_DOC)
     filters: dict[str, FilterValue] | None = Field(

@@ -83,4 +83,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _fail(error: GeoCrmError) -> int:
     """The one place an error becomes a message on stderr and an exit code."""
     print(f"geocrm: error: {error}", file=sys.stderr)
+    if error.internal:  # the driver's own words, for the operator at the terminal
+        print(f"geocrm: cause: {error.internal}", file=sys.stderr)
     return error.exit_code

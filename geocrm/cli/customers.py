@@ -18,6 +18,7 @@ from geocrm.auth.audit import customer_ref
 from geocrm.cli.shared import migrated_engine, positive, print_json, record
 from geocrm.errors import InvalidInput
 from geocrm.geocode import Geocoder, geocode_csv
+from geocrm.identifiers import parse_id
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -80,9 +81,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     """Import a customer file (exit 2 when every row was rejected), or show an import."""
     if args.what == "status":
-        if not args.target.isdigit():
-            raise InvalidInput(f"import status needs an import id (a number), not {args.target!r}")
-        print_json(ingest.job_status(migrated_engine(), int(args.target)))
+        import_id = parse_id(args.target, "import status needs an import id: it")
+        print_json(ingest.job_status(migrated_engine(), import_id))
         return 0
     report = pipeline.import_customers(
         migrated_engine(),

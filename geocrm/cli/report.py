@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from geocrm import reports
-from geocrm.cli.shared import migrated_engine, record
+from geocrm.cli.shared import migrated_engine, record, resolution
 from geocrm.errors import InvalidInput
 
 
@@ -41,7 +41,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
             "prospects, ltv, orders, mean_satisfaction, footfall, penetration",
         )
         parser_.add_argument(
-            "--res", type=int, default=9, help="H3 resolution of the hexagons, 5..11 (default 9)"
+            "--res",
+            type=resolution,
+            default=9,
+            help="H3 resolution of the hexagons, 5..11 (default 9)",
         )
         parser_.add_argument("--out", type=Path, required=True, help="the HTML file to write")
         parser_.add_argument(

@@ -12,7 +12,10 @@ from sqlalchemy import Engine
 
 from geocrm.auth import audit, cli_principal
 from geocrm.db import get_engine
+from geocrm.errors import InvalidInput
+from geocrm.identifiers import parse_id
 from geocrm.pipeline import migrate
+from geocrm.vocabulary import check_res
 
 
 def migrated_engine() -> Engine:
@@ -23,11 +26,27 @@ def migrated_engine() -> Engine:
 
 
 def positive(value: str) -> int:
-    """An argparse type: a positive integer."""
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be a positive integer")
-    return number
+    """An argparse type: a positive 64-bit id (the API's validation, ``parse_id``)."""
+    try:
+        return parse_id(value, "the value")
+    except InvalidInput as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def positive32(value: str) -> int:
+    """An argparse type: a positive id of an ``integer`` column (reps, tokens) or a count."""
+    try:
+        return parse_id(value, "the value", bits=32)
+    except InvalidInput as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def resolution(value: str) -> int:
+    """An argparse type: one of the cube's H3 resolutions (the API's ``check_res``)."""
+    try:
+        return check_res(value)
+    except InvalidInput as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def print_json(payload: object) -> None:

@@ -7,8 +7,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from geocrm import pipeline, territories
-from geocrm.cli.shared import migrated_engine, positive, print_json, record
+from geocrm.cli.shared import (
+    migrated_engine,
+    positive,
+    positive32,
+    print_json,
+    record,
+    resolution,
+)
 from geocrm.errors import InvalidInput
+from geocrm.identifiers import INT32_MAX, parse_int
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -19,14 +27,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     terr.add_argument("action", choices=["design", "copy", "publish", "list"])
     terr.add_argument("plan", nargs="?", type=positive, help="for copy and publish: the plan's id")
-    terr.add_argument("--k", type=positive, help="design: number of territories (>= 2)")
+    terr.add_argument("--k", type=positive32, help="design: number of territories (>= 2)")
     terr.add_argument(
         "--measure",
         choices=["customers", "revenue", "visits", "mix"],
         help="design: the workload to balance",
     )
     terr.add_argument(
-        "--res", type=int, help="design: H3 resolution (default 9, or the base plan's)"
+        "--res", type=resolution, help="design: H3 resolution (default 9, or the base plan's)"
     )
     terr.add_argument(
         "--based-on",
@@ -119,11 +127,11 @@ def _locked_cells(items: Sequence[str]) -> dict[str, int]:
     locked: dict[str, int] = {}
     for item in items:
         cell, sep, index = item.partition("=")
-        if not sep or not index.strip().isdigit():
+        if not sep:
             raise InvalidInput(
                 f"--lock takes CELL=INDEX (an H3 cell, a territory 0..k-1): {item!r}"
             )
-        locked[cell.strip()] = int(index)
+        locked[cell.strip()] = parse_int(index, f"--lock {item!r:.40}: INDEX", lo=0, hi=INT32_MAX)
     return locked
 
 

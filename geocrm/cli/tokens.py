@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from geocrm.auth import cli_principal, credentials
-from geocrm.cli.shared import migrated_engine, positive, print_json, text_table
+from geocrm.cli.shared import migrated_engine, positive32, print_json, text_table
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -37,7 +37,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     lst.set_defaults(func=cmd_list)
 
     revoke = actions.add_parser("revoke", help="revoke a token at once")
-    revoke.add_argument("token_id", metavar="TOKEN_ID", type=positive)
+    revoke.add_argument("token_id", metavar="TOKEN_ID", type=positive32)
     revoke.set_defaults(func=cmd_revoke)
 
 

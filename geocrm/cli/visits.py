@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from geocrm import visits
-from geocrm.cli.shared import migrated_engine, positive, print_json, record
+from geocrm.cli.shared import migrated_engine, positive, positive32, print_json, record
 from geocrm.errors import InvalidInput
 
 
@@ -16,7 +16,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Add the ``routes`` command."""
     rts = sub.add_parser("routes", help="a rep's visit route for a day (OR-Tools on the streets)")
     rts.add_argument("action", choices=["plan"])
-    rts.add_argument("--rep", type=positive, required=True, help="the rep's id")
+    rts.add_argument("--rep", type=positive32, required=True, help="the rep's id")
     rts.add_argument("--date", help="the day, YYYY-MM-DD (default today)")
     rts.add_argument(
         "--customers", help="hand-picked customer ids, ID,ID,... (default: the most due)"

@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from geocrm.db import scope
 from geocrm.db.embedded import EmbeddedCluster, app_login, app_secret
+from geocrm.db.errors import as_geocrm_error
 from geocrm.errors import DatabaseUnavailable, NotFound, SetupError
 from geocrm.settings import DatabaseSettings, database_settings
 
@@ -139,7 +140,8 @@ def raw_connection(engine: Engine) -> psycopg.Connection:
     try:
         conn = psycopg.connect(url, connect_timeout=10)
     except psycopg.OperationalError as exc:
-        raise DatabaseUnavailable(f"Cannot connect to the database: {exc}") from exc
+        # the driver's words (host, socket path) stay on the error's ``internal``
+        raise as_geocrm_error(exc) or DatabaseUnavailable("Cannot connect to the database") from exc
     if scope.is_installed(engine):  # a private connection: the scope holds for its session
         scope.set_session(conn)
     return conn

@@ -7,9 +7,19 @@ import psycopg
 from sqlalchemy import Engine, text
 
 from geocrm.db import query
+from geocrm.db.errors import as_geocrm_error
 from geocrm.db.migrate import pending
 from geocrm.db.scope import system_scope
 from geocrm.errors import DatabaseUnavailable, SetupError
+
+
+def _unreachable(exc: Exception) -> DatabaseUnavailable:
+    """``/health``'s error: what happened in words, the driver's own (host, socket path,
+    SQL) kept as ``internal`` for the log."""
+    known = as_geocrm_error(exc)
+    error = DatabaseUnavailable(f"database unreachable: {known or type(exc).__name__}")
+    error.internal = (known.internal if known else None) or f"{type(exc).__name__}: {exc}"
+    return error
 
 
 def health(engine: Engine) -> dict:
@@ -28,10 +38,10 @@ def health(engine: Engine) -> dict:
             row = conn.execute(query("health")).mappings().one()
         cube = pending_work(engine)
     except (DatabaseUnavailable, psycopg.OperationalError) as exc:
-        raise DatabaseUnavailable(f"database unreachable: {exc}") from exc
+        raise _unreachable(exc) from exc
     except Exception as exc:  # SQLAlchemy wraps driver errors in its own types
         if "OperationalError" in type(exc).__name__:
-            raise DatabaseUnavailable(f"database unreachable: {exc}") from exc
+            raise _unreachable(exc) from exc
         raise
     data = {k: v for k, v in row.items() if k != "postgis_version"}
     return {

@@ -34,7 +34,8 @@ _POSTCODE = re.compile(r"(?:\bfi-?\s?)?\b(\d{5})\b")
 _RANGE_DASH = re.compile(r"(\d)\s*-\s*(\d)")
 _JUNK = re.compile(r"[^a-z0-9,.\-\s]+")
 _TOKEN = re.compile(r",|[^\s,]+")
-_NUMBER = re.compile(r"(\d+)([a-z])?(?:-(\d+)[a-z]?)?\.?")
+# at most 9 digits: no house number is longer, and int() refuses text over 4,300 digits
+_NUMBER = re.compile(r"(\d{1,9})([a-z])?(?:-(\d{1,9})[a-z]?)?\.?")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # Abbreviated street types at the end of the street name, glued ("Aleksanterink."), after
 # a hyphen ("Aleksanterin-k.") or a space ("Aleksanterin k.").
@@ -53,7 +54,7 @@ _ABBREVIATED = re.compile(rf"({_ABBREVIATION_ALTERNATIVES})\.$")
 _UNDOTTED = re.compile(rf"({_ABBREVIATION_ALTERNATIVES})$")
 # A stored street name that is not just a name ("Caisa, Vilhonkatu", "Pohjoisesplanadi 33").
 _DIRTY_STREET = re.compile(r"[\d,]")
-_PLAIN_NUMBER = re.compile(r"\s*(\d+)\s*([a-z])?\s*(?:-\s*(\d+)\s*[a-z]?)?\s*")
+_PLAIN_NUMBER = re.compile(r"\s*(\d{1,9})\s*([a-z])?\s*(?:-\s*(\d{1,9})\s*[a-z]?)?\s*")
 
 #: Swedish (and other) names of Finnish cities, folded, to the folded Finnish name.
 CITY_ALIASES = {

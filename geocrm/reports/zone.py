@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from geocrm import cube, zones
 from geocrm.db import query
 from geocrm.errors import InvalidInput, NotFound
+from geocrm.identifiers import INT32_MAX, is_id_text
 from geocrm.reports.legend import build_legend
 from geocrm.reports.page import (
     Report,
@@ -119,7 +120,10 @@ def find_zone(engine: Engine, zone: str | int) -> dict[str, Any]:
         row = (
             conn.execute(
                 query("reports/zone"),
-                {"zone_id": int(key) if key.isdigit() else None, "name": key},
+                {
+                    "zone_id": int(key) if is_id_text(key) and int(key) <= INT32_MAX else None,
+                    "name": key,
+                },
             )
             .mappings()
             .first()

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from geocrm.db import query
 from geocrm.errors import Conflict, InvalidInput, NotFound
+from geocrm.identifiers import INT32_MAX, is_id_text
 from geocrm.zones.audience import (
     audience_filters,
     count,
@@ -77,9 +78,9 @@ def _source(source: Mapping[str, Any] | None, kind: str | None) -> dict[str, Any
 def zone_row(conn: Connection, zone: int | str) -> Mapping[str, Any]:
     """A saved zone's row by id (an int, or a text of digits that is an id) or by name."""
     row = None
-    if isinstance(zone, int) or (isinstance(zone, str) and zone.strip().isdigit()):
+    if (isinstance(zone, int) and not isinstance(zone, bool)) or is_id_text(zone):
         zone_id = int(zone)
-        if zone_id < 2**31:
+        if 0 < zone_id <= INT32_MAX:
             row = conn.execute(query("zones/get"), {"zone_id": zone_id, "name": None})
             row = row.mappings().first()
     if row is None and isinstance(zone, str):

@@ -196,7 +196,10 @@ def test_bad_report_requests_are_errors_with_exit_codes(use_database, built, tmp
     assert "NAME=VALUE" in capsys.readouterr().err
     assert main(["report", "heatmap", "--filter", "stage=champion", "--out", out]) == 2
     assert "unknown stage 'champion'" in capsys.readouterr().err
-    assert main(["report", "heatmap", "--res", "4", "--out", out]) == 2
+    with pytest.raises(SystemExit) as usage:  # argparse's usage error: the same exit code
+        main(["report", "heatmap", "--res", "4", "--out", out])
+    assert usage.value.code == 2
+    assert "resolutions 5..11, not 4" in capsys.readouterr().err
     assert main(["report", "heatmap", "--out", str(tmp_path / "nowhere" / "x.html")]) == 2
     assert "directory" in capsys.readouterr().err
     assert main(["report", "zone", "no such zone", "--out", out]) == 3
