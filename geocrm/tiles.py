@@ -43,9 +43,10 @@ from urllib.parse import urlencode
 from sqlalchemy import Connection, Engine
 
 from geocrm import vocabulary
-from geocrm.db import query
+from geocrm.db import budget, query
+from geocrm.db.errors import TOO_SLOW
 from geocrm.dimension_values import validate_filters
-from geocrm.errors import InvalidInput, NotFound, SetupError
+from geocrm.errors import InvalidInput, NotFound, Overloaded, SetupError
 from geocrm.settings import api_settings
 
 TILES_ROOT: Traversable = files("geocrm") / "assets" / "tiles"
@@ -388,6 +389,16 @@ class TileCache:
 # --------------------------------------------------------------------------- serving
 
 
+def _budget_ms() -> int:
+    """The statement timeout of the next query of a tile: what is left of its budget;
+    ``Overloaded`` (a 503) when nothing is."""
+    left = budget.remaining()
+    assert left is not None  # only called within the tile's budget
+    if left <= 0.001:
+        raise Overloaded(TOO_SLOW)
+    return max(1, int(left * 1000))
+
+
 class TileServer:
     """Validated, cached tiles of the catalogue's layers from one database."""
 
@@ -436,7 +447,10 @@ class TileServer:
         database's view and neither read from nor written to the cache."""
         layer = catalog().layer(name)
         layer.check_address(z, x, y)
-        with self.engine.connect() as conn:
+        # the budget covers the wait for a connection and every query of the tile (the
+        # engine gives each transaction what is left of it as its statement timeout); a
+        # request's own budget, counted from its arrival, may leave less
+        with budget.within(self.timeout_ms / 1000), self.engine.connect() as conn:
             versions, seen = self.versions(conn, layer)
             whose = EVERYTHING if layer.shared else seen
             key = (
@@ -458,7 +472,8 @@ class TileServer:
             if cached is not None:
                 return cached, "hit"
             q = validate_query(conn, layer, params, limit=self.max_features)
-            conn.execute(query("tiles/statement_timeout"), {"timeout_ms": self.timeout_ms})
+            # the drawing gets what the checks before it left
+            conn.execute(query("tiles/statement_timeout"), {"timeout_ms": _budget_ms()})
             data = conn.execute(
                 query("tiles/render"),
                 {"layer": name, "z": z, "x": x, "y": y, "query": json.dumps(q)},

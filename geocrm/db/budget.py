@@ -1,0 +1,57 @@
+"""The time budget of the work under way (a request): a deadline that bounds the wait for a
+pooled connection and the statement timeout of the queries that carry it.
+
+A context variable, so that it follows a request from the middleware that sets it into the
+worker threads of its route (Starlette copies the context into them).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+_deadline: ContextVar[float | None] = ContextVar("geocrm_db_deadline", default=None)
+
+
+def remaining() -> float | None:
+    """Seconds left of the budget (0 or less: spent), or None when there is no budget."""
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - time.monotonic()
+
+
+def wait_limit(longest: float) -> float:
+    """How long the next wait (for a pooled connection) may last: ``longest``, or less when
+    the budget ends sooner; never negative."""
+    left = remaining()
+    return longest if left is None else max(0.0, min(longest, left))
+
+
+@contextmanager
+def within(seconds: float) -> Iterator[None]:
+    """Run the block with at most ``seconds`` more of budget (an enclosing, shorter budget
+    stays in force); the previous budget is restored after it."""
+    ends = time.monotonic() + seconds
+    current = _deadline.get()
+    token = _deadline.set(ends if current is None else min(current, ends))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+@contextmanager
+def unbounded() -> Iterator[None]:
+    """Run the block with no budget (work that must not inherit a request's, e.g. a pool
+    being recreated)."""
+    token = _deadline.set(None)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def set_deadline(seconds: float | None) -> None:
+    """Give the current context (a request) a budget of ``seconds`` from now (None: none)."""
+    _deadline.set(None if seconds is None else time.monotonic() + seconds)
