@@ -7,7 +7,8 @@ API token, send requests for ``--seconds`` (default 60) to a fresh ``geocrm serv
 127.0.0.1, then stop by themselves. The mix (seeded, the same for every server):
 
 * ``hexes`` and ``customers`` tiles at zooms 12-16 over the customers' extent, half of them
-  with filters (``stage``, ``kind``, a measure);
+  with filters (``stage``, ``kind``, a measure), each kind's 400 distinct requests drawn by
+  popularity (Zipf: many users look at the same views, a long tail at others);
 * ``/api/cube`` at resolution 8 or 9, with or without a filter;
 * zone counts: a saved zone's ``/api/zones/{id}/count`` and the live ``POST
   /api/zones/count`` of a drawn polygon, with or without a filter.
@@ -63,6 +64,9 @@ MIX = {
     "cube": 0.15,
     "zone count": 0.15,
 }
+#: Distinct requests of each kind, and the exponent of their popularity (Zipf).
+DISTINCT = 400
+ZIPF = 1.0
 TILE_FILTERS = ("stage=client", "stage=prospect,customer&kind=business", "kind=person")
 HEX_MEASURES = ("", "measure=revenue&", "measure=mean_churn_risk&")
 #: A polygon over the centre of the customers' extent (lon, lat).
@@ -101,33 +105,39 @@ class Sample:
     retry_after: bool
 
 
+def _one_call(kind: str, zone_ids: Sequence[int], rng: random.Random, tiles) -> Call:
+    """A request of ``kind`` drawn with ``rng``."""
+    if kind.startswith(("hexes", "customers")):
+        layer = kind.split()[0]
+        z, x, y = rng.choice(tiles[rng.choice(ZOOMS)])
+        query = rng.choice(TILE_FILTERS) if kind.endswith("filtered") else ""
+        if layer == "hexes":
+            query = (rng.choice(HEX_MEASURES) + query).rstrip("&")
+        return Call(kind, "GET", f"/tiles/{layer}/{z}/{x}/{y}.mvt?{query}".rstrip("?"))
+    if kind == "cube":
+        stage = rng.choice(("", "&stage=client"))
+        return Call(kind, "GET", f"/api/cube?res={rng.choice((8, 9))}{stage}")
+    if rng.random() < 0.5:
+        stage = rng.choice(("", "?stage=client"))
+        return Call(kind, "GET", f"/api/zones/{rng.choice(zone_ids)}/count{stage}")
+    filters = rng.choice(({}, {"stage": ["client"]}, {"kind": "business"}))
+    return Call(kind, "POST", "/api/zones/count", {"geometry": ZONE, "filters": filters})
+
+
 def make_calls(zone_ids: Sequence[int], count: int, seed: int) -> list[Call]:
-    """``count`` requests drawn from the mix with ``seed``."""
+    """``count`` requests drawn with ``seed``: each of a kind drawn by ``MIX``, then one of
+    that kind's ``DISTINCT`` requests by popularity (Zipf, exponent ``ZIPF``: many users
+    look at the same views, a long tail at others)."""
     rng = random.Random(seed)
     tiles = {z: tiles_covering(HELSINKI_BBOX, z) for z in ZOOMS}
     kinds, weights = zip(*MIX.items(), strict=True)
-    calls = []
-    for kind in rng.choices(kinds, weights, k=count):
-        if kind.startswith(("hexes", "customers")):
-            layer = kind.split()[0]
-            z, x, y = rng.choice(tiles[rng.choice(ZOOMS)])
-            query = rng.choice(TILE_FILTERS) if kind.endswith("filtered") else ""
-            if layer == "hexes":
-                query = (rng.choice(HEX_MEASURES) + query).rstrip("&")
-            calls.append(Call(kind, "GET", f"/tiles/{layer}/{z}/{x}/{y}.mvt?{query}".rstrip("?")))
-        elif kind == "cube":
-            res = rng.choice((8, 9))
-            stage = rng.choice(("", "&stage=client"))
-            calls.append(Call(kind, "GET", f"/api/cube?res={res}{stage}"))
-        elif rng.random() < 0.5:
-            stage = rng.choice(("", "?stage=client"))
-            calls.append(Call(kind, "GET", f"/api/zones/{rng.choice(zone_ids)}/count{stage}"))
-        else:
-            filters = rng.choice(({}, {"stage": ["client"]}, {"kind": "business"}))
-            calls.append(
-                Call(kind, "POST", "/api/zones/count", {"geometry": ZONE, "filters": filters})
-            )
-    return calls
+    choices: dict[str, tuple[list[Call], list[float]]] = {}
+    for kind in kinds:
+        drawn = (_one_call(kind, zone_ids, rng, tiles) for _ in range(4 * DISTINCT))
+        distinct = {repr(call): call for call in drawn}
+        ranked = rng.sample(sorted(distinct.values(), key=repr), min(DISTINCT, len(distinct)))
+        choices[kind] = ranked, [1 / (rank + 1) ** ZIPF for rank in range(len(ranked))]
+    return [rng.choices(*choices[kind])[0] for kind in rng.choices(kinds, weights, k=count)]
 
 
 def saved_zones(base: str, headers: dict[str, str]) -> list[int]:
@@ -302,8 +312,11 @@ def main() -> None:
         servers.insert(0, ("before", args.before.resolve()))
     runs: list[Run] = []
     calls: list[Call] | None = None
-    for cache in [c.strip() for c in args.cache.split(",") if c.strip()]:
-        for label, checkout in servers:
+    caches = [c.strip() for c in args.cache.split(",") if c.strip()]
+    for turn, cache in enumerate(caches):
+        # before, after with the first setting; after, before with the next (ABBA: a
+        # machine getting busier or quieter weighs on both alike)
+        for label, checkout in servers if turn % 2 == 0 else servers[::-1]:
             port = _free_port()
             cmd = [sys.executable, "-m", "geocrm.cli", "serve", "--port", str(port)]
             env = server_env(url, checkout, cache)

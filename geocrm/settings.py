@@ -69,7 +69,7 @@ class DatabaseSettings(BaseSettings):
         default=5, ge=1, description="Connections each engine of a process keeps open."
     )
     pool_max_overflow: int = Field(
-        default=5, ge=0, description="Connections an engine may open beyond pool_size under load."
+        default=10, ge=0, description="Connections an engine may open beyond pool_size under load."
     )
     pool_timeout_s: float = Field(
         default=5.0,

@@ -21,9 +21,8 @@ from sqlalchemy.sql.elements import TextClause
 
 from geocrm.db import budget, scope
 from geocrm.db.embedded import EmbeddedCluster, app_login, app_secret
-from geocrm.db.errors import TOO_SLOW
 from geocrm.db.pool import BudgetedQueuePool, PoolLimits, fit_limits
-from geocrm.errors import DatabaseUnavailable, NotFound, Overloaded, SetupError
+from geocrm.errors import DatabaseUnavailable, NotFound, SetupError
 from geocrm.settings import DatabaseSettings, database_settings
 
 SQL_ROOT: Traversable = files("geocrm") / "assets" / "spatial_sql"
@@ -120,12 +119,9 @@ def make_engine(
 def _budgeted(conn: Connection) -> None:
     """Within a budget (``geocrm.db.budget``: a request of the map's), the transaction's
     statement timeout is what is left of it; ``Overloaded`` when nothing is."""
-    left = budget.remaining()
-    if left is None:
-        return
-    if left <= 0.001:
-        raise Overloaded(TOO_SLOW)
-    conn.execute(query("statement_timeout"), {"timeout_ms": max(1, int(left * 1000))})
+    timeout_ms = budget.statement_timeout_ms()
+    if timeout_ms is not None:
+        conn.execute(query("statement_timeout"), {"timeout_ms": timeout_ms})
 
 
 def fit_pools(engine: Engine, settings: DatabaseSettings | None = None) -> PoolLimits:

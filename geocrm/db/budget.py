@@ -12,6 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from geocrm.db.errors import TOO_SLOW
+from geocrm.errors import Overloaded
+
 _deadline: ContextVar[float | None] = ContextVar("geocrm_db_deadline", default=None)
 
 
@@ -19,6 +22,17 @@ def remaining() -> float | None:
     """Seconds left of the budget (0 or less: spent), or None when there is no budget."""
     deadline = _deadline.get()
     return None if deadline is None else deadline - time.monotonic()
+
+
+def statement_timeout_ms() -> int | None:
+    """The statement timeout of the next query: what is left of the budget, in ms (None:
+    no budget); ``Overloaded`` (a 503) when nothing is left."""
+    left = remaining()
+    if left is None:
+        return None
+    if left <= 0.001:
+        raise Overloaded(TOO_SLOW)
+    return max(1, int(left * 1000))
 
 
 def wait_limit(longest: float) -> float:
