@@ -28,10 +28,11 @@ from geocrm import db
 from geocrm.api.access import ANY_ROLE, allow
 from geocrm.api.app import create_app
 from geocrm.api.deadline import DATABASE_SHARE
-from geocrm.db import app_url, make_engine
+from geocrm.cli import main
+from geocrm.db import app_url, make_engine, query
 from geocrm.db.pool import ENGINES_PER_PROCESS, PoolLimits, fit_limits
 from geocrm.errors import SetupError
-from geocrm.settings import DatabaseSettings, api_settings
+from geocrm.settings import DatabaseSettings, api_settings, database_settings
 from geocrm.tiles import TileServer, tile_xy
 
 TILE_TIMEOUT_MS = 1000
@@ -175,6 +176,27 @@ def test_the_pools_fit_the_servers_max_connections(engine, monkeypatch):
     made = make_engine(engine.url.render_as_string(hide_password=False))
     assert made.pool.size() == fitted.size
     made.dispose()
+
+
+def test_serve_sizes_its_pools_to_the_server(monkeypatch, use_database, capsys):
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)  # not started
+    monkeypatch.setattr(db, "_fitted", None)
+    monkeypatch.setenv("GEOCRM_WORKERS", "40")  # 40 processes of 2 pools: tiny pools
+    database_settings.cache_clear()
+    db.get_app_engine.cache_clear()
+    try:
+        assert main(["serve"]) == 0
+        assert "smaller than configured" in capsys.readouterr().err
+        app_pool = db.get_app_engine().pool
+        with db.get_engine().connect() as conn:
+            most, reserved = conn.execute(query("connection_limits")).one()
+        most_open = app_pool.size() + app_pool._max_overflow
+        assert 40 * ENGINES_PER_PROCESS * most_open + 10 <= most - reserved
+    finally:
+        db.get_app_engine().dispose()
+        db.get_app_engine.cache_clear()
+        db.get_engine.cache_clear()
+        database_settings.cache_clear()
 
 
 # --------------------------------------------------------------------------- keep-alive
