@@ -32,8 +32,7 @@ import re
 import threading
 import tomllib
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -45,9 +44,8 @@ from sqlalchemy import Connection, Engine
 
 from geocrm import vocabulary
 from geocrm.db import budget, query
-from geocrm.db.errors import TOO_SLOW
 from geocrm.dimension_values import validate_filters
-from geocrm.errors import InvalidInput, NotFound, Overloaded, SetupError
+from geocrm.errors import InvalidInput, NotFound, SetupError
 from geocrm.settings import api_settings
 
 TILES_ROOT: Traversable = files("geocrm") / "assets" / "tiles"
@@ -387,34 +385,6 @@ class TileCache:
             self._bytes = 0
 
 
-class KeyedLocks:
-    """One lock per key, made while someone holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._locks: dict[tuple, tuple[threading.Lock, list[int]]] = {}
-
-    @contextmanager
-    def turn(self, key: tuple) -> Iterator[None]:
-        """Hold the lock of ``key`` for the block, waiting for it at most what is left of
-        the budget (``Overloaded``, a 503, when it runs out first)."""
-        with self._guard:
-            lock, users = self._locks.setdefault(key, (threading.Lock(), [0]))
-            users[0] += 1
-        try:
-            if not lock.acquire(timeout=budget.wait_limit(threading.TIMEOUT_MAX)):
-                raise Overloaded(TOO_SLOW)
-            try:
-                yield
-            finally:
-                lock.release()
-        finally:
-            with self._guard:
-                users[0] -= 1
-                if not users[0]:
-                    del self._locks[key]
-
-
 # --------------------------------------------------------------------------- serving
 
 
@@ -436,7 +406,7 @@ class TileServer:
         )
         self.timeout_ms = settings.tile_timeout_ms if timeout_ms is None else timeout_ms
         self.max_features = settings.tile_max_features if max_features is None else max_features
-        self._drawing = KeyedLocks()
+        self._drawing = budget.KeyedLocks()
 
     def versions(self, conn: Connection, layer: Layer) -> tuple[str, TileScope]:
         """The current versions of the layer's data sources, as one token, and the scope

@@ -2,11 +2,13 @@
 pooled connection and the statement timeout of the queries that carry it.
 
 A context variable, so that it follows a request from the middleware that sets it into the
-worker threads of its route (Starlette copies the context into them).
+worker threads of its route (Starlette copies the context into them). ``KeyedLocks``: one
+piece of work per key at a time (a tile's drawing), waited for within the budget.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,3 +71,31 @@ def unbounded() -> Iterator[None]:
 def set_deadline(seconds: float | None) -> None:
     """Give the current context (a request) a budget of ``seconds`` from now (None: none)."""
     _deadline.set(None if seconds is None else time.monotonic() + seconds)
+
+
+class KeyedLocks:
+    """One lock per key, made while someone holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[tuple, tuple[threading.Lock, list[int]]] = {}
+
+    @contextmanager
+    def turn(self, key: tuple) -> Iterator[None]:
+        """Hold the lock of ``key`` for the block, waiting for it at most what is left of
+        the budget (``Overloaded``, a 503, when it runs out first)."""
+        with self._guard:
+            lock, users = self._locks.setdefault(key, (threading.Lock(), [0]))
+            users[0] += 1
+        try:
+            if not lock.acquire(timeout=wait_limit(threading.TIMEOUT_MAX)):
+                raise Overloaded(TOO_SLOW)
+            try:
+                yield
+            finally:
+                lock.release()
+        finally:
+            with self._guard:
+                users[0] -= 1
+                if not users[0]:
+                    del self._locks[key]
