@@ -34,7 +34,7 @@ import tomllib
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -406,7 +406,8 @@ class TileServer:
         )
         self.timeout_ms = settings.tile_timeout_ms if timeout_ms is None else timeout_ms
         self.max_features = settings.tile_max_features if max_features is None else max_features
-        self._drawing = budget.KeyedLocks()
+        # one drawing per tile at a time, at most as many at once as the pool keeps open
+        self._drawing = budget.SharedWork(max(2, engine.pool.size()), self.timeout_ms / 1000)
 
     def versions(self, conn: Connection, layer: Layer) -> tuple[str, TileScope]:
         """The current versions of the layer's data sources, as one token, and the scope
@@ -466,15 +467,21 @@ class TileServer:
             if not cacheable:
                 return self._draw(name, z, x, y, q, etag), "miss"
             # one drawing of a tile at a time: requests for the same tile meanwhile (a map
-            # opened by many at once) wait for it, holding no connection, then take it from
-            # the cache, instead of drawing it again each (and all running out of time)
-            with self._drawing.turn(key):
-                cached = self.cache.get(key)
-                if cached is not None:
-                    return cached, "hit"
-                tile = self._draw(name, z, x, y, q, etag)
-                self.cache.put(key, tile)
-                return tile, "miss"
+            # opened by many at once) wait for it, holding no connection, instead of drawing
+            # it again each; a drawing they all gave up on still lands in the cache
+            keep = partial(self._draw_and_keep, key, name, z, x, y, q, etag)
+            (tile, drew), started = self._drawing.run(key, keep)
+            return tile, "miss" if drew and started else "hit"
+
+    def _draw_and_keep(self, key: tuple, *drawing: Any) -> tuple[Tile, bool]:
+        """The tile of ``key`` from the cache, else drawn (``_draw(*drawing)``) and cached;
+        and whether it was drawn."""
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached, False
+        tile = self._draw(*drawing)
+        self.cache.put(key, tile)
+        return tile, True
 
     def _draw(self, name: str, z: int, x: int, y: int, q: dict[str, Any], etag: str) -> Tile:
         """Draw a tile with the validated query ``q`` (within the current budget)."""

@@ -2,20 +2,26 @@
 pooled connection and the statement timeout of the queries that carry it.
 
 A context variable, so that it follows a request from the middleware that sets it into the
-worker threads of its route (Starlette copies the context into them). ``KeyedLocks``: one
-piece of work per key at a time (a tile's drawing), waited for within the budget.
+worker threads of its route (Starlette copies the context into them). ``SharedWork``: one
+run of the work of a key at a time (a tile's drawing), waited for within the budget.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, copy_context
+from functools import partial
+from typing import TypeVar
 
 from geocrm.db.errors import TOO_SLOW
 from geocrm.errors import Overloaded
+
+T = TypeVar("T")
 
 _deadline: ContextVar[float | None] = ContextVar("geocrm_db_deadline", default=None)
 
@@ -73,29 +79,45 @@ def set_deadline(seconds: float | None) -> None:
     _deadline.set(None if seconds is None else time.monotonic() + seconds)
 
 
-class KeyedLocks:
-    """One lock per key, made while someone holds or waits for it."""
+class SharedWork:
+    """One run at a time of the work of a key (a tile's drawing), shared by every caller
+    that asks meanwhile. Each caller waits for it at most what is left of its own budget
+    (``Overloaded``, a 503, when it runs out first); the run itself has a budget of its own
+    (``seconds``), in the context of the caller that started it (the user the database
+    sees), on one of ``workers`` threads. A run already started when every caller has given
+    up finishes, so that its result (a tile put in the cache) is not lost to the next;
+    one not started yet is dropped."""
 
-    def __init__(self) -> None:
+    def __init__(self, workers: int, seconds: float) -> None:
+        self._seconds = seconds
         self._guard = threading.Lock()
-        self._locks: dict[tuple, tuple[threading.Lock, list[int]]] = {}
+        self._runs: dict[tuple, list] = {}  # key -> [future, callers waiting]
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="geocrm-work")
 
-    @contextmanager
-    def turn(self, key: tuple) -> Iterator[None]:
-        """Hold the lock of ``key`` for the block, waiting for it at most what is left of
-        the budget (``Overloaded``, a 503, when it runs out first)."""
+    def run(self, key: tuple, work: Callable[[], T]) -> tuple[T, bool]:
+        """The result of ``work()`` run for ``key``, and whether this call started it."""
         with self._guard:
-            lock, users = self._locks.setdefault(key, (threading.Lock(), [0]))
-            users[0] += 1
+            entry = self._runs.get(key)
+            first = entry is None
+            if entry is None:
+                run = partial(copy_context().run, self._bounded, key, work)
+                entry = self._runs[key] = [self._pool.submit(run), 0]
+            entry[1] += 1
+        future: Future = entry[0]
         try:
-            if not lock.acquire(timeout=wait_limit(threading.TIMEOUT_MAX)):
-                raise Overloaded(TOO_SLOW)
-            try:
-                yield
-            finally:
-                lock.release()
+            return future.result(timeout=wait_limit(threading.TIMEOUT_MAX)), first
+        except FutureTimeout:
+            raise Overloaded(TOO_SLOW) from None
         finally:
             with self._guard:
-                users[0] -= 1
-                if not users[0]:
-                    del self._locks[key]
+                entry[1] -= 1
+                if not entry[1] and future.cancel():  # nobody waits, not started: dropped
+                    self._runs.pop(key, None)
+
+    def _bounded(self, key: tuple, work: Callable[[], T]) -> T:
+        try:
+            with unbounded(), within(self._seconds):
+                return work()
+        finally:
+            with self._guard:
+                self._runs.pop(key, None)

@@ -29,9 +29,9 @@ from geocrm.api.access import ANY_ROLE, allow
 from geocrm.api.app import create_app
 from geocrm.api.deadline import DATABASE_SHARE
 from geocrm.cli import main
-from geocrm.db import app_url, make_engine, query
+from geocrm.db import app_url, budget, make_engine, query
 from geocrm.db.pool import ENGINES_PER_PROCESS, PoolLimits, fit_limits
-from geocrm.errors import SetupError
+from geocrm.errors import Overloaded, SetupError
 from geocrm.settings import DatabaseSettings, api_settings, database_settings
 from geocrm.tiles import TileServer, tile_xy
 
@@ -145,6 +145,16 @@ def test_a_tile_asked_for_by_many_at_once_is_drawn_once(engine, demo):
     for thread in threads:
         thread.join()
     assert sorted(found) == ["hit"] * 7 + ["miss"]
+
+
+def test_a_drawing_outlives_the_requests_that_gave_up_on_it(engine, demo):
+    server = TileServer(engine, timeout_ms=60_000)
+    with engine.begin() as owner:  # the customers' table, locked until this block ends
+        owner.execute(text("LOCK TABLE crm.customers IN ACCESS EXCLUSIVE MODE"))
+        with budget.within(2), pytest.raises(Overloaded):
+            server.tile("customers", Z, X, Y, {})
+    # unlocked: the drawing that request gave up on goes on, and serves the next one
+    assert server.tile("customers", Z, X, Y, {})[1] == "hit"
 
 
 # --------------------------------------------------------------------------- pool sizes
