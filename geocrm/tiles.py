@@ -406,8 +406,9 @@ class TileServer:
         )
         self.timeout_ms = settings.tile_timeout_ms if timeout_ms is None else timeout_ms
         self.max_features = settings.tile_max_features if max_features is None else max_features
-        # one drawing per tile at a time, at most as many at once as the pool keeps open
-        self._drawing = budget.SharedWork(max(2, engine.pool.size()), self.timeout_ms / 1000)
+        # one drawing per tile at a time, at most as many at once as the pool may open
+        most = engine.pool.size() + max(0, getattr(engine.pool, "_max_overflow", 0))
+        self._drawing = budget.SharedWork(max(2, most), self.timeout_ms / 1000)
 
     def versions(self, conn: Connection, layer: Layer) -> tuple[str, TileScope]:
         """The current versions of the layer's data sources, as one token, and the scope
