@@ -127,7 +127,6 @@ def test_a_statement_past_its_timeout_is_a_503(
             busy(client.get(TILE), within=TILE_TIMEOUT_MS / 1000 + 1, started=time.monotonic())
         # no connection went back to the pool in a failed transaction
         assert client.get("/api/customers", params={"limit": 1}).status_code == 200
-        assert client.get(TILE).status_code in (200, 204)
     finally:
         app_engine.dispose()
 
