@@ -36,14 +36,20 @@ def bench_engine(name: str, *, with_city: bool = True, fresh: bool = True) -> En
     return engine
 
 
+def api_token(engine: Engine, role: str = "admin") -> str:
+    """A new API token of the benchmark's user of ``role`` (default an administrator, who
+    sees every row), made on ``engine`` (the owner's, as ``bench_engine`` returns)."""
+    email = BENCH_ADMIN if role == "admin" else f"bench-{role}@bench.example"
+    with suppress(Conflict):  # a re-run on a kept database has the user
+        add_user(engine, email, role, password=secrets.token_urlsafe(16))
+    return create_token(engine, email, name="bench")
+
+
 def api_client(engine: Engine, role: str = "admin") -> TestClient:
     """The API on ``engine``'s database as the web app runs it: the app's role (row-level
     security applies) and a user of ``role`` (default an administrator, who sees every row)
     signed in with an API token. ``engine`` is the owner's, as ``bench_engine`` returns."""
-    email = BENCH_ADMIN if role == "admin" else f"bench-{role}@bench.example"
-    with suppress(Conflict):  # a re-run on a kept database has the user
-        add_user(engine, email, role, password=secrets.token_urlsafe(16))
-    token = create_token(engine, email, name="bench")
+    token = api_token(engine, role)
     owner_url = engine.url.render_as_string(hide_password=False)
     app_engine = make_engine(app_url(owner_url), scoped=True)
     return TestClient(create_app(app_engine), headers={"Authorization": f"Bearer {token}"})

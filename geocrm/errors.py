@@ -13,6 +13,8 @@ class GeoCrmError(Exception):
     exit_code = 1
     #: What went wrong inside (a driver's message) for the log, never for the caller.
     internal: str | None = None
+    #: Seconds after which the same request may succeed (the API's ``Retry-After``), or None.
+    retry_after_s: int | None = None
 
 
 class InvalidInput(GeoCrmError):
@@ -69,3 +71,11 @@ class DatabaseUnavailable(GeoCrmError):
 
     http_status = 503
     exit_code = 7
+    retry_after_s = 5
+
+
+class Overloaded(DatabaseUnavailable):
+    """The service has too much to do right now: every database connection is busy for
+    longer than the request may wait, or a query ran past its time limit. Try again soon."""
+
+    retry_after_s = 1

@@ -66,6 +66,29 @@ class DatabaseSettings(BaseSettings):
         "migrate` creates, its password kept 0600 in GEOCRM_HOME.",
     )
     statement_timeout_ms: int = Field(default=30_000, ge=100)
+    pool_size: int = Field(
+        default=5, ge=1, description="Connections each engine of a process keeps open."
+    )
+    pool_max_overflow: int = Field(
+        default=10, ge=0, description="Connections an engine may open beyond pool_size under load."
+    )
+    pool_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="Longest wait of a request for a pooled connection; then a 503 with "
+        "Retry-After (a tile waits at most what is left of GEOCRM_TILE_TIMEOUT_MS).",
+    )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="GeoCRM server processes sharing the database (uvicorn workers, replicas): "
+        "`geocrm serve` sizes its pools so that all of them fit in max_connections.",
+    )
+    db_reserve_connections: int = Field(
+        default=10,
+        ge=0,
+        description="Connections the pools leave free (psql, CLI commands, import jobs).",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -34,7 +34,7 @@ import tomllib
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -43,7 +43,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Connection, Engine
 
 from geocrm import vocabulary
-from geocrm.db import query
+from geocrm.db import budget, query
 from geocrm.dimension_values import validate_filters
 from geocrm.errors import InvalidInput, NotFound, SetupError
 from geocrm.identifiers import is_id_text
@@ -406,6 +406,9 @@ class TileServer:
         )
         self.timeout_ms = settings.tile_timeout_ms if timeout_ms is None else timeout_ms
         self.max_features = settings.tile_max_features if max_features is None else max_features
+        # one drawing per tile at a time, at most as many at once as the pool may open
+        most = engine.pool.size() + max(0, getattr(engine.pool, "_max_overflow", 0))
+        self._drawing = budget.SharedWork(max(2, most), self.timeout_ms / 1000)
 
     def versions(self, conn: Connection, layer: Layer) -> tuple[str, TileScope]:
         """The current versions of the layer's data sources, as one token, and the scope
@@ -436,29 +439,54 @@ class TileServer:
         database's view and neither read from nor written to the cache."""
         layer = catalog().layer(name)
         layer.check_address(z, x, y)
+        # the budget covers the waits for a connection and every query of the tile (the
+        # engine gives each transaction what is left of it as its statement timeout); a
+        # request's own budget, counted from its arrival, may leave less
+        with budget.within(self.timeout_ms / 1000):
+            with self.engine.connect() as conn:
+                versions, seen = self.versions(conn, layer)
+                whose = EVERYTHING if layer.shared else seen
+                key = (
+                    name,
+                    z,
+                    x,
+                    y,
+                    _normal_query(params),
+                    versions,
+                    self.max_features,
+                    _code_digest(),
+                    *whose.key(),
+                )
+                etag = f'"{hashlib.sha1(repr(key).encode()).hexdigest()[:20]}"'
+                cacheable = layer.shared or seen == scope
+                if if_none_match and etag in {t.strip() for t in if_none_match.split(",")}:
+                    return Tile(data=b"", gzipped=b"", etag=etag), "unchanged"
+                cached = self.cache.get(key) if cacheable else None
+                if cached is not None:
+                    return cached, "hit"
+                q = validate_query(conn, layer, params, limit=self.max_features)
+            if not cacheable:
+                return self._draw(name, z, x, y, q, etag), "miss"
+            # one drawing of a tile at a time: requests for the same tile meanwhile (a map
+            # opened by many at once) wait for it, holding no connection, instead of drawing
+            # it again each; a drawing they all gave up on still lands in the cache
+            keep = partial(self._draw_and_keep, key, name, z, x, y, q, etag)
+            (tile, drew), started = self._drawing.run(key, keep)
+            return tile, "miss" if drew and started else "hit"
+
+    def _draw_and_keep(self, key: tuple, *drawing: Any) -> tuple[Tile, bool]:
+        """The tile of ``key`` from the cache, else drawn (``_draw(*drawing)``) and cached;
+        and whether it was drawn."""
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached, False
+        tile = self._draw(*drawing)
+        self.cache.put(key, tile)
+        return tile, True
+
+    def _draw(self, name: str, z: int, x: int, y: int, q: dict[str, Any], etag: str) -> Tile:
+        """Draw a tile with the validated query ``q`` (within the current budget)."""
         with self.engine.connect() as conn:
-            versions, seen = self.versions(conn, layer)
-            whose = EVERYTHING if layer.shared else seen
-            key = (
-                name,
-                z,
-                x,
-                y,
-                _normal_query(params),
-                versions,
-                self.max_features,
-                _code_digest(),
-                *whose.key(),
-            )
-            etag = f'"{hashlib.sha1(repr(key).encode()).hexdigest()[:20]}"'
-            cacheable = layer.shared or seen == scope
-            if if_none_match and etag in {t.strip() for t in if_none_match.split(",")}:
-                return Tile(data=b"", gzipped=b"", etag=etag), "unchanged"
-            cached = self.cache.get(key) if cacheable else None
-            if cached is not None:
-                return cached, "hit"
-            q = validate_query(conn, layer, params, limit=self.max_features)
-            conn.execute(query("tiles/statement_timeout"), {"timeout_ms": self.timeout_ms})
             data = conn.execute(
                 query("tiles/render"),
                 {"layer": name, "z": z, "x": x, "y": y, "query": json.dumps(q)},
@@ -466,10 +494,7 @@ class TileServer:
             conn.rollback()
         data = bytes(data or b"")
         # level 1: a dense 3 MB tile compresses in 25 ms instead of 190 ms, 8% larger
-        tile = Tile(data=data, gzipped=gzip.compress(data, 1, mtime=0), etag=etag)
-        if cacheable:
-            self.cache.put(key, tile)
-        return tile, "miss"
+        return Tile(data=data, gzipped=gzip.compress(data, 1, mtime=0), etag=etag)
 
     def tilejson(
         self,

@@ -32,6 +32,7 @@ from geocrm.api import (
     zones,
 )
 from geocrm.api.access import PUBLIC, AuthMiddleware, BrowserGuardMiddleware, allow
+from geocrm.api.deadline import DeadlineMiddleware
 from geocrm.api.deps import engine_of_app
 from geocrm.api.errors import install_error_handlers
 from geocrm.db.scope import is_installed, system_scope
@@ -106,8 +107,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.add_route("/docs", _docs, include_in_schema=False)
     app.state.engine = engine
     # added innermost first: errors (with request ids) wrap everything, then the host,
-    # origin and header guard, CORS (off unless GEOCRM_CORS_ORIGINS), then who is asking
+    # origin and header guard, CORS (off unless GEOCRM_CORS_ORIGINS), the time budget of
+    # the map's live reads (their sign-in check included), then who is asking
     app.add_middleware(AuthMiddleware, engine_of=lambda scope: engine_of_app(scope["app"]))
+    app.add_middleware(DeadlineMiddleware)
     origins = auth_settings().cors_origins
     if origins:
         app.add_middleware(

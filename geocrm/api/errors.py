@@ -2,9 +2,11 @@
 
 GeoCRM's own errors answer with their ``http_status``; request validation with 422;
 FastAPI's and Starlette's own (unknown route 404, 405...) with theirs; values the database
-cannot hold with 422 and database failures with 503 (``geocrm.db.errors.as_geocrm_error``);
-anything else with 500 and no internals (the traceback goes to the log). Every error is
-logged on the ``geocrm.api`` logger with the request's id, method, path and status.
+cannot hold with 422 and database failures with 503 (``geocrm.db.errors.as_geocrm_error``:
+every pooled connection busy past the request's wait, a statement timeout, the database
+down), each 503 with ``Retry-After``; anything else with 500 and no internals (the
+traceback goes to the log). Every error is logged on the ``geocrm.api`` logger with the
+request's id, method, path and status.
 
 A body never carries SQL, a file's path or a stack trace: GeoCRM's errors keep a driver's
 text apart (``GeoCrmError.internal``, logged only), and as a last guard ``public_text``
@@ -25,6 +27,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from geocrm.api.models.errors import ErrorBody
@@ -116,22 +119,22 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-#: Seconds a client should wait before trying again after a 503 (the database away).
-RETRY_AFTER_S = 5
-
-
-async def _geocrm_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, GeoCrmError)
-    # unavailable for now (the database down or restarting): say when to try again
-    headers = {"Retry-After": str(RETRY_AFTER_S)} if exc.http_status == 503 else None
+def _known_error(request: Request, exc: GeoCrmError) -> JSONResponse:
+    # a 503 says when to try again (a busy pool, a statement timeout, the database down)
+    retry = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s is not None else None
     return error_response(
         request,
         exc.http_status,
         type(exc).__name__,
         str(exc),
-        headers=headers,
+        headers=retry,
         internal=exc.internal,
     )
+
+
+async def _geocrm_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, GeoCrmError)
+    return _known_error(request, exc)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -163,7 +166,13 @@ async def _driver_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def unexpected_error(request: Request, exc: BaseException) -> JSONResponse:
-    """A 500 for a bug: the traceback to the log, to the caller only the request id."""
+    """A 500 for a bug: the traceback to the log, to the caller only the request id.
+
+    A driver failure that escaped the handlers (raised in a middleware) is answered as the
+    handlers would (503 with ``Retry-After``, 422)."""
+    known = as_geocrm_error(exc)
+    if known is not None:
+        return _known_error(request, known)
     rid = request_id(request.scope)
     logger.error(
         "%s %s %s -> 500 InternalError", rid, request.method, request.url.path, exc_info=exc
@@ -181,10 +190,17 @@ def install_error_handlers(app: FastAPI) -> None:
     """Give every response of ``app`` a request id, and every error the one error body:
     ``GeoCrmError`` subclasses (by their ``http_status``), request validation (422),
     HTTP errors (unknown route, method not allowed), values the database cannot hold
-    (422), database failures (503) and unexpected exceptions (500)."""
+    (422), database failures and a busy pool (503 with ``Retry-After``) and unexpected
+    exceptions (500)."""
     app.add_middleware(RequestIdMiddleware, on_error=unexpected_error)
     app.add_exception_handler(GeoCrmError, _geocrm_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
-    for driver_error in (OperationalError, psycopg.OperationalError, DataError, psycopg.DataError):
+    for driver_error in (
+        OperationalError,
+        psycopg.OperationalError,
+        DataError,
+        psycopg.DataError,
+        PoolTimeout,
+    ):
         app.add_exception_handler(driver_error, _driver_error)

@@ -5,7 +5,7 @@ from fastapi.responses import JSONResponse
 
 from geocrm.api.access import PUBLIC, allow
 from geocrm.api.deps import EngineDep
-from geocrm.api.errors import ERROR_RESPONSES, RETRY_AFTER_S, error_body
+from geocrm.api.errors import ERROR_RESPONSES, error_body
 from geocrm.api.models.health import Health, HealthProblem
 from geocrm.db.status import health
 from geocrm.errors import DatabaseUnavailable
@@ -28,5 +28,5 @@ def get_health(request: Request, engine: EngineDep) -> JSONResponse:
         return JSONResponse(report)
     problem = error_body(request, 503, DatabaseUnavailable.__name__, report["detail"])
     return JSONResponse(
-        {**report, **problem}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)}
+        {**report, **problem}, status_code=503, headers={"Retry-After": str(DatabaseUnavailable.retry_after_s)}
     )

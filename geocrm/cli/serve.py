@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from geocrm.cli.shared import migrated_engine
-from geocrm.db import get_app_engine
+from geocrm.db import fit_pools, get_app_engine, get_engine
+from geocrm.db.pool import PoolLimits
 from geocrm.db.status import check_app_role
 from geocrm.settings import api_settings
 
@@ -28,14 +29,27 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Migrate, check the app's database role, then serve until interrupted."""
+    """Migrate, size the connection pools to the server, check the app's database role,
+    then serve until interrupted."""
     # deferred: the web server is only needed by this command
     import uvicorn
 
     settings = api_settings()
     host = args.host or settings.host
     port = args.port or settings.port
-    migrated_engine()
+    owner = migrated_engine()
+    # pools that fit max_connections with every worker and the reserve (GEOCRM_WORKERS,
+    # GEOCRM_DB_RESERVE_CONNECTIONS); the engines made from here on use them
+    wanted, pools = PoolLimits.configured(), fit_pools(owner)
+    if pools != wanted:
+        print(
+            f"GeoCRM's connection pools are smaller than configured to fit the database's "
+            f"max_connections: {pools.size} + {pools.max_overflow} overflow per pool.",
+            file=sys.stderr,
+            flush=True,
+        )
+    owner.dispose()
+    get_engine.cache_clear()  # the owner's engine, if used again, with the fitted pool
     # the app connects as its own role, which row-level security must bind: refuse to
     # start with one that is a superuser, bypasses RLS or owns objects
     check_app_role(get_app_engine())

@@ -19,9 +19,10 @@ import shapely
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.sql.elements import TextClause
 
-from geocrm.db import scope
+from geocrm.db import budget, scope
 from geocrm.db.embedded import EmbeddedCluster, app_login, app_secret
 from geocrm.db.errors import as_geocrm_error
+from geocrm.db.pool import BudgetedQueuePool, PoolLimits, fit_limits
 from geocrm.errors import DatabaseUnavailable, NotFound, SetupError
 from geocrm.settings import DatabaseSettings, database_settings
 
@@ -71,15 +72,40 @@ def _sqlalchemy_url(url: str) -> str:
     return url
 
 
+#: The pool of the engines made from now on in this process, once ``fit_pools`` has sized
+#: it to the server (else the settings' own).
+_fitted: PoolLimits | None = None
+
+
+def pool_limits() -> PoolLimits:
+    """The pool of a new engine: as ``fit_pools`` sized it, else as configured."""
+    return _fitted or PoolLimits.configured()
+
+
 def make_engine(
-    url: str, *, statement_timeout_ms: int | None = None, scoped: bool = False
+    url: str,
+    *,
+    statement_timeout_ms: int | None = None,
+    scoped: bool = False,
+    pool: PoolLimits | None = None,
 ) -> Engine:
     """An engine on ``url`` (psycopg 3) with a statement timeout on every connection.
 
     ``scoped``: every transaction carries the user of the context (``geocrm.db.scope``), so
-    row-level security applies to it: the web app's engine."""
+    row-level security applies to it: the web app's engine. ``pool``: its size and longest
+    wait for a connection (default ``pool_limits()``); a wait is also bounded by the
+    context's budget (``geocrm.db.budget``), and one that ends empty-handed raises
+    ``sqlalchemy.exc.TimeoutError``."""
     timeout = statement_timeout_ms or database_settings().statement_timeout_ms
-    engine = create_engine(_sqlalchemy_url(url), pool_pre_ping=True, pool_size=5)
+    pool = pool or pool_limits()
+    engine = create_engine(
+        _sqlalchemy_url(url),
+        poolclass=BudgetedQueuePool,
+        pool_pre_ping=True,
+        pool_size=pool.size,
+        max_overflow=pool.max_overflow,
+        pool_timeout=pool.timeout_s,
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -87,7 +113,35 @@ def make_engine(
             cur.execute(f"SET statement_timeout = {int(timeout)}")
         dbapi_conn.commit()
 
+    event.listen(engine, "begin", _budgeted)
     return scope.install(engine) if scoped else engine
+
+
+def _budgeted(conn: Connection) -> None:
+    """Within a budget (``geocrm.db.budget``: a request of the map's), the transaction's
+    statement timeout is what is left of it; ``Overloaded`` when nothing is."""
+    timeout_ms = budget.statement_timeout_ms()
+    if timeout_ms is not None:
+        conn.execute(query("statement_timeout"), {"timeout_ms": timeout_ms})
+
+
+def fit_pools(engine: Engine, settings: DatabaseSettings | None = None) -> PoolLimits:
+    """Size the pools of the engines this process makes from now on so that
+    ``GEOCRM_WORKERS`` processes fit in the server's ``max_connections`` with
+    ``GEOCRM_DB_RESERVE_CONNECTIONS`` left free (``geocrm.db.pool``); returns that size.
+    ``geocrm serve`` calls it before it opens the web app's engine."""
+    global _fitted
+    settings = settings or database_settings()
+    with engine.connect() as conn:
+        row = conn.execute(query("connection_limits")).one()
+    _fitted = fit_limits(
+        PoolLimits.configured(settings),
+        int(row.max_connections),
+        int(row.reserved),
+        workers=settings.workers,
+        reserve=settings.db_reserve_connections,
+    )
+    return _fitted
 
 
 @cache

@@ -10,7 +10,7 @@ class ErrorBody(BaseModel):
 
     error: str = Field(
         description="the kind of error, e.g. InvalidInput, NotFound, Conflict, "
-        "DatabaseUnavailable, MethodNotAllowed, InternalError",
+        "DatabaseUnavailable, Overloaded, MethodNotAllowed, InternalError",
         examples=["NotFound"],
     )
     detail: str = Field(description="what is wrong and what to do, for a person to read")
