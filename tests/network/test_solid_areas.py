@@ -15,6 +15,7 @@ import shapely
 from shapely.geometry import Point
 from sqlalchemy import text
 
+from geocrm.db import sql_file
 from geocrm.geocode import Geocoder
 from geocrm.network import STREET_MARGIN_M, city_water, point_isochrone
 from geocrm.pipeline import enrich_city
@@ -156,3 +157,38 @@ def test_a_courtyard_inside_a_store_walk_is_in_its_trade_area_and_the_sea_is_not
         )
     assert area_id in listed[PREFIX + "courtyard"]
     assert area_id not in listed[PREFIX + "sea"]
+
+
+def test_isochrone_zones_saved_with_holes_are_filled_by_the_migration(
+    engine, kluuvikatu, streets_m, water_m
+):
+    zone, centre = kluuvikatu
+    courtyard = _courtyard(zone, streets_m, water_m, centre)
+    sea = _in_the_sea(zone, water_m)
+    # as a zone was saved before: the block around the courtyard a hole
+    holed = zone.difference(Point(courtyard).buffer(0.0003))
+    assert not holed.contains(Point(courtyard))
+    with engine.begin() as conn:
+        zone_id = conn.execute(
+            text(
+                "INSERT INTO crm.target_zones (name, kind, geom, source) "
+                "VALUES ('T-solid walk', 'isochrone', "
+                "        ST_Multi(ST_GeomFromText(:wkt, 4326)), '{}') RETURNING zone_id"
+            ),
+            {"wkt": holed.wkt},
+        ).scalar_one()
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(sql_file("migrations/0026_solid_isochrone_zones.sql")))
+            inside = conn.execute(
+                text(
+                    "SELECT ST_Intersects(geom, ST_SetSRID(ST_MakePoint(:x1, :y1), 4326)), "
+                    "       ST_Intersects(geom, ST_SetSRID(ST_MakePoint(:x2, :y2), 4326)) "
+                    "FROM crm.target_zones WHERE zone_id = :id"
+                ),
+                {"x1": courtyard[0], "y1": courtyard[1], "x2": sea[0], "y2": sea[1], "id": zone_id},
+            ).one()
+        assert tuple(inside) == (True, False)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM crm.target_zones WHERE zone_id = :id"), {"id": zone_id})
