@@ -465,7 +465,8 @@ class Geocoder:
         return max(candidates, key=lambda s: s.size), factor
 
     def _on_street(self, street: Street, parsed: ParsedAddress, quality: float) -> GeocodeResult:
-        """Address, interpolated or street level on a known street, or none."""
+        """Address, interpolated or street level on a known street (an unknown or implausible
+        number falls back to the street, less sure)."""
         n = parsed.number
         if n is None:
             return self._street_result(street, quality)
