@@ -9,7 +9,8 @@ so it never touches the demo. Prints the figures; copy them into RESULTS.md.
    generator's noise (lower case, no diacritics, abbreviations, apartment suffixes,
    Swedish names, number first, punctuation, typos, and streets that do not exist), per
    noise kind: share within 50 m / 300 m of the true point, answers for nonexistent
-   streets (must be 0) and match levels.
+   streets (must be 0) and match levels; numbers held out of the index; real streets with
+   numbers they do not have (answered at the street, confidence <= 0.5).
 2. Throughput on the city: the normalised path (clean, lower case, no diacritics,
    abbreviations) and typo inputs (fuzzy matching).
 3. Scaling: geocoders built from 10k, 100k and 1M synthetic addresses (random street names,
@@ -130,6 +131,30 @@ def held_out(engine, dataset_id: int, seed: int, share: float = 0.15) -> None:
             )
 
 
+def unknown_numbers(geocoder: Geocoder, engine, dataset_id: int, seed: int) -> None:
+    """Real streets with numbers the city does not have (``Vuorikatu 799``): 41 streets of
+    three or more plain numbers, a number 300-900 above each street's highest."""
+    with engine.connect() as conn:
+        addresses = pd.read_sql(query("geocode/addresses"), conn, params={"dataset_id": dataset_id})
+    plain = addresses[
+        addresses["housenumber"].str.fullmatch(r"\d+") & ~addresses["street"].str.contains(r"[\d,]")
+    ]
+    numbers = plain.assign(n=plain["housenumber"].astype(int))
+    top = numbers.groupby("street")["n"].agg(["size", "max"])
+    picked = top[top["size"] >= 3].sample(n=41, random_state=seed)
+    rng = np.random.default_rng(seed)
+    typed = [f"{s} {int(m) + int(rng.integers(300, 900))}" for s, m in picked["max"].items()]
+    results = [geocoder.geocode(t) for t in typed]
+    levels = pd.Series([r.match_level for r in results]).value_counts()
+    confidence = max((r.confidence for r in results if r.match_level != "none"), default=0.0)
+    print(
+        f"(1c) {len(typed)} real streets with a number they do not have: "
+        f"{len(typed) - levels.get('none', 0)} answered ("
+        + ", ".join(f"{lv} {levels[lv]}" for lv in MATCH_LEVELS if lv in levels)
+        + f"), highest confidence {confidence:.2f}"
+    )
+
+
 def city_figures(engine, rows: int, seed: int) -> None:
     started = time.perf_counter()
     geocoder = Geocoder.from_database(engine)
@@ -142,6 +167,7 @@ def city_figures(engine, rows: int, seed: int) -> None:
     accuracy(geocoder, customers)
 
     held_out(engine, dataset_id, seed)
+    unknown_numbers(geocoder, engine, dataset_id, seed)
 
     print("(2) throughput on the city (one address at a time, 1 core):")
     for label, kinds, target in (

@@ -101,7 +101,7 @@ def enrich_reference(engine: Engine, dataset_id: int) -> None:
 
 def _network_fingerprint(conn: Connection, loaded_at: str, settings: dict) -> str:
     stores = conn.execute(_enrich_sql("network_inputs")).scalar_one()
-    raw = json.dumps([loaded_at, stores, settings], sort_keys=True)
+    raw = json.dumps([loaded_at, stores, settings, network.LAYERS_VERSION], sort_keys=True)
     return hashlib.sha256(raw.encode()).hexdigest()
 
 

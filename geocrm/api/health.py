@@ -28,5 +28,7 @@ def get_health(request: Request, engine: EngineDep) -> JSONResponse:
         return JSONResponse(report)
     problem = error_body(request, 503, DatabaseUnavailable.__name__, report["detail"])
     return JSONResponse(
-        {**report, **problem}, status_code=503, headers={"Retry-After": str(DatabaseUnavailable.retry_after_s)}
+        {**report, **problem},
+        status_code=503,
+        headers={"Retry-After": str(DatabaseUnavailable.retry_after_s)},
     )

@@ -12,13 +12,16 @@ How an address is found, from the best to the coarsest answer (``MATCH_LEVELS``)
 ``address``       the street and the number are known (the point of that address);
 ``interpolated``  the number lies between two known numbers of the same parity on that
                   street: linear interpolation between their points;
-``street``        the street is known but the number is not (and is plausible), or no
-                  number was given: a representative point of the street;
+``street``        the street is known but the number is not, or no number was given: the
+                  centre of the street's known addresses (the one nearest their median),
+                  else the middle of the street's geometry; confidence at most 0.5 (0.4
+                  for a number far beyond the street's known numbers), so that
+                  ``geocrm geocoding-issues`` lists it for a person to check;
 ``poi``           the text is the name of a point of interest (``Hotelli Torni``);
 ``postcode``      only a postcode was given: the centroid of its addresses;
 ``none``          anything else. An address the city does not contain is never placed at a
-                  guessed point: an unknown street, or a number far beyond the street's
-                  known numbers, gives ``none`` with no coordinates.
+                  guessed point: a street the city does not have (after typo-tolerant
+                  matching) gives ``none`` with no coordinates.
 
 The modules, from the text to the answers:
 

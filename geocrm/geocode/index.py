@@ -54,6 +54,7 @@ _CONFIDENCE = {
 _FALLBACK = 0.95  # a lettered or ranged number matched to its plain number (or vice versa)
 _AMBIGUOUS = 0.8  # several streets of that name and nothing to choose between them
 _HINT_MISMATCH = 0.9  # the typed postcode / city is not the street's
+_IMPLAUSIBLE = 0.8  # a number far beyond the street's known numbers: the street, less sure
 _CLUSTER_DEG = 0.02  # ~2 km: addresses of a name farther apart than this are other streets
 _POI_SPREAD_M = 300.0  # POIs of one name spread wider than this are a chain, not a place
 
@@ -464,7 +465,8 @@ class Geocoder:
         return max(candidates, key=lambda s: s.size), factor
 
     def _on_street(self, street: Street, parsed: ParsedAddress, quality: float) -> GeocodeResult:
-        """Address, interpolated or street level on a known street, or none."""
+        """Address, interpolated or street level on a known street (an unknown or implausible
+        number falls back to the street, less sure)."""
         n = parsed.number
         if n is None:
             return self._street_result(street, quality)
@@ -506,7 +508,9 @@ class Geocoder:
             )
         if 1 <= n <= max(2 * street.max_number, street.max_number + 10):
             return self._street_result(street, quality)
-        return NO_MATCH  # far beyond the street's numbers: not a place in this city
+        # far beyond the street's numbers (or 0): the street is known, the number is not
+        # (Pelias and Nominatim answer the street too); flagged by a lower confidence
+        return self._street_result(street, quality * _IMPLAUSIBLE)
 
     def _street_result(self, street: Street, quality: float) -> GeocodeResult:
         tail = " ".join(p for p in (street.postcode, street.city) if p)

@@ -7,6 +7,7 @@ Everything runs on the street graphs of :func:`geocrm.osm.street_graph` with
   as arrays and the shortest-path search everything shares;
 * :mod:`~geocrm.network.isochrones`: isochrones of stores and around any point, and rings;
 * :mod:`~geocrm.network.huff`: the Huff model on the H3 grid and its trade areas;
+* :mod:`~geocrm.network.outline`: areas as shoppers see them: holes filled, water out;
 * :mod:`~geocrm.network.footfall`: the gravity model of walking trips, and betweenness;
 * :mod:`~geocrm.network.layers`: all of the above for every store, written to PostGIS.
 
@@ -58,7 +59,8 @@ from geocrm.network.isochrones import (
     point_isochrone,
     rings,
 )
-from geocrm.network.layers import compute_network_layers
+from geocrm.network.layers import LAYERS_VERSION, compute_network_layers
+from geocrm.network.outline import city_water, fill_holes, solid, without_water
 
 __all__ = [
     "DEFAULT_DRIVE_SPEED_KMH",
@@ -68,6 +70,7 @@ __all__ = [
     "FLOOR_M2_PER_HOUSEHOLD",
     "FLOOR_M2_PER_WORKPLACE",
     "FOOD_AND_DRINK",
+    "LAYERS_VERSION",
     "MIN_TRAVEL_MINUTES",
     "MODES",
     "POINT_ISOCHRONE_MAX_MINUTES",
@@ -81,9 +84,11 @@ __all__ = [
     "URBAN_FACTOR",
     "WALK_SPEED_M_S",
     "StreetNetwork",
+    "city_water",
     "compute_network_layers",
     "dijkstra",
     "edge_betweenness",
+    "fill_holes",
     "footfall",
     "footfall_index",
     "gravity_flows",
@@ -93,8 +98,10 @@ __all__ = [
     "isochrones",
     "point_isochrone",
     "rings",
+    "solid",
     "street_network",
     "trade_area_kinds",
     "travel_graph",
     "trip_ends",
+    "without_water",
 ]

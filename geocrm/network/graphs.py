@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 
 from geocrm.db import loaded_city, query
 from geocrm.errors import InvalidInput
+from geocrm.network.outline import city_water
 from geocrm.osm import street_graph
 
 #: Walking speed (m/s): 4.8 km/h, so 1 km takes 12.5 minutes.
@@ -274,6 +275,8 @@ def travel_graph(engine: Engine, dataset: str | None, mode: str) -> nx.MultiDiGr
     Walking is at :data:`WALK_SPEED_M_S`. Driving is at the street's posted ``maxspeed``
     (numbers, mph, ``FI:urban``-style codes) or else the class default of
     :data:`DRIVE_SPEED_KMH`, times :data:`URBAN_FACTOR` for lights, junctions and traffic.
+    The graph's ``water`` attribute holds the city's water (lon/lat polygons,
+    :func:`geocrm.network.outline.city_water`) that isochrones and Huff areas leave out.
 
     Parameters
     ----------
@@ -292,7 +295,8 @@ def travel_graph(engine: Engine, dataset: str | None, mode: str) -> nx.MultiDiGr
             else None
         )
     graph = street_graph(engine, city.name, mode)
-    graph.graph.update(mode=mode, dataset=city.name)
+    # the city's water goes with its streets: areas drawn on them leave it out
+    graph.graph.update(mode=mode, dataset=city.name, water=city_water(engine, city.name))
     if mode == "walk":
         for _, _, data in graph.edges(data=True):
             data["travel_time"] = data["length"] / WALK_SPEED_M_S

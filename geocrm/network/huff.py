@@ -5,7 +5,9 @@ patronises each store is ``P(j | i) = A_j t_ij^-decay / sum_k A_k t_ik^-decay`` 
 the network travel time in minutes from the cell's centre (floored at
 :data:`MIN_TRAVEL_MINUTES`). One Dijkstra per store gives the times of all cells. Primary /
 secondary trade areas are the unions of the hexagons where a store's probability is at least
-0.6 / between 0.3 and 0.6.
+0.6 / between 0.3 and 0.6, with the city's water and sea taken out; a hole of such an area
+is filled unless the model puts a cell of it in another band (the primary core a secondary
+area rings is no hole to fill).
 
 The maths (:func:`huff_probabilities`, :func:`trade_area_kinds`) works on numpy arrays and
 needs neither a graph nor a database.
@@ -32,6 +34,7 @@ from geocrm.network.graphs import (
     points_frame,
     street_network,
 )
+from geocrm.network.outline import union_by, without_water
 
 #: Floor of the Huff model's travel time, so that a store's own cell does not take it all.
 MIN_TRAVEL_MINUTES = 0.5
@@ -172,7 +175,11 @@ def huff_model(
 
 
 def huff_trade_areas(
-    huff: pd.DataFrame, *, primary: float = 0.6, secondary: float = 0.3
+    huff: pd.DataFrame,
+    *,
+    primary: float = 0.6,
+    secondary: float = 0.3,
+    water: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     """Primary and secondary trade areas of each store from the Huff model.
 
@@ -181,12 +188,14 @@ def huff_trade_areas(
     huff : :func:`huff_model`'s rows (``h3``, ``store_id``, ``mode``, ``probability``).
     primary : the probability from which a cell is in a store's primary trade area.
     secondary : the probability from which (below ``primary``) it is in the secondary one.
+    water : lon/lat polygons taken out of the areas (the travel graph's ``water``).
 
     Returns
     -------
     GeoDataFrame with ``store_id``, ``mode``, ``kind`` (``huff_primary``,
-    ``huff_secondary``) and ``geometry``: the union of the cells' hexagons (MultiPolygon,
-    lon/lat). A store with no such cell has no row.
+    ``huff_secondary``) and ``geometry``: the union of the cells' hexagons, its holes that
+    hold no cell the model gave the store filled, less ``water`` (MultiPolygon, lon/lat).
+    A store with no such cell has no row.
     """
     missing = {"h3", "store_id", "mode", "probability"} - set(huff.columns)
     if missing:
@@ -205,4 +214,42 @@ def huff_trade_areas(
         for (store_id, mode, kind), group in chosen.groupby(["store_id", "mode", "kind"])["h3"]
     ]
     frame = pd.DataFrame(rows, columns=["store_id", "mode", "kind", "geometry"])
+    areas = _fill_unmodelled_holes(frame, huff)
+    areas = without_water(areas, water)
+    land = ~shapely.is_empty(areas)  # an area all at sea has no row
+    frame = frame[land].reset_index(drop=True)
+    frame["geometry"] = [as_multipolygon(g) for g in areas[land]]
     return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
+
+
+def _fill_unmodelled_holes(frame: pd.DataFrame, huff: pd.DataFrame) -> np.ndarray:
+    """The areas of ``frame`` with the holes filled that hold no cell centre the model gave
+    the area's store and mode a probability for (slivers, cells it left out); a hole of
+    cells in another band of the store is kept."""
+    areas = frame["geometry"].to_numpy()
+    parts, part_area = shapely.get_parts(areas, return_index=True)
+    counts = shapely.get_num_interior_rings(parts)
+    if counts.sum() == 0:
+        return areas
+    hole_part = np.repeat(np.arange(len(parts)), counts)
+    ring_no = np.arange(len(hole_part)) - np.repeat(np.cumsum(counts) - counts, counts)
+    holes = shapely.polygons(shapely.get_interior_ring(parts[hole_part], ring_no))
+    hole_area = part_area[hole_part]
+    cells = huff["h3"].unique()
+    centres = shapely.points(*hexgrid.cell_centroids(cells))
+    hole_i, cell_j = shapely.STRtree(centres).query(holes, predicate="contains")
+    inside = pd.DataFrame(
+        {
+            "hole": hole_i,
+            "store_id": frame["store_id"].to_numpy()[hole_area[hole_i]],
+            "mode": frame["mode"].to_numpy()[hole_area[hole_i]],
+            "h3": cells[cell_j],
+        }
+    )
+    modelled = inside.merge(huff[["store_id", "mode", "h3"]], on=["store_id", "mode", "h3"])
+    fill = np.ones(len(holes), dtype=bool)
+    fill[modelled["hole"].unique()] = False
+    if not fill.any():
+        return areas
+    index = np.concatenate([np.arange(len(areas)), hole_area[fill]])
+    return union_by(index, np.concatenate([areas, holes[fill]]), len(areas))

@@ -2,8 +2,10 @@
 
 * **Isochrones** follow the streets: the parts of edges from which a store is reached
   within the time (boundary edges included up to the reachable fraction, interpolated
-  along their geometry), buffered by a street-side margin in the city's UTM zone. They do
-  not cross water or blocks that no street reaches, and the bands of a store are nested.
+  along their geometry), buffered by a street-side margin in the city's UTM zone. The
+  holes this outline encloses (building blocks, courtyards) are filled and the city's
+  water and sea taken out (:mod:`geocrm.network.outline`), so every place on land inside
+  the outline is in; they do not cross water, and the bands of a store are nested.
   Times are *to* the store (the shopper's trip), which honours one-way streets by car.
 * **Point isochrones** (the web app's "isochrone around a point") are timed *from* the
   point, on a reversed graph prepared once per process.
@@ -45,6 +47,7 @@ from geocrm.network.graphs import (
     street_network,
     travel_graph,
 )
+from geocrm.network.outline import solid
 
 #: Street-side margin (m) of an isochrone: the frontage reached from a street.
 STREET_MARGIN_M = {"walk": 30.0, "drive": 50.0}
@@ -86,6 +89,14 @@ def _reachable_streets(
     return pieces, whole
 
 
+def _metric_water(graph: nx.MultiDiGraph, net: StreetNetwork) -> np.ndarray:
+    """The graph's water (see :func:`travel_graph`) in the network's metres."""
+    water = graph.graph.get("water")
+    if water is None or len(water) == 0:
+        return np.empty(0, dtype=object)
+    return net.metric.to_metric(np.asarray(water, dtype=object))
+
+
 def isochrones(
     graph: nx.MultiDiGraph,
     stores: pd.DataFrame,
@@ -99,12 +110,14 @@ def isochrones(
     A store is snapped to its nearest node (the straight-line walk to it is added at walking
     speed), one Dijkstra gives every node's time to the store, and each band is the union of
     the reachable (parts of) edges, buffered by :data:`STREET_MARGIN_M` in the city's UTM
-    zone. Bands are nested: each contains the shorter ones. A band nothing is reached in
-    (a store far from every street) has no row.
+    zone, with the holes it encloses filled and the graph's ``water`` taken out. Bands are
+    nested: each contains the shorter ones. A band nothing is reached in (a store far from
+    every street) has no row.
 
     Parameters
     ----------
-    graph : :func:`travel_graph` of ``mode``.
+    graph : :func:`travel_graph` of ``mode`` (its ``water`` attribute, lon/lat polygons,
+        is left out of the areas; a graph without it leaves nothing out).
     stores : ``store_id``, ``lon``, ``lat``.
     minutes : the bands, e.g. ``(5, 10, 15)``.
     mode : ``"walk"`` or ``"drive"`` (sets the margin; must match the graph).
@@ -125,6 +138,7 @@ def isochrones(
     store_x, store_y = net.metric.xy(stores["lon"], stores["lat"])
     node_x, node_y = net.metric.xy(net.lon[nodes], net.lat[nodes])
     margin = STREET_MARGIN_M[mode]
+    water_m = _metric_water(graph, net)
     rows = []
     for i, store_id in enumerate(
         tqdm(stores["store_id"], desc=f"{mode} isochrones", unit=" store", disable=not progress)
@@ -146,7 +160,10 @@ def isochrones(
             if not area.is_empty:
                 rows.append((store_id, mode, band, area))
     frame = pd.DataFrame(rows, columns=["store_id", "mode", "minutes", "geometry"])
-    geometry = net.metric.to_lonlat(frame["geometry"].to_numpy())
+    # filled and without water band by band: nested bands stay nested
+    geometry = net.metric.to_lonlat(solid(frame["geometry"].to_numpy(), water_m))
+    land = ~shapely.is_empty(geometry)
+    frame, geometry = frame[land].reset_index(drop=True), geometry[land]
     return gpd.GeoDataFrame(
         frame.drop(columns="geometry"),
         geometry=[as_multipolygon(g) for g in geometry],
@@ -196,6 +213,7 @@ class _PointNetwork:
     net: StreetNetwork
     lines_m: np.ndarray
     adjacency: Adjacency
+    water_m: np.ndarray
 
 
 #: Graphs kept per process: (database, city, load time, mode) -> prepared network.
@@ -219,11 +237,13 @@ def _point_network(engine: Engine, city, mode: str) -> _PointNetwork:
     with _POINT_NETWORKS_LOCK:
         prepared = _POINT_NETWORKS.get(key)
         if prepared is None:
-            net = street_network(_reversed(travel_graph(engine, city.name, mode)), timed=True)
+            graph = _reversed(travel_graph(engine, city.name, mode))
+            net = street_network(graph, timed=True)
             prepared = _PointNetwork(
                 net=net,
                 lines_m=net.metric.to_metric(net.geometry),
                 adjacency=net.adjacency(net.travel_time, reverse=True),
+                water_m=_metric_water(graph, net),
             )
             _POINT_NETWORKS[key] = prepared
             while len(_POINT_NETWORKS) > _POINT_NETWORKS_SIZE:
@@ -245,8 +265,9 @@ def point_isochrone(
 
     The point is snapped to the nearest node of the street network (the walk to it is at
     walking speed); the area is the reachable (parts of) streets buffered by
-    :data:`STREET_MARGIN_M`, as :func:`isochrones` draws a store's, but timed *from* the
-    point (by car, one-way streets are driven their way). It is simplified to at most
+    :data:`STREET_MARGIN_M`, the holes it encloses filled and the water taken out, as
+    :func:`isochrones` draws a store's, but timed *from* the point (by car, one-way
+    streets are driven their way). It is simplified to at most
     :data:`POINT_ISOCHRONE_MAX_VERTICES` vertices. The graphs are built once per process.
 
     Parameters
@@ -306,6 +327,7 @@ def point_isochrone(
     else:
         pieces.append(shapely.points(x[0], y[0]))
     area = shapely.union_all(shapely.buffer(pieces, STREET_MARGIN_M[mode], quad_segs=4))
+    area = solid(np.array([area], dtype=object), prepared.water_m)[0]
     for tolerance in (1.0, 2.0, 5.0, 10.0, 20.0, 40.0):
         simpler = shapely.simplify(area, tolerance, preserve_topology=True)
         if shapely.get_num_coordinates(simpler) <= POINT_ISOCHRONE_MAX_VERTICES:

@@ -18,6 +18,11 @@ from geocrm.network.huff import huff_model, huff_trade_areas
 from geocrm.network.isochrones import isochrones, rings
 from geocrm.settings import NETWORK_DEFAULTS
 
+#: How the layers are drawn; part of the enrichment's fingerprint, so a change re-draws
+#: them once and re-enriches every customer. 2: isochrones and Huff areas with their
+#: enclosed holes filled and the water taken out (issue 14).
+LAYERS_VERSION = 2
+
 
 def compute_network_layers(
     engine: Engine,
@@ -88,7 +93,7 @@ def compute_network_layers(
         ],
         ignore_index=True,
     )
-    huff_areas = huff_trade_areas(huff)
+    huff_areas = huff_trade_areas(huff, water=graphs["walk"].graph["water"])
     lap("huff")
     origins, destinations = trip_ends(places)
     flows = footfall(graphs["walk"], origins, destinations, progress=progress)

@@ -10,7 +10,7 @@ import shapely
 from shapely.geometry import Point
 from sqlalchemy import text
 
-from geocrm.network import STREET_MARGIN_M, compute_network_layers
+from geocrm.network import STREET_MARGIN_M, city_water, compute_network_layers
 from tests.network.places import MAIN_PEDESTRIAN_STREETS, UTM, to_utm
 
 
@@ -32,6 +32,7 @@ def layers(engine, demo):
 def test_stored_isochrones_are_nested_hold_the_store_and_stay_on_the_streets(
     engine, layers, walk, drive
 ):
+    water = shapely.union_all(to_utm(city_water(engine)))
     with engine.connect() as conn:
         stored = gpd.read_postgis(
             text(
@@ -55,9 +56,15 @@ def test_stored_isochrones_are_nested_hold_the_store_and_stay_on_the_streets(
             assert metric[1].difference(metric[2]).area < 1.0
             door = Point(bands["lon"].iloc[0], bands["lat"].iloc[0])
             assert bands.geometry.iloc[0].contains(door)
-            # off the streets only along the walk between the store's door and the street
+            # its outline follows the streets, but along the walk between the store's door
+            # and the street, and where water cuts it; the blocks within are filled
             door_m = to_utm(np.array([door]))[0]
-            assert metric[2].difference(on_streets).difference(door_m.buffer(100)).area < 1.0
+            outline = shapely.boundary(metric[2])
+            off = outline.difference(on_streets).difference(door_m.buffer(100))
+            assert off.difference(water.buffer(1.0)).length < 1.0
+            for part in metric[2].geoms:  # the only holes left are water
+                for ring in part.interiors:
+                    assert shapely.Polygon(ring).difference(water).area < 1.0
 
 
 def test_main_pedestrian_streets_are_busier_than_service_alleys(engine, layers):
