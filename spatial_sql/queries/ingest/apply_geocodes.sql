@@ -5,7 +5,11 @@ SET geom = CASE WHEN g.lon IS NOT NULL THEN ST_SetSRID(ST_MakePoint(g.lon, g.lat
     geocode_confidence = g.confidence,
     geocoded_address = g.matched_address,
     geocoded_at = now(),
+    outside_city = crm.outside_city(
+        CASE WHEN g.lon IS NOT NULL THEN ST_SetSRID(ST_MakePoint(g.lon, g.lat), 4326) END,
+        area.geom),
     updated_at = now()
 FROM geocode_results g
+CROSS JOIN (SELECT ref.city_area(:margin_m) AS geom) area
 WHERE c.customer_id = g.customer_id
   AND coalesce(c.geocode_match_level, '') <> 'manual'

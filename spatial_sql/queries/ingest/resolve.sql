@@ -2,7 +2,8 @@
 -- external_id) into stage_final; insert_new.sql and update_changed.sql write them. A column
 -- the file does not have (its has_ flag false) keeps its value; given coordinates win over
 -- a geocoded point but never over a manual pin; a changed address clears a geocoded point
--- so that it is geocoded again.
+-- so that it is geocoded again. outside_city: the point lies farther than :margin_m from
+-- every loaded city (kept, flagged; ref.city_area() is computed once for the statement).
 CREATE TEMP TABLE stage_final ON COMMIT DROP AS
 WITH incoming AS (
     SELECT n.external_id, n.name,
@@ -57,5 +58,7 @@ SELECT external_id, existing_id, name, kind, address, postcode, city, segment, s
        CAST(lifetime_value AS numeric(14, 2)) AS lifetime_value,
        CAST(satisfaction AS real) AS satisfaction, CAST(churn_risk AS real) AS churn_risk,
        assigned_rep_id, relationship_start, region, geom, level,
-       CAST(confidence AS real) AS confidence, geocoded_address, geocoded_at
+       CAST(confidence AS real) AS confidence, geocoded_address, geocoded_at,
+       crm.outside_city(geom, city.area) AS outside_city
 FROM final
+CROSS JOIN (SELECT ref.city_area(:margin_m) AS area) city
