@@ -108,7 +108,7 @@ class CitySettings(BaseSettings):
     extent_margin_km: float = Field(
         default=10.0,
         ge=0,
-        le=20_000,
+        le=1000,  # a geodesic buffer is exact to here; a continent's width is no margin
         allow_inf_nan=False,
         description="A customer farther than this from every loaded city's extent is kept "
         "but flagged outside_city (left out of enrichment, the hex cube and territory "

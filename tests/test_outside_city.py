@@ -179,8 +179,13 @@ def test_one_customer_at_0_0_no_longer_breaks_territory_design(engine, client, o
     )
 
 
-def test_the_cli_design_says_how_many_it_left_out(engine, own, tmp_path, use_database, capsys):
+def test_the_cli_lists_them_and_its_design_says_how_many_it_left_out(
+    engine, own, tmp_path, use_database, capsys
+):
     _import(engine, tmp_path, {"T-out-paris": PARIS})
+    assert main(["customers", "geocoding-issues"]) == 0
+    listed = [line for line in capsys.readouterr().out.splitlines() if "T-out-" in line]
+    assert len(listed) == 1 and listed[0].split()[:2] == ["T-out-paris", "outside_city"]
     assert main(["territories", "design", "--k", "2", "--measure", "customers"]) == 0
     out = capsys.readouterr().out
     assert "customers left out: " in out
@@ -238,7 +243,7 @@ def test_the_margin_is_a_setting(engine, own, tmp_path, margin):
     assert _flags(engine)["T-out-near"] == (False, False)  # enriched by the next enrichment
     enrich_city(engine, progress=False)
     assert _flags(engine)["T-out-near"] == (False, True)
-    for bad in ("-1", "nan", "km"):
+    for bad in ("-1", "nan", "1001", "km"):
         with pytest.raises(ValidationError):
             CitySettings(extent_margin_km=bad)
 
