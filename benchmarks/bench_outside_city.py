@@ -5,8 +5,10 @@ outside the city (points spread over Europe, at 0,0 and with lat/lon swapped: a
 country-wide file), into a database of its own (``geocrm_bench_outside``, re-created, with
 Helsinki loaded), and times the import, then the re-evaluation of every customer's flag
 (``flag_outside_city``, what ``load-osm`` and ``enrich`` run): once with nothing to change,
-once after a margin change that flags more customers. The import's cost against the code
-before the flag is measured with ``compare_commits`` on ``bench_import`` (RESULTS.md).
+once after a margin change that flags more customers; and the flag's own cost per row: the
+same scan of every customer with and without evaluating it (median of 7 interleaved runs,
+robust on a busy machine). The import's cost against the code before the flag is measured
+with ``compare_commits`` on ``bench_import`` (RESULTS.md).
 
     python -m benchmarks.bench_outside_city [--rows 100000] [--outside 0.05]
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import time
 
 import numpy as np
@@ -42,6 +45,30 @@ def _with_outside_rows(path, out, share: float, seed: int = 3):
     frame.loc[moved, "lat"], frame.loc[moved, "lon"] = np.round(lat, 7), np.round(lon, 7)
     frame.to_csv(out, index=False)
     return n
+
+
+#: the same scan of every customer, without and with the flag's expression (as resolve.sql
+#: and flag_outside_city.sql evaluate it: the area once, then one test per point)
+SCANS = {
+    "scan": "SELECT count(*) FILTER (WHERE c.geom IS NOT NULL) FROM crm.customers c",
+    "scan + flag": "SELECT count(*) FILTER (WHERE crm.outside_city(c.geom, x.area)) "
+    "FROM crm.customers c CROSS JOIN (SELECT ref.city_area(10000) AS area) x",
+}
+
+
+def _per_row_cost(conn, rows: int, repeat: int = 7) -> None:
+    """Median milliseconds of each scan, interleaved, and the flag's microseconds per row."""
+    times: dict[str, list[float]] = {k: [] for k in SCANS}
+    for _ in range(repeat):
+        for name, sql in SCANS.items():
+            started = time.perf_counter()
+            conn.execute(text(sql)).scalar_one()
+            times[name].append((time.perf_counter() - started) * 1000)
+    plain, flagged = (statistics.median(times[k]) for k in SCANS)
+    print(
+        f"every customer scanned: {plain:.0f} ms; with the flag evaluated: {flagged:.0f} ms "
+        f"(+{(flagged - plain) * 1000 / rows:.2f} us a row, median of {repeat})"
+    )
 
 
 def main() -> None:
@@ -81,7 +108,8 @@ def main() -> None:
         outside = conn.execute(
             text("SELECT count(*) FROM crm.customers WHERE outside_city")
         ).scalar_one()
-    print(f"customers flagged outside_city at the end: {outside:,}")
+        print(f"customers flagged outside_city at the end: {outside:,}")
+        _per_row_cost(conn, args.rows)
     engine.dispose()
 
 

@@ -18,7 +18,7 @@ CREATE INDEX customers_outside_city_idx ON crm.customers (customer_id) WHERE out
 
 -- Flag the customers already outside (the default margin, 10 km; `geocrm enrich` applies
 -- the configured one) and drop their enrichment: the triggers queue their cube cells.
-WITH area AS (
+WITH area AS MATERIALIZED (  -- computed once, not once a row
     SELECT ST_Union(ST_Buffer(extent::geography, 10000)::geometry) AS geom
     FROM ref.datasets WHERE extent IS NOT NULL
 ), flagged AS (

@@ -4,7 +4,7 @@
 -- rows whose flag changes, the polygon prepared once (ref.city_area()). Customers newly
 -- outside lose their enrichment (the triggers queue their cube cells); those newly inside
 -- have none, so the next enrichment (`geocrm enrich`, or the hook after a change) does them.
-WITH area AS (
+WITH area AS MATERIALIZED (  -- computed once, not once a row
     SELECT ref.city_area(:margin_m) AS geom
 ), changed AS (
     UPDATE crm.customers c

@@ -3,6 +3,9 @@
 -- listed even when pinned by hand before the city was loaded), not placed, placed only
 -- roughly (street / postcode level), or below a confidence threshold. Manual pins inside
 -- the city are settled. reason says which (the first that applies); detail says more.
+WITH area AS MATERIALIZED (  -- computed once, not once a row
+    SELECT ref.city_area(:margin_m) AS geom
+)
 SELECT c.customer_id, c.external_id, c.name, c.address, c.postcode,
        c.geocode_match_level AS match_level, c.geocode_confidence AS confidence,
        c.geocoded_address AS matched_address,
@@ -21,7 +24,7 @@ SELECT c.customer_id, c.external_id, c.name, c.address, c.postcode,
             || '; left out of enrichment, the hex cube and territories'
        END AS detail
 FROM crm.customers c
-CROSS JOIN (SELECT ref.city_area(:margin_m) AS geom) area
+CROSS JOIN area
 WHERE c.outside_city
    OR (coalesce(c.geocode_match_level, 'none') <> 'manual'
        AND (c.geom IS NULL

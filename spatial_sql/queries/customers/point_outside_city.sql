@@ -2,7 +2,7 @@
 -- there is refused)? With how far it is from the nearest city's extent (km), whether it
 -- would be inside with lat and lon swapped, and the cities' names. No city loaded: never
 -- outside.
-WITH point AS (
+WITH point AS MATERIALIZED (
     SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geom,
            ST_SetSRID(ST_MakePoint(:lat, :lon), 4326) AS swapped,
            (SELECT ref.city_area(:margin_m)) AS area

@@ -5,7 +5,12 @@
 -- so that it is geocoded again. outside_city: the point lies farther than :margin_m from
 -- every loaded city (kept, flagged; ref.city_area() is computed once for the statement).
 CREATE TEMP TABLE stage_final ON COMMIT DROP AS
-WITH incoming AS (
+-- MATERIALIZED: computed once; a plain CTE or subquery would be pulled up into the SELECT
+-- and ref.city_area() (a union of geodesic buffers) run again for every row
+WITH city AS MATERIALIZED (
+    SELECT ref.city_area(:margin_m) AS area
+),
+incoming AS (
     SELECT n.external_id, n.name,
            CASE WHEN :has_kind OR o.customer_id IS NULL THEN n.kind ELSE o.kind END AS kind,
            CASE WHEN :has_address OR o.customer_id IS NULL THEN n.address ELSE o.address END AS address,
@@ -61,4 +66,4 @@ SELECT external_id, existing_id, name, kind, address, postcode, city, segment, s
        CAST(confidence AS real) AS confidence, geocoded_address, geocoded_at,
        crm.outside_city(geom, city.area) AS outside_city
 FROM final
-CROSS JOIN (SELECT ref.city_area(:margin_m) AS area) city
+CROSS JOIN city
