@@ -273,8 +273,9 @@ def enrich(
         report.network_recomputed, report.network_summary = True, summary
         lap("trade areas, Huff, foot traffic")
     # customers outside the loaded cities (GEOCRM_EXTENT_MARGIN_KM, which may have changed
-    # since they were written) are not enriched; those inside again are enriched now
-    with engine.begin() as conn:
+    # since they were written) are not enriched; those inside again are enriched now (a
+    # bulk transaction: a changed margin may flip many rows, every index of each updated)
+    with bulk_transaction(engine) as conn:
         reflagged = flag_outside_city(conn)
     report.outside_city_flagged, report.outside_city_unflagged = (
         reflagged.flagged,

@@ -37,7 +37,9 @@ class Reflagged:
 
 def flag_outside_city(conn: Connection) -> Reflagged:
     """Re-evaluate ``outside_city`` of every customer against the loaded cities and the
-    margin; writes only the rows whose flag changes (one UPDATE)."""
+    margin; writes only the rows whose flag changes (one UPDATE). Run it in a bulk
+    transaction (``geocrm.db.bulk_transaction``): a changed margin may flip many rows."""
+    conn.execute(query("customers/flag_outside_city_settings"))
     row = conn.execute(query("customers/flag_outside_city"), {"margin_m": margin_m()}).one()
     return Reflagged(flagged=int(row.flagged), unflagged=int(row.unflagged))
 
