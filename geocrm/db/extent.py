@@ -40,6 +40,7 @@ def flag_outside_city(conn: Connection) -> Reflagged:
     margin; writes only the rows whose flag changes (one UPDATE). Run it in a bulk
     transaction (``geocrm.db.bulk_transaction``): a changed margin may flip many rows."""
     conn.execute(query("customers/flag_outside_city_settings"))
+    conn.execute(query("customers/flag_outside_city_analyze"))
     row = conn.execute(query("customers/flag_outside_city"), {"margin_m": margin_m()}).one()
     return Reflagged(flagged=int(row.flagged), unflagged=int(row.unflagged))
 
