@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from geocrm.auth import audit
 from geocrm.auth.principal import Principal
 from geocrm.db import bulk_transaction, query
+from geocrm.db.extent import margin_m, refuse_outside_city
 from geocrm.errors import Forbidden, InvalidInput, NotFound
 from geocrm.geocode import cached_geocoder
 from geocrm.geometry import BBox, Point
@@ -56,13 +57,14 @@ def customer_page(
 def geocoding_issues(
     engine: Engine, *, max_confidence: float = 0.8, limit: int = 1000
 ) -> list[dict[str, Any]]:
-    """Customers not placed, placed roughly, or below ``max_confidence`` (worst first)."""
+    """Customers placed outside the loaded cities (first), not placed, placed roughly, or
+    below ``max_confidence`` (worst first); ``reason`` says which (``outside_city``,
+    ``not_placed``, ``rough_match``, ``low_confidence``), ``detail`` more for the first."""
     if not 0 <= max_confidence <= 1:
         raise InvalidInput("max_confidence must be within 0..1")
+    params = {"max_confidence": max_confidence, "limit": limit, "margin_m": margin_m()}
     with engine.connect() as conn:
-        rows = conn.execute(
-            query("customers/geocoding_issues"), {"max_confidence": max_confidence, "limit": limit}
-        ).mappings()
+        rows = conn.execute(query("customers/geocoding_issues"), params).mappings()
         return [dict(r) for r in rows]
 
 
@@ -80,14 +82,22 @@ def require_may_change(engine: Engine, external_id: str) -> None:
 def pin_customer(engine: Engine, external_id: str, *, lon: float, lat: float) -> dict[str, Any]:
     """Place a customer by hand (``match_level = manual``; re-geocoding never moves it).
 
+    A point outside the loaded cities and ``GEOCRM_EXTENT_MARGIN_KM`` around them is
+    refused (``InvalidInput``: it would be left out of everything the map does).
     ``geocrm.pipeline.pin_customer`` then enriches it at its new place and refreshes the
     hex cube."""
     point = Point(lon=lon, lat=lat)
     with engine.begin() as conn:
+        refuse_outside_city(conn, lon=point.lon, lat=point.lat)
         row = (
             conn.execute(
                 query("customers/pin"),
-                {"external_id": external_id, "lon": point.lon, "lat": point.lat},
+                {
+                    "external_id": external_id,
+                    "lon": point.lon,
+                    "lat": point.lat,
+                    "margin_m": margin_m(),
+                },
             )
             .mappings()
             .first()

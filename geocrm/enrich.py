@@ -39,6 +39,7 @@ from tqdm import tqdm
 
 from geocrm import hexgrid, network
 from geocrm.db import bulk_transaction, copy_rows, loaded_city, sql_file
+from geocrm.db.extent import flag_outside_city
 from geocrm.errors import InvalidInput
 from geocrm.freshness import FreshnessReport
 from geocrm.pause import pause_at
@@ -62,6 +63,9 @@ class EnrichReport:
     network_recomputed: bool = False
     network_summary: dict = field(default_factory=dict)
     customers_enriched: int = 0
+    #: customers newly flagged outside_city / newly inside (the margin or the cities changed)
+    outside_city_flagged: int = 0
+    outside_city_unflagged: int = 0
     cells_added: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     customer_steps: dict[str, float] = field(default_factory=dict)
@@ -278,6 +282,15 @@ def enrich(
             _set_state(conn, "network", network_fp, summary)
         report.network_recomputed, report.network_summary = True, summary
         lap("trade areas, Huff, foot traffic")
+    # customers outside the loaded cities (GEOCRM_EXTENT_MARGIN_KM, which may have changed
+    # since they were written) are not enriched; those inside again are enriched now (a
+    # bulk transaction: a changed margin may flip many rows, every index of each updated)
+    with bulk_transaction(engine) as conn:
+        reflagged = flag_outside_city(conn)
+    report.outside_city_flagged, report.outside_city_unflagged = (
+        reflagged.flagged,
+        reflagged.unflagged,
+    )
     report.customers_enriched = enrich_customers(
         engine, progress=progress, step_seconds=report.customer_steps
     )

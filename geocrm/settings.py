@@ -135,6 +135,27 @@ class ApiSettings(BaseSettings):
     )
 
 
+class CitySettings(BaseSettings):
+    """Where customers may be: the loaded cities and a margin around them."""
+
+    model_config = SettingsConfigDict(env_prefix="GEOCRM_", extra="ignore")
+
+    extent_margin_km: float = Field(
+        default=10.0,
+        ge=0,
+        le=1000,  # a geodesic buffer is exact to here; a continent's width is no margin
+        allow_inf_nan=False,
+        description="A customer farther than this from every loaded city's extent is kept "
+        "but flagged outside_city (left out of enrichment, the hex cube and territory "
+        "design); a manual pin there is refused.",
+    )
+
+    @property
+    def extent_margin_m(self) -> float:
+        """The margin in metres, as the SQL takes it."""
+        return self.extent_margin_km * 1000.0
+
+
 class AuthSettings(BaseSettings):
     """Sign-in, sessions and what the web app accepts from browsers."""
 
@@ -207,6 +228,12 @@ class AuthSettings(BaseSettings):
                 "gives other roles once the user exists."
             )
         return value
+
+
+@lru_cache
+def city_settings() -> CitySettings:
+    """The city-extent settings of this process (read once)."""
+    return CitySettings()
 
 
 @lru_cache

@@ -50,7 +50,8 @@ def test_every_placed_customer_is_enriched(engine, enriched):
     with engine.connect() as conn:
         placed, with_row = conn.execute(
             text(
-                "SELECT count(*) FILTER (WHERE c.geom IS NOT NULL), count(e.customer_id) "
+                "SELECT count(*) FILTER (WHERE c.geom IS NOT NULL AND NOT c.outside_city), "
+                "count(e.customer_id) "
                 "FROM crm.customers c LEFT JOIN crm.customer_enrichment e USING (customer_id)"
             )
         ).one()

@@ -64,7 +64,8 @@ def geocode_batch(engine: EngineDep, body: GeocodeRequest) -> dict[str, Any]:
 
 @router.get(
     "/customers/geocoding-issues",
-    summary="Customers not placed, placed roughly, or below a confidence threshold",
+    summary="Customers outside the loaded cities, not placed, placed roughly, or below a "
+    "confidence threshold",
     response_model=list[GeocodingIssue],
     response_model_exclude_unset=True,
 )
@@ -79,7 +80,8 @@ def geocoding_issues(
 @router.put(
     "/customers/{external_id}/location",
     dependencies=[allow("admin", "manager"), audited("customers.pin", customer="external_id")],
-    summary="Place a customer by hand (match_level=manual; never re-geocoded)",
+    summary="Place a customer by hand (match_level=manual; never re-geocoded); a point "
+    "outside the loaded cities and their margin is refused (422)",
     response_model=PinnedCustomer,
     response_model_exclude_unset=True,
 )

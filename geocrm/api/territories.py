@@ -14,6 +14,7 @@ from geocrm.api.audit_trail import AuditNote, audited
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.territories import (
+    DesignedPlan,
     EditedPlan,
     Plan,
     PlanComparison,
@@ -119,7 +120,7 @@ class TerritoryChange(BaseModel):
     dependencies=[allow("admin", "manager")],
     status_code=201,
     summary="Design a draft plan of K balanced, contiguous territories",
-    response_model=Plan,
+    response_model=DesignedPlan,
     response_model_exclude_unset=True,
 )
 def create_plan(

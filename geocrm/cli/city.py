@@ -99,6 +99,12 @@ def osm_load_text(report: osm.OsmLoadReport) -> str:
             f"  {net} network: {report.counts[f'{net}_nodes']} nodes, "
             f"{report.counts[f'{net}_edges']} edges"
         )
+    moved = report.outside_city
+    if moved and (moved.flagged or moved.unflagged):
+        lines.append(
+            f"  customers: {moved.unflagged} now inside the loaded cities (enriched by "
+            f"`geocrm enrich`), {moved.flagged} now outside them (flagged outside_city)"
+        )
     return "\n".join(lines)
 
 

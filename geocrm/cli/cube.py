@@ -89,6 +89,7 @@ def cmd_cube(args: argparse.Namespace) -> int:
             f"({result['customers']} customers) recomputed with their ancestors at res 5-10 "
             f"in {seconds['total']:.2f} s ({steps}); now "
             f"{summary['fact_rows']} fact rows, {summary['customers_counted']} customers"
+            + _outside(summary)
         )
         return 0
     summary = cube.build_cube(engine)
@@ -96,8 +97,15 @@ def cmd_cube(args: argparse.Namespace) -> int:
         f"hex cube built: {summary['fact_rows']} fact rows, {summary['customers_counted']} "
         f"customers, cells per resolution {summary['cells_per_res']}, months of activity "
         f"{_month_span(summary['months'])} in {summary['seconds']['total']:.1f} s"
+        + _outside(summary)
     )
     return 0
+
+
+def _outside(summary: dict) -> str:
+    """Why the cube counts fewer customers than there are: those outside the cities."""
+    n = summary.get("customers_outside_city") or 0
+    return f" ({n} outside the loaded cities not counted: see geocoding-issues)" if n else ""
 
 
 def _month_span(months: list[str]) -> str:
@@ -119,6 +127,11 @@ def enrich_text(report: enrich.EnrichReport) -> str:
     else:
         lines.append("  trade areas, Huff model, foot traffic: up to date")
     lines.append(f"  customers enriched: {report.customers_enriched}")
+    if report.outside_city_flagged or report.outside_city_unflagged:
+        lines.append(
+            f"  outside the loaded cities: {report.outside_city_flagged} customers newly "
+            f"flagged outside_city (left out), {report.outside_city_unflagged} inside again"
+        )
     lines.append(f"  hexagons added: {report.cells_added}")
     lines.append("  time: " + ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items()))
     if report.cube is not None:

@@ -130,9 +130,10 @@ def cmd_customers(args: argparse.Namespace) -> int:
         else:
             for row in issues:
                 print(
-                    f"{row['external_id']:<16} {row['match_level'] or 'not geocoded':<13}"
+                    f"{row['external_id']:<16} {row['reason']:<15}"
+                    f"{row['match_level'] or 'not geocoded':<13}"
                     f"{row['confidence'] if row['confidence'] is not None else '-':<6} "
-                    f"{row['address'] or ''}"
+                    f"{row['address'] or ''}" + (f"  ({row['detail']})" if row["detail"] else "")
                 )
             print(
                 f"{len(issues)} customer(s) need a look; place one by hand with "
@@ -212,6 +213,12 @@ def import_text(report: ingest.ImportReport) -> str:
         f"  geocoded from their address: {report.geocoded} "
         f"({report.not_geocoded} could not be placed: see `geocrm customers geocoding-issues`)",
     ]
+    if report.outside_city:
+        lines.append(
+            f"  {report.outside_city} outside the loaded cities: kept, flagged outside_city, "
+            "left out of enrichment, the hex cube and territories (see `geocrm customers "
+            "geocoding-issues`)"
+        )
     if report.rejects_file:
         lines.append(f"  rejects report (line and reason per row): {report.rejects_file}")
     if report.seconds:

@@ -118,6 +118,7 @@ def cmd_territories(args: argparse.Namespace) -> int:
         print_json(_without_geometry(plan))
     else:
         print(plan_text(plan))
+        print(left_out_text(plan))
         print(f"saved as a draft: `geocrm territories publish {plan['plan_id']}` publishes it")
     return 0
 
@@ -157,6 +158,21 @@ def plan_table(plans: Sequence[Mapping[str, Any]]) -> str:
             f"{p['measure']:<9} {p['k']:>3} {p['res']:>3} {bal:>8}  {p['name']}"
         )
     return "\n".join(lines)
+
+
+def left_out_text(plan: Mapping[str, Any]) -> str:
+    """How many customers a design left out, and why."""
+    why = (plan.get("stats") or {}).get("left_out") or {}
+    reasons = {
+        "outside_city": "outside the loaded cities (see `geocrm customers geocoding-issues`)",
+        "not_placed": "not placed",
+        "not_enriched": "not enriched yet (`geocrm enrich`)",
+        "outside_area": "outside the area designed within",
+    }
+    parts = [f"{why[k]} {text}" for k, text in reasons.items() if why.get(k)]
+    return f"customers left out: {plan.get('customers_left_out', 0)}" + (
+        f" ({'; '.join(parts)})" if parts else ""
+    )
 
 
 def plan_text(plan: Mapping[str, Any]) -> str:

@@ -27,8 +27,8 @@ def build_cube(engine: Engine) -> dict[str, Any]:
     -------
     dict
         Row counts (``fact_rows``, ``context_cells``, ``customers_counted``,
-        ``cells_per_res``), the segments and months found, and ``seconds`` per step and in
-        total.
+        ``customers_outside_city`` (kept, not counted), ``cells_per_res``), the segments and
+        months found, and ``seconds`` per step and in total.
     """
     seconds: dict[str, float] = {}
     started = time.perf_counter()
@@ -141,6 +141,7 @@ def _summary(conn: Connection) -> dict[str, Any]:
         "fact_rows": row["fact_rows"],
         "context_cells": row["context_cells"],
         "customers_counted": int(row["customers_counted"]),
+        "customers_outside_city": int(row["customers_outside_city"]),
         "cells_per_res": {int(k): v for k, v in (row["cells_per_res"] or {}).items()},
         "segments": sorted(row["segments"]),
         "months": list(row["months"]),

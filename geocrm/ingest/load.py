@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, text
 from tqdm import tqdm
 
 from geocrm.db import bulk_transaction, query, sql_file
+from geocrm.db.extent import margin_m
 from geocrm.errors import GeoCrmError, InvalidInput
 from geocrm.freshness import FreshnessReport
 from geocrm.geocode import cached_geocoder
@@ -48,6 +49,8 @@ class ImportReport:
     rejects_file: Path | None
     seconds: dict[str, float] = field(default_factory=dict)
     cube: FreshnessReport | None = None
+    #: rows kept but flagged outside_city (outside the loaded cities and the margin)
+    outside_city: int = 0
     #: the job's tracker, left open (the job owned) by ``finish=False`` until ``finish_job``
     job: JobProgress | None = field(default=None, repr=False, compare=False)
 
@@ -230,8 +233,11 @@ def _run_import(
         tracker.update(phase="merging")
         has = {f"has_{f}": f in columns for f in FIELDS}
         has["has_coordinates"] = "lat" in columns and "lon" in columns
-        conn.execute(query("ingest/resolve"), {**has, "region": _region(conn)})
+        conn.execute(
+            query("ingest/resolve"), {**has, "region": _region(conn), "margin_m": margin_m()}
+        )
         conn.execute(text("ANALYZE stage_final"))
+        outside = conn.execute(query("ingest/count_outside_city")).scalar_one()
         written = {"import_id": import_id, "source": source}
         updated = conn.execute(query("ingest/update_changed"), written).rowcount
         inserted = conn.execute(query("ingest/insert_new"), written).rowcount
@@ -255,6 +261,7 @@ def _run_import(
             not_geocoded,
             rejects_file,
             seconds,
+            outside_city=outside,
         )
         # last write of the job's row before the commit (the tracker's next one waits for it)
         committed = {"import_id": import_id, **report.job_summary()}
@@ -295,7 +302,7 @@ def write_geocodes(conn: Connection, customer_ids: Sequence[int], results: Seque
             copy.write_row(
                 [cid, res.lat, res.lon, res.match_level, res.confidence, res.matched_address]
             )
-    conn.execute(query("ingest/apply_geocodes"))
+    conn.execute(query("ingest/apply_geocodes"), {"margin_m": margin_m()})
 
 
 def _write_rejects(conn: Connection, import_id: int) -> Path:

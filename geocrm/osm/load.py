@@ -26,6 +26,7 @@ from sqlalchemy import Engine, text
 from tqdm import tqdm
 
 from geocrm.db import bulk_transaction, copy_rows, ewkb_hex, query, sql_file
+from geocrm.db.extent import Reflagged, flag_outside_city
 from geocrm.errors import InvalidInput, NotFound
 from geocrm.osm.graphs import NETWORKS
 from geocrm.osm.land_cover import SeaResult, build_sea
@@ -93,6 +94,9 @@ class OsmLoadReport:
     census: dict[str, dict[str, int]]
     unchanged: bool = False
     seconds: float = 0.0
+    #: customers the new extent flagged outside_city / brought inside (``geocrm enrich``
+    #: then enriches those inside)
+    outside_city: Reflagged | None = None
 
 
 def _sha256(path: Path) -> str:
@@ -259,6 +263,8 @@ def load_osm(
                 bar.set_postfix_str(step)
                 conn.execute(query(f"osm/{sql_name}"), params)
                 bar.update(1)
+            # the cities' extent changed: customers inside it now lose their outside_city flag
+            reflagged = flag_outside_city(conn)
             census_summary = {k: {"in_file": c.in_file} for k, c in reader.counts.items()}
             census_summary["sea"] = _sea_census(sea)
             counts = dict(
@@ -269,4 +275,11 @@ def load_osm(
             bar.update(1)
             bar.close()
     counts.pop("census", None)
-    return OsmLoadReport(name, path, counts, census_summary, seconds=time.monotonic() - started)
+    return OsmLoadReport(
+        name,
+        path,
+        counts,
+        census_summary,
+        seconds=time.monotonic() - started,
+        outside_city=reflagged,
+    )

@@ -143,6 +143,22 @@ def _res_and_name(
     return res, name
 
 
+def _left_out(conn: Connection, area: Area) -> dict[str, int]:
+    """How many customers a design on ``area`` leaves out, and why: ``outside_city``
+    (placed outside the loaded cities and their margin), ``not_placed``, ``not_enriched``
+    (placed since the last enrichment) and ``outside_area`` (enriched, but outside the zone
+    or boundary designed within); ``total`` is their sum."""
+    row = conn.execute(query("territories/left_out")).one()
+    in_design = round(float(area.customers.sum()))
+    parts = {
+        "outside_city": int(row.outside_city),
+        "not_placed": int(row.not_placed),
+        "not_enriched": int(row.total - row.outside_city - row.not_placed - row.enriched),
+        "outside_area": max(int(row.enriched) - in_design, 0),
+    }
+    return {**parts, "total": sum(parts.values())}
+
+
 def _save(
     conn: Connection,
     plan: Mapping[str, Any],
@@ -233,7 +249,10 @@ def design_plan(
 
     Seeds and growth follow the reps' home bases by travel time on the drive network and
     the reps' strong bonds with their customers (:mod:`geocrm.territories.partitioning`).
-    Returns the plan as :func:`geocrm.territories.get_plan` does.
+    Customers placed outside the loaded cities (``outside_city``) are never in a design.
+    Returns the plan as :func:`geocrm.territories.get_plan` does, with
+    ``customers_left_out``: the customers the design leaves out (its stats' ``left_out``
+    says why: ``outside_city``, ``not_placed``, ``not_enriched``, ``outside_area``).
     """
     measure = _check_measure(measure)
     if not isinstance(k, int) or isinstance(k, bool) or k < 2:
@@ -257,10 +276,13 @@ def design_plan(
         fixed = {t: by_id.get(rep_id) for t, (_, rep_id) in (base.frozen if base else {}).items()}
         result, owners = design(area, measure, k, reps, locked=locked, fixed=fixed, travel=travel)
         plan_stats, territories = evaluate(area, result.labels, measure, owners, travel=travel)
+        left_out = _left_out(conn, area)
         plan_stats.update(
             moves=result.moves,
             restarts=result.restarts,
             seconds=round(time.perf_counter() - started, 3),
+            customers_left_out=left_out["total"],
+            left_out=left_out,
         )
         row = {
             "name": name,
@@ -290,4 +312,4 @@ def design_plan(
                 **plan_stats,
             },
         )
-        return _plan(conn, plan_id)
+        return {**_plan(conn, plan_id), "customers_left_out": left_out["total"]}

@@ -2,7 +2,8 @@
 -- table: the queued cells for a refresh, every cell for a full build): their rows are
 -- deleted and aggregated again from the enriched customers and their interactions, set-
 -- based. Customers without a crm.customer_enrichment row (unplaced, or moved and not yet
--- enriched again) have no cell and are not in the cube.
+-- enriched again) have no cell and are not in the cube, nor are those outside the loaded
+-- cities (outside_city).
 --
 -- The work is in three passes over the scope's customers (C1), their interactions per month
 -- (C2, one ordered pass also giving the all-time counts) and the two aggregations. Temp
@@ -24,7 +25,8 @@ SELECT e.customer_id, e.h3_11, c.stage COLLATE "C" AS stage, c.segment COLLATE "
        c.satisfaction::numeric AS satisfaction, c.churn_risk::numeric AS churn_risk
 FROM crm.customer_enrichment e
 JOIN cube_scope s ON s.h3_11 = e.h3_11
-JOIN crm.customers c ON c.customer_id = e.customer_id;
+JOIN crm.customers c ON c.customer_id = e.customer_id
+WHERE NOT c.outside_city;  -- never enriched; also not counted should a stale row remain
 ANALYZE cube_customers;
 
 -- C2: their interactions per customer and month of activity, and per customer for all time

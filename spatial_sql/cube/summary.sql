@@ -12,6 +12,8 @@ WITH RECURSIVE months AS (
 SELECT (SELECT count(*) FROM cube.facts) AS fact_rows,
        (SELECT count(*) FROM cube.cell_context) AS context_cells,
        (SELECT coalesce(sum(customers + prospects), 0) FROM cube.facts) AS customers_counted,
+       -- kept but not counted: outside the loaded cities (customers_outside_city_idx)
+       (SELECT count(*) FROM crm.customers WHERE outside_city) AS customers_outside_city,
        (SELECT jsonb_object_agg(res, n) FROM (
             SELECT res, count(*) AS n FROM cube.rollup GROUP BY res ORDER BY res) r)
            AS cells_per_res,

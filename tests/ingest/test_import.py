@@ -25,7 +25,7 @@ def test_good_rows_land_and_bad_rows_are_quarantined_with_line_and_reason(
         ["", "No id", "person", "customer", "1", "0.1", *STATION],  # line 8
         ["T-b1", "Bad stage", "person", "champion", "1", "0.1", *STATION],  # line 9
         ["T-b2", "Bad revenue", "person", "customer", "lots", "0.1", *STATION],
-        ["T-b3", "Swapped", "person", "customer", "1", "0.1", STATION[1], STATION[0]],
+        ["T-b3", "Bad lat", "person", "customer", "1", "0.1", "120", STATION[1]],
         ["T-b4", "Bad churn", "person", "customer", "1", "1.5", *STATION],
         ["T-b5", "Bad kind", "robot", "customer", "1", "0.1", *STATION],
         ["T-b6", "Nowhere", "person", "customer", "1", "0.1", "", ""],
@@ -46,7 +46,7 @@ def test_good_rows_land_and_bad_rows_are_quarantined_with_line_and_reason(
     assert reasons[8] == "external_id is empty"
     assert "not a ladder stage" in reasons[9]
     assert reasons[10] == "annual_revenue 'lots' is not a number"
-    assert "look swapped" in reasons[11]
+    assert reasons[11] == "lat 120 is outside -90..90 (lat and lon may be swapped)"
     assert "outside 0..1" in reasons[12]
     assert "kind 'robot'" in reasons[13]
     assert "cannot be placed" in reasons[14]

@@ -143,6 +143,12 @@ class GeocodingIssue(BaseModel):
     matched_address: str | None
     lat: float | None
     lon: float | None
+    reason: Literal["outside_city", "not_placed", "rough_match", "low_confidence"] = Field(
+        description="outside_city: placed outside the loaded cities and their margin "
+        "(GEOCRM_EXTENT_MARGIN_KM; kept, but left out of enrichment, the hex cube and "
+        "territories); not_placed; rough_match: street or postcode level; low_confidence"
+    )
+    detail: str | None = Field(default=None, description="more on an outside_city location")
 
 
 class PinnedCustomer(BaseModel):

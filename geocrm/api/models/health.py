@@ -17,6 +17,10 @@ class LoadedData(BaseModel):
     addresses: int
     street_edges: int
     customers: int
+    customers_outside_city: int = Field(
+        description="of `customers`, those placed outside the loaded cities and their margin: "
+        "kept, but not in the hex cube (whose totals are the other customers)"
+    )
     interactions: int
 
 

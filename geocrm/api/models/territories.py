@@ -10,6 +10,18 @@ from geocrm.api.models.customers import Timestamp
 from geocrm.api.models.geojson import AreaGeometry, Feature, FeatureCollection
 
 
+class LeftOut(BaseModel):
+    """The customers a design left out, by why."""
+
+    outside_city: int = Field(
+        description="placed outside the loaded cities and their margin (flagged outside_city)"
+    )
+    not_placed: int
+    not_enriched: int = Field(description="placed since the last enrichment")
+    outside_area: int = Field(description="outside the zone or boundary designed within")
+    total: int
+
+
 class PlanStats(BaseModel):
     """A plan's figures as last computed; a design also records how its search went."""
 
@@ -27,6 +39,10 @@ class PlanStats(BaseModel):
     moves: int | None = Field(default=None, description="design only")
     seconds: float | None = Field(default=None, description="design only")
     restarts: int | None = Field(default=None, description="design only")
+    customers_left_out: int | None = Field(
+        default=None, description="design only: customers not in the design (`left_out` says why)"
+    )
+    left_out: LeftOut | None = Field(default=None, description="design only")
 
 
 class PlanSummary(BaseModel):
@@ -107,6 +123,15 @@ class PlanChange(BaseModel):
     bonds_kept_before: int | None = None
     bonds_kept_after: int | None = None
     contiguous: bool | None = None
+
+
+class DesignedPlan(Plan):
+    """A plan just designed, with how many customers it left out."""
+
+    customers_left_out: int = Field(
+        description="customers not in the design: outside the loaded cities, not placed, "
+        "not enriched yet or outside the area (stats.left_out says how many of each)"
+    )
 
 
 class EditedPlan(Plan):

@@ -12,6 +12,9 @@ SET geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326),
               ORDER BY a.geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)
               LIMIT 1) n),
     geocoded_at = now(),
+    -- a pin outside the loaded cities is refused before (point_outside_city.sql)
+    outside_city = crm.outside_city(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326),
+                                    (SELECT ref.city_area(:margin_m))),
     updated_at = now()
 WHERE c.external_id = :external_id
 RETURNING c.customer_id, c.external_id, c.geocode_match_level AS match_level,

@@ -2,9 +2,15 @@
 -- external_id) into stage_final; insert_new.sql and update_changed.sql write them. A column
 -- the file does not have (its has_ flag false) keeps its value; given coordinates win over
 -- a geocoded point but never over a manual pin; a changed address clears a geocoded point
--- so that it is geocoded again.
+-- so that it is geocoded again. outside_city: the point lies farther than :margin_m from
+-- every loaded city (kept, flagged; ref.city_area() is computed once for the statement).
 CREATE TEMP TABLE stage_final ON COMMIT DROP AS
-WITH incoming AS (
+-- MATERIALIZED: computed once; a plain CTE or subquery would be pulled up into the SELECT
+-- and ref.city_area() (a union of geodesic buffers) run again for every row
+WITH city AS MATERIALIZED (
+    SELECT ref.city_area(:margin_m) AS area
+),
+incoming AS (
     SELECT n.external_id, n.name,
            CASE WHEN :has_kind OR o.customer_id IS NULL THEN n.kind ELSE o.kind END AS kind,
            CASE WHEN :has_address OR o.customer_id IS NULL THEN n.address ELSE o.address END AS address,
@@ -57,5 +63,7 @@ SELECT external_id, existing_id, name, kind, address, postcode, city, segment, s
        CAST(lifetime_value AS numeric(14, 2)) AS lifetime_value,
        CAST(satisfaction AS real) AS satisfaction, CAST(churn_risk AS real) AS churn_risk,
        assigned_rep_id, relationship_start, region, geom, level,
-       CAST(confidence AS real) AS confidence, geocoded_address, geocoded_at
+       CAST(confidence AS real) AS confidence, geocoded_address, geocoded_at,
+       crm.outside_city(geom, city.area) AS outside_city
 FROM final
+CROSS JOIN city

@@ -8,15 +8,15 @@ SET name = f.name, kind = f.kind, address = f.address, postcode = f.postcode, ci
     relationship_start = f.relationship_start, geom = f.geom,
     geocode_match_level = f.level, geocode_confidence = f.confidence,
     geocoded_address = f.geocoded_address, geocoded_at = f.geocoded_at,
-    last_import_id = :import_id, updated_at = now()
+    outside_city = f.outside_city, last_import_id = :import_id, updated_at = now()
 FROM stage_final f
 WHERE f.existing_id = c.customer_id
   AND ((c.name, c.kind, c.address, c.postcode, c.city, c.segment, c.stage, c.annual_revenue,
         c.lifetime_value, c.satisfaction, c.churn_risk, c.assigned_rep_id,
-        c.relationship_start, c.geocode_match_level)
+        c.relationship_start, c.geocode_match_level, c.outside_city)
        IS DISTINCT FROM
        (f.name, f.kind, f.address, f.postcode, f.city, f.segment, f.stage, f.annual_revenue,
         f.lifetime_value, f.satisfaction, f.churn_risk, f.assigned_rep_id,
-        f.relationship_start, f.level)
+        f.relationship_start, f.level, f.outside_city)
        OR NOT ST_Equals(coalesce(c.geom, 'POINT EMPTY'::geometry),
                         coalesce(f.geom, 'POINT EMPTY'::geometry)))

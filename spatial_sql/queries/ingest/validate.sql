@@ -1,11 +1,10 @@
 -- Validate every staged row in one pass: typed values plus the list of problems a person
--- can act on. A row with no problem is merged; the others go to the quarantine.
+-- can act on. A row with no problem is merged; the others go to the quarantine. Valid
+-- coordinates outside the loaded cities (at 0,0, swapped, another country) are not a
+-- problem here: the row is kept and flagged outside_city (resolve.sql), so that a
+-- country-wide file loses no row; `geocoding-issues` lists them.
 CREATE TEMP TABLE stage_checked ON COMMIT DROP AS
-WITH city_bounds AS MATERIALIZED (
-    SELECT ST_XMin(extent) AS xmin, ST_XMax(extent) AS xmax,
-           ST_YMin(extent) AS ymin, ST_YMax(extent) AS ymax
-    FROM ref.datasets WHERE extent IS NOT NULL
-),
+WITH
 -- ids that occur more than once (few), and the line where each first appears
 duplicated AS MATERIALIZED (
     SELECT btrim(external_id) AS external_id, min(line) AS first_line
@@ -66,13 +65,7 @@ checked AS (
     SELECT t.*,
            CASE WHEN t.m BETWEEN 1 AND 12 AND t.d >= 1 AND t.y BETWEEN 1800 AND 2200
                  AND t.d <= extract(day from make_date(t.y, t.m, 1) + interval '1 month - 1 day')
-                THEN make_date(t.y, t.m, t.d) END AS relationship_start,
-           -- a point in a loaded city whose coordinates were given the other way round
-           (t.lat IS NOT NULL AND t.lon IS NOT NULL AND EXISTS (
-                SELECT 1 FROM city_bounds b
-                WHERE t.lat BETWEEN b.xmin AND b.xmax AND t.lon BETWEEN b.ymin AND b.ymax
-                  AND NOT (t.lon BETWEEN b.xmin AND b.xmax AND t.lat BETWEEN b.ymin AND b.ymax)
-           )) AS looks_swapped
+                THEN make_date(t.y, t.m, t.d) END AS relationship_start
     FROM typed t
 )
 SELECT k.line, k.external_id, k.name, k.kind, k.address, k.postcode, k.city, k.segment,
@@ -119,10 +112,7 @@ SELECT k.line, k.external_id, k.name, k.kind, k.address, k.postcode, k.city, k.s
            CASE WHEN k.lat NOT BETWEEN -90 AND 90 AND k.lon BETWEEN -90 AND 90
                 THEN format('lat %s is outside -90..90 (lat and lon may be swapped)', k.lat)
                 WHEN k.lat NOT BETWEEN -90 AND 90 THEN format('lat %s is outside -90..90', k.lat)
-                WHEN k.lon NOT BETWEEN -180 AND 180 THEN format('lon %s is outside -180..180', k.lon)
-                WHEN k.looks_swapped THEN format(
-                    'lat %s, lon %s lie outside the loaded city but inside it when swapped: '
-                    'lat and lon look swapped', k.lat, k.lon) END,
+                WHEN k.lon NOT BETWEEN -180 AND 180 THEN format('lon %s is outside -180..180', k.lon) END,
            CASE WHEN k.address IS NULL AND k.lat IS NULL AND k.lat_text IS NULL
                  AND k.parse_problem IS NULL
                 THEN 'no address and no coordinates: the customer cannot be placed' END

@@ -14,6 +14,7 @@ WITH recent AS (
     FROM crm.customers c
     JOIN crm.customer_enrichment e USING (customer_id)
     LEFT JOIN recent r USING (customer_id)
+    WHERE NOT c.outside_city  -- never enriched (and never in a design should a row remain)
 )
 SELECT h3,
        count(*)::integer AS customers,
