@@ -112,7 +112,7 @@ def assert_consistent(engine: Engine) -> None:
     territory the customer has now."""
     with engine.connect() as conn:
         placed = conn.execute(
-            text("SELECT count(*) FROM crm.customers WHERE geom IS NOT NULL")
+            text("SELECT count(*) FROM crm.customers WHERE geom IS NOT NULL AND NOT outside_city")
         ).scalar()
         enriched = conn.execute(text("SELECT count(*) FROM crm.customer_enrichment")).scalar()
         in_facts = conn.execute(

@@ -25,6 +25,7 @@ WITH recent AS (
     LEFT JOIN recent r USING (customer_id)
     LEFT JOIN last_visit lv USING (customer_id)
     WHERE c.assigned_rep_id = CAST(:rep_id AS integer) AND c.geom IS NOT NULL
+      AND NOT c.outside_city
 )
 SELECT customer_id, name, address, lon, lat, visits, days_since,
        visits * days_since / 30.0 AS owed
