@@ -42,7 +42,6 @@ _DATA_PROBLEMS = {
 
 #: Why the database could not answer, by SQLSTATE (no SQLSTATE: it could not be reached).
 _UNAVAILABLE = {
-    "57014": "the database query ran past its statement timeout",
     "57P01": "the database is shutting down or restarting",
     "57P02": "the database is restarting",
     "57P03": "the database is starting up and not accepting connections yet",
@@ -83,9 +82,9 @@ def as_geocrm_error(exc: BaseException) -> GeoCrmError | None:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         return SetupError(f"invalid setting: {problems}")
     if isinstance(exc, PoolTimeout):
-        return Overloaded(BUSY)
+        return _with_internal(Overloaded(BUSY), exc)
     if isinstance(getattr(exc, "orig", None) or exc, psycopg.errors.QueryCanceled):
-        return Overloaded(TOO_SLOW)
+        return _with_internal(Overloaded(TOO_SLOW), exc)
     if isinstance(exc, OperationalError | psycopg.OperationalError):
         why = _UNAVAILABLE.get(_sqlstate(exc) or "", "the database could not be reached")
         return _with_internal(DatabaseUnavailable(f"{why}; try again shortly"), exc)

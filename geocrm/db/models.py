@@ -77,6 +77,8 @@ class Customer(Base):
     geocode_confidence: Mapped[float | None]
     geocoded_address: Mapped[str | None]
     geocoded_at: Mapped[datetime | None]
+    #: placed too far from every loaded city: kept, but left out of enrichment and the cube
+    outside_city: Mapped[bool] = mapped_column(default=False)
     source: Mapped[str] = mapped_column(default="import")
     last_import_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]

@@ -318,5 +318,5 @@ def test_a_job_error_never_carries_sql():
     said = job_error(bug)
     assert "SELECT" not in said and "crm." not in said and "server's log" in said
     down = OperationalError(sql, {}, psycopg.OperationalError("connection refused\nDETAIL: x"))
-    assert job_error(down) == "the database could not answer: connection refused"
+    assert job_error(down) == "the database could not be reached; try again shortly"
     assert job_error(KeyboardInterrupt()).startswith("interrupted")

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 from geocrm.api.app import create_app
 from geocrm.api.errors import install_error_handlers, public_text
 from geocrm.db import make_engine
-from geocrm.db.errors import as_geocrm_error
+from geocrm.db.errors import TOO_SLOW, as_geocrm_error
 from geocrm.errors import InvalidInput, SetupError
 
 ERROR_KEYS = {"error", "detail", "problems", "request_id"}
@@ -118,8 +118,8 @@ def test_a_value_the_database_refuses_is_a_422_without_sql(engine, caplog, route
 def test_a_statement_timeout_is_a_503_without_sql(engine, caplog):
     with caplog.at_level(logging.WARNING, logger="geocrm.api"):
         res = _app(engine).get("/timeout")
-    body = _assert_clean(res, 503, "DatabaseUnavailable", caplog, logged="statement timeout")
-    assert body["detail"] == "the database query ran past its statement timeout; try again shortly"
+    body = _assert_clean(res, 503, "Overloaded", caplog, logged="statement timeout")
+    assert body["detail"] == TOO_SLOW and res.headers["Retry-After"] == "1"
 
 
 @pytest.mark.parametrize(

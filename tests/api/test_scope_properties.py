@@ -351,7 +351,8 @@ def test_geocoding_issues_list_only_the_users_customers(users, truth):
 def test_an_analyst_sees_no_customer_row_anywhere(users, truth):
     analyst = users["analyst"].client
     assert analyst.get("/api/customers", params={"limit": 5000}).json()["features"] == []
-    some = sorted(truth.values(), key=lambda c: c.customer_id)[:20]
+    placed = [c for c in truth.values() if c.lon is not None]  # a tile needs a place
+    some = sorted(placed, key=lambda c: c.customer_id)[:20]
     for c in some:
         assert analyst.get("/api/customers/search", params={"q": c.name}).json() == []
         assert analyst.get(f"/api/customers/{c.customer_id}").status_code == 404
