@@ -276,7 +276,6 @@ def enrich(
     if not network_done:
         summary = network.compute_network_layers(engine, name, progress=progress, **settings)
         with bulk_transaction(engine) as conn:
-            conn.connection.driver_connection.execute(sql_file("enrich/trade_area_parts.sql"))
             # every customer's store, trade areas and footfall may have changed
             conn.execute(_enrich_sql("reset_customers"))
             _set_state(conn, "network", network_fp, summary)

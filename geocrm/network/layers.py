@@ -10,7 +10,7 @@ import shapely
 from sqlalchemy import Engine
 
 from geocrm import hexgrid
-from geocrm.db import bulk_transaction, copy_rows, ewkb_hex, loaded_city, query
+from geocrm.db import bulk_transaction, copy_rows, ewkb_hex, loaded_city, query, sql_file
 from geocrm.errors import NotFound
 from geocrm.network.footfall import edge_betweenness, footfall, trip_ends
 from geocrm.network.graphs import MODES, travel_graph
@@ -140,6 +140,8 @@ def compute_network_layers(
             ("store_id", "kind", "mode", "minutes", "radius_m", "geom"),
             trade_area_rows,
         )
+        # their point-in-polygon pieces with them: never pieces of areas drawn before
+        conn.connection.driver_connection.execute(sql_file("queries/network/trade_area_parts.sql"))
         huff_columns = ("h3", "store_id", "mode", "travel_minutes", "probability")
         copy_rows(
             conn,
