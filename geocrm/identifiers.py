@@ -22,6 +22,16 @@ INT64_MAX = 2**63 - 1
 MAX_DIGITS = 20
 
 
+def read_decimal(text: str, *, signed: bool = True) -> int | None:
+    """The int ``text`` writes in ASCII digits (at most ``MAX_DIGITS``, with an optional
+    ``+``/``-`` when ``signed``), else None: not ``'²'``, ``'1_000'``, ``'1.0'`` or ``'0x1'``."""
+    text = text.strip()
+    digits = text[1:] if signed and text[:1] in "-+" and len(text) > 1 else text
+    if digits.isascii() and digits.isdigit() and len(digits) <= MAX_DIGITS:
+        return int(text)
+    return None
+
+
 def parse_int(value: Any, what: str, *, lo: int = 1, hi: int = INT64_MAX) -> int:
     """``value`` (an int, or its ASCII decimal text with an optional ``-``) as an int within
     ``lo..hi``; ``InvalidInput`` naming ``what`` otherwise."""
@@ -29,10 +39,7 @@ def parse_int(value: Any, what: str, *, lo: int = 1, hi: int = INT64_MAX) -> int
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
     elif isinstance(value, str):
-        text = value.strip()
-        digits = text[1:] if text[:1] in "-+" and len(text) > 1 else text
-        if digits.isascii() and digits.isdigit() and len(digits) <= MAX_DIGITS:
-            number = int(text)
+        number = read_decimal(value)
     if number is None:
         raise InvalidInput(f"{what} must be an integer {lo}..{hi}, not {_shown(value)}")
     if not lo <= number <= hi:
@@ -48,12 +55,8 @@ def parse_id(value: Any, what: str, *, bits: int = 64) -> int:
 def is_id_text(value: Any) -> bool:
     """Whether ``value`` is text that reads as a positive 64-bit id (e.g. a zone given by id
     rather than by name)."""
-    if not isinstance(value, str):
-        return False
-    text = value.strip()
-    return (
-        text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS and 0 < int(text) <= INT64_MAX
-    )
+    number = read_decimal(value, signed=False) if isinstance(value, str) else None
+    return number is not None and 0 < number <= INT64_MAX
 
 
 def _shown(value: Any) -> str:

@@ -13,18 +13,17 @@ from fastapi import Path, Query
 from pydantic import BeforeValidator, Field
 
 from geocrm.hexgrid import FINEST, RESOLUTIONS
-from geocrm.identifiers import INT32_MAX, INT64_MAX, MAX_DIGITS
+from geocrm.identifiers import INT32_MAX, INT64_MAX, read_decimal
 
 
 def _decimal(value: Any) -> Any:
     """Text of an integer as ``geocrm.identifiers`` reads it: ASCII digits (at most 20)
     with an optional sign; pydantic alone would also read ``1_000`` and ``1.0``."""
     if isinstance(value, str):
-        text = value.strip()
-        digits = text[1:] if text[:1] in "+-" and len(text) > 1 else text
-        if not (digits.isascii() and digits.isdigit() and len(digits) <= MAX_DIGITS):
+        number = read_decimal(value)
+        if number is None:
             raise ValueError("must be an integer written with the digits 0-9 (at most 20)")
-        return int(text)
+        return number
     return value
 
 
