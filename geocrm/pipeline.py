@@ -63,15 +63,7 @@ def import_customers(engine: Engine, path: Path, **options: Any) -> ingest.Impor
     new and moved customers and refresh the cube; the job reads ``updating the hex cube``
     meanwhile and succeeds once the cube caught up (or failed to, which it reports)."""
     report = ingest.import_customers(engine, path, finish=False, **options)
-    try:
-        report.cube = after_customer_change(engine)
-    except BaseException:
-        ingest.interrupt_job(engine, report)  # kept; the recovery finishes it
-        raise
-    if report.cube.error:
-        ingest.interrupt_job(engine, report, f"hex cube not refreshed: {report.cube.error}")
-    else:
-        ingest.finish_job(engine, report)
+    report.cube = _catch_up_import(engine, report)
     return report
 
 
@@ -79,18 +71,25 @@ def generate_demo_data(engine: Engine, **options: Any) -> demo.DemoReport:
     """``geocrm demo-data`` (``demo.generate_demo_data`` and its options); once its customers
     and their interactions are in, enrich the new customers and refresh the cube."""
     report = demo.generate_demo_data(engine, finish_import=False, **options)
-    if report.imported is None:
-        return report
+    if report.imported is not None:
+        _catch_up_import(engine, report.imported)
+    return report
+
+
+def _catch_up_import(engine: Engine, imported: ingest.ImportReport) -> FreshnessReport:
+    """``after_customer_change`` for a committed import whose job is still running: the job
+    succeeds once the cube caught up, else is left ``interrupted`` (kept; ``recover``
+    finishes it), also when this process is stopped meanwhile."""
     try:
         fresh = after_customer_change(engine)
     except BaseException:
-        ingest.interrupt_job(engine, report.imported)
+        ingest.interrupt_job(engine, imported)
         raise
     if fresh.error:
-        ingest.interrupt_job(engine, report.imported, f"hex cube not refreshed: {fresh.error}")
+        ingest.interrupt_job(engine, imported, f"hex cube not refreshed: {fresh.error}")
     else:
-        ingest.finish_job(engine, report.imported)
-    return report
+        ingest.finish_job(engine, imported)
+    return fresh
 
 
 def pin_customer(engine: Engine, external_id: str, *, lon: float, lat: float) -> dict[str, Any]:
