@@ -6,7 +6,8 @@ import { initAccounts } from "./accounts.js";
 import { api, setMapLoading, showError, unauthorized } from "./api.js";
 import { can, onResume, signIn } from "./auth.js";
 import { createDrawing } from "./drawing.js";
-import { initHeatmap, Overlays } from "./heatmap.js";
+import { initHeatmap } from "./heatmap.js";
+import { Overlays } from "./overlays.js";
 import { initRoutes } from "./routes.js";
 import { readFilters, saveState, state } from "./state.js";
 import { initTerritories } from "./territories.js";
@@ -79,7 +80,8 @@ async function main() {
   const offered = document.querySelector(`nav [data-view="${CSS.escape(state.view)}"]`);
   show(offered && !offered.hidden ? state.view : "heatmap");
   heatmap.updateLegend();
-  // for tests and for the curious: the map and the views
+  // for tests and power users: the MapLibre map (window.geocrmMap), the views and the state
+  window.geocrmMap = map;
   window.geocrm = { ...(window.geocrm || {}), map, views, state, ready: true };
 }
 

@@ -1,0 +1,151 @@
+// The hexagon panel: a clicked hexagon's measures, top customers, breakdown by each
+// dimension, its children to drill down into, roll-up and breadcrumbs.
+
+import { api, el, formatValue, showError } from "./api.js";
+import { filterQuery, saveState, state } from "./state.js";
+import { label } from "./vocabulary.js";
+
+/** The zoom at which the hex layer draws cells of a resolution. */
+function zoomForRes(resByZoom, res) {
+  const z = resByZoom.indexOf(res);
+  return z < 0 ? 16 : z + 0.5;
+}
+
+/** The H3 ancestor of a cell (hex index) at a coarser resolution: bit arithmetic on the
+ * index, as ref.h3_cell_to_parent does in SQL (resolution in bits 52-55, 3 bits per digit,
+ * digits finer than the resolution set to 7). */
+export function h3Parent(cell, res) {
+  const id = BigInt(`0x${cell}`);
+  const r = BigInt(res);
+  const parent = (id & ~(15n << 52n)) | (r << 52n) | ((1n << (3n * (15n - r))) - 1n);
+  return parent.toString(16);
+}
+
+/** The cells above a cell of resolution `res`, coarsest first, down to `minRes`. */
+function ancestors(cell, res, minRes) {
+  const chain = [];
+  for (let r = minRes; r < res; r++) chain.push({ h3: h3Parent(cell, r), res: r });
+  return chain;
+}
+
+let opening = 0; // the latest openCell call: an older answer arriving later is dropped
+
+export async function openCell(map, cell, resByZoom, { fly = true } = {}) {
+  const panel = document.getElementById("cell");
+  const ticket = ++opening;
+  state.cell = cell;
+  saveState();
+  if (map.getLayer("hexes-selected")) map.setFilter("hexes-selected", ["==", ["get", "h3"], cell]);
+  panel.hidden = false;
+  panel.replaceChildren(el("p", { class: "hint" }, "Loading the cell…"));
+  const filters = filterQuery();
+  try {
+    const detail = await api(`/api/cube/${cell}`);
+    const children =
+      detail.res < Math.max(...resByZoom)
+        ? await api(`/api/cube/${cell}/children${filters ? `?${filters}` : ""}`)
+        : [];
+    const chain = ancestors(cell, detail.res, Math.min(...resByZoom));
+    if (ticket !== opening) return;
+    if (fly && detail.center) {
+      map.flyTo({ center: detail.center, zoom: zoomForRes(resByZoom, detail.res) });
+    }
+    const crumbs = el(
+      "nav",
+      { class: "crumbs", "aria-label": "Breadcrumbs" },
+      chain.map((c) =>
+        el(
+          "button",
+          { onclick: () => openCell(map, c.h3, resByZoom), title: `resolution ${c.res}` },
+          `res ${c.res} ›`,
+        ),
+      ),
+      el("span", {}, `res ${detail.res}`),
+    );
+    const measures = el(
+      "table",
+      {},
+      Object.entries(detail)
+        .filter(([, v]) => typeof v === "number")
+        .filter(([k]) => !["cell", "res"].includes(k))
+        .map(([k, v]) =>
+          el("tr", {}, el("th", {}, label(k)), el("td", { class: "num" }, formatValue(k, v))),
+        ),
+    );
+    const top = el(
+      "table",
+      {},
+      (detail.top_customers || []).map((c) =>
+        el("tr", {}, el("td", {}, c.name), el("td", { class: "num" }, formatValue("revenue", c.annual_revenue))),
+      ),
+    );
+    const breakdown = Object.entries(detail.breakdown || {})
+      .filter(([, rows]) => rows.length)
+      .map(([dimension, rows]) =>
+        el(
+          "details",
+          {},
+          el("summary", {}, label(dimension)),
+          el(
+            "table",
+            {},
+            rows.map((r) =>
+              el(
+                "tr",
+                {},
+                el("td", {}, String(r.value ?? "–")),
+                el("td", { class: "num" }, `${r.customers + r.prospects}`),
+                el("td", { class: "num" }, formatValue("revenue", r.revenue)),
+              ),
+            ),
+          ),
+        ),
+      );
+    const childList = el(
+      "ul",
+      { class: "children" },
+      children.map((c) =>
+        el(
+          "li",
+          {},
+          el(
+            "button",
+            { onclick: () => openCell(map, c.h3, resByZoom) },
+            `${c.h3} · ${formatValue(state.measure, c[state.measure])}`,
+          ),
+        ),
+      ),
+    );
+    panel.replaceChildren(
+      el("h2", {}, `Hexagon ${cell}`),
+      crumbs,
+      el(
+        "div",
+        { class: "buttons" },
+        detail.parent
+          ? el("button", { onclick: () => openCell(map, detail.parent, resByZoom) }, "Roll up ↑")
+          : null,
+        el("button", { onclick: () => closeCell(map) }, "Close"),
+      ),
+      el("p", { class: "hint" }, "Measures of all customers in the hexagon; the drill-down follows the filters."),
+      measures,
+      el("h3", {}, "Top customers by revenue"),
+      detail.top_customers?.length ? top : el("p", { class: "empty" }, "No customers."),
+      el("h3", {}, "Breakdown"),
+      breakdown,
+      el("h3", {}, `Drill down: ${children.length} cells at res ${detail.res + 1}`),
+      children.length ? childList : el("p", { class: "empty" }, "The finest resolution."),
+    );
+  } catch (error) {
+    if (ticket !== opening) return;
+    panel.replaceChildren(el("p", { class: "empty" }, error.message));
+    showError(error);
+  }
+}
+
+export function closeCell(map) {
+  state.cell = null;
+  saveState();
+  document.getElementById("cell").hidden = true;
+  if (map.getLayer("hexes-selected")) map.setFilter("hexes-selected", ["==", ["get", "h3"], ""]);
+}

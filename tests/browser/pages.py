@@ -1,0 +1,96 @@
+"""The browser tests' page object: a signed-in ``Session`` page in Debian's chromium that
+records console errors and every request, and takes screenshots into tests/artifacts/."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+from playwright.sync_api import Browser, ConsoleMessage, Page
+
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+# software WebGL for MapLibre in a headless browser
+CHROMIUM_ARGS = ["--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+VIEW = "#15/60.1680/24.9440"  # central Helsinki, the hex layer at resolution 11
+HEX_COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
+PASSWORD = "correct horse battery"  # every user of tests/conftest.py make_user
+ME = "/api/auth/me"
+
+
+class Session:
+    """A page with its console errors and every request it made; it signs in as ``email``
+    through the sign-in screen when the app asks for it."""
+
+    def __init__(
+        self, browser: Browser, base: str, email: str, width: int = 1280, height: int = 800
+    ):
+        self.base = base
+        self.email = email
+        self.page: Page = browser.new_page(viewport={"width": width, "height": height})
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        # signed out, the app's first question (who am I?) is answered 401: that is how it
+        # knows to show the sign-in screen; the browser logs it as a failed resource
+        if "status of 401" in message.text and message.location["url"].endswith(ME):
+            return
+        self.errors.append(message.text)
+
+    def open(self, path: str) -> Page:
+        """Open a view of the app, signing in first if the app asks for it."""
+        self.page.goto(self.base + path)
+        self.page.wait_for_function(
+            "() => "
+            "(window.geocrm && (window.geocrm.ready || window.geocrm.failed)) || "
+            "!document.getElementById('login').hidden",
+            timeout=30_000,
+        )
+        if self.page.locator("#login").is_visible():
+            self.sign_in()
+        self.page.wait_for_function(
+            "() => window.geocrm && (window.geocrm.ready || window.geocrm.failed)", timeout=30_000
+        )
+        assert not self.page.evaluate("window.geocrm.failed"), self.page.evaluate(
+            "window.geocrm.failed"
+        )
+        self.settle()
+        return self.page
+
+    def sign_in(self, password: str = PASSWORD) -> None:
+        """Fill in the sign-in screen and send it (the screen must be showing)."""
+        form = self.page.locator("#login-form")
+        form.locator("input[name=email]").fill(self.email)
+        form.locator("input[name=password]").fill(password)
+        form.get_by_role("button", name="Sign in").click()
+
+    def settle(self) -> None:
+        """Wait until the map has drawn everything it asked for."""
+        self.page.wait_for_function(
+            "() => window.geocrm.map.loaded() && window.geocrm.map.areTilesLoaded()", timeout=30_000
+        )
+        self.page.wait_for_timeout(500)
+
+    def map_image(self, name: str) -> Image.Image:
+        ARTIFACTS.mkdir(exist_ok=True)
+        png = self.page.locator("#map").screenshot(path=str(ARTIFACTS / f"{name}.png"))
+        return Image.open(io.BytesIO(png)).convert("RGB")
+
+    def screenshot(self, name: str, **options: Any) -> None:
+        """A screenshot of the page as the user sees it, into tests/artifacts/."""
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), **options)
+
+    def foreign_requests(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith((self.base, "data:", "blob:"))]
+
+    def close(self) -> None:
+        self.page.close()
