@@ -82,13 +82,18 @@ def get_dimensions(engine: EngineDep) -> dict[str, Any]:
 
 @router.get(
     "/{cell}",
-    summary="One cell: measures, top customers by revenue, breakdown by each dimension and "
-    "by month of activity, centre",
+    summary="One cell under the filters: measures, top customers by revenue, breakdown by "
+    "each dimension and by month of activity, centre",
+    description="The filters are those of `GET /api/cube` (the map's): the measures equal "
+    "the cell's in `GET /api/cube?res=<the cell's resolution>` with the same filters (zero "
+    "when nothing in the cell matches them), the top customers are the matching customers "
+    "and each breakdown splits the filtered cell; the breakdown by month lists every month "
+    "under the dimension filters. The k-rule and row-level security apply as on the map.",
     response_model=CubeCellDetail,
     response_model_exclude_unset=True,
 )
-def get_cell(engine: EngineDep, cell: Cell) -> dict[str, Any]:
-    return cell_detail(engine, cell)
+def get_cell(engine: EngineDep, filters: FiltersDep, cell: Cell) -> dict[str, Any]:
+    return cell_detail(engine, cell, filters=filters)
 
 
 @router.get(

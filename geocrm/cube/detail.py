@@ -9,7 +9,7 @@ from typing import Any
 import h3
 from sqlalchemy import Engine
 
-from geocrm import hexgrid
+from geocrm import hexgrid, vocabulary
 from geocrm.cube.query import (
     TOP_CUSTOMERS,
     cell_res,
@@ -26,22 +26,35 @@ from geocrm.errors import InvalidInput
 from geocrm.vocabulary import FACT_MEASURES, FILTER_NAMES, FILTERS, RESOLUTIONS
 
 
-def cell_detail(engine: Engine, cell: int | str) -> dict[str, Any]:
-    """One cell: its measures, its top customers by revenue and a breakdown by dimension.
+def cell_detail(
+    engine: Engine, cell: int | str, *, filters: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """One cell under ``filters``: its measures, its top customers by revenue and a
+    breakdown by dimension.
 
-    ``top_customers`` come from the live customer tables, the breakdown from the cube;
-    measures are those of ``query_cube``. The breakdown has one list per dimension of
-    ``FILTERS`` (each adds up to the cell) and one by ``month`` of activity (the customers
-    active in each month and that month's interactions: customers active in several months
-    are in each, so the months do not add up to the cell).
+    ``filters`` are those of ``query_cube`` (dimensions and ``month``): the measures are
+    the cell's as ``query_cube(res=<the cell's>, filters=filters)`` gives them (zero when
+    nothing in the cell matches), the top customers are the matching customers (from the
+    live customer tables, as row-level security shows them), and each breakdown splits the
+    filtered cell by one dimension (each adds up to the filtered cell). The breakdown by
+    ``month`` lists every month of activity under the dimension filters, whatever month is
+    asked (the customers active in each month and that month's interactions: customers
+    active in several months are in each, so the months do not add up to the cell). The
+    k-rule applies to every figure as it does to the cells. ``NotFound`` when the cube has
+    nothing at all in the cell.
     """
     cell = hexgrid.parse_cell(cell)
     res = cell_res(cell)
     lo, hi = descendant_range(cell, hexgrid.FINEST)
     with engine.connect() as conn:
-        cell_measures = existing_cell(conn, cell)
+        existing_cell(conn, cell)
+        params = validate_filters(conn, filters)
+        document = vocabulary.filter_document(params)
+        matching = cells(conn, res, params, exact=cell)
+        cell_measures = select(matching[0] if matching else empty(cell), None)
         top = conn.execute(
-            cube_sql("top_customers"), {"lo": lo, "hi": hi, "limit": TOP_CUSTOMERS}
+            cube_sql("top_customers"),
+            {"lo": lo, "hi": hi, "limit": TOP_CUSTOMERS, "filter": document},
         ).mappings()
         top_customers = [
             {
@@ -55,7 +68,8 @@ def cell_detail(engine: Engine, cell: int | str) -> dict[str, Any]:
         names = list(FILTER_NAMES)
         breakdown: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
         rows = conn.execute(
-            cube_sql("breakdown"), {"res": res, "lo": lo, "hi": hi, "dimensions": names}
+            cube_sql("breakdown"),
+            {"res": res, "lo": lo, "hi": hi, "dimensions": names, "filter": document},
         ).mappings()
         context = dict.fromkeys(
             ("footfall_sum", "footfall_n", "addressable_buildings", "households"), 0

@@ -1,10 +1,12 @@
--- The measures of a cell (resolution :res, res-11 id range :lo..:hi) broken down by each
--- dimension of :dimensions in turn (cube.fact_sums by that dimension): per value, largest
--- first; by 'month' (every month of activity), in month order: the customers active that
+-- The measures of a cell (resolution :res, res-11 id range :lo..:hi) for the filter
+-- document :filter (NULL: none) broken down by each dimension of :dimensions in turn
+-- (cube.fact_sums by that dimension): per value, largest first; by 'month' (every month of
+-- activity, whatever month the document names), in month order: the customers active that
 -- month and that month's interactions (a customer active in several months is in each of
 -- them, so the months do not add up to the cell). Under the k-rule each value shows what
--- the cell shows under the filter {dimension: value}: what cube.held_back holds back is
--- taken off, a value with nothing shown is left out, suppressed_cells as in the cells.
+-- the cell shows under the document narrowed to {dimension: value}: what cube.held_back
+-- holds back is taken off, a value with nothing shown is left out, suppressed_cells as in
+-- the cells.
 WITH rule AS (
     SELECT auth.min_cell_count() AS k, auth.scope_reps() AS reps
 )
@@ -29,9 +31,10 @@ CROSS JOIN LATERAL (
            s.survey_responses - coalesce(h.survey_responses, 0) AS survey_responses,
            s.campaign_responses - coalesce(h.campaign_responses, 0) AS campaign_responses,
            CASE WHEN rule.k IS NOT NULL THEN coalesce(h.cells, 0) END AS suppressed_cells
-    FROM cube.fact_sums(NULL, :res, :lo, :hi, d.name) s
+    FROM cube.fact_sums(CAST(:filter AS jsonb), :res, :lo, :hi, d.name) s
     -- the rule's values as lateral arguments (not subqueries): the function is inlined
-    LEFT JOIN cube.held_back(NULL, :res, :lo, :hi, rule.k, rule.reps, d.name) h
+    LEFT JOIN cube.held_back(CAST(:filter AS jsonb), :res, :lo, :hi, rule.k, rule.reps,
+                               d.name) h
            ON h.value IS NOT DISTINCT FROM s.value
     WHERE h.h3 IS NULL OR s.customers + s.prospects > h.customers + h.prospects
 ) v

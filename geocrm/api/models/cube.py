@@ -88,12 +88,16 @@ class TopCustomer(BaseModel):
 
 
 class CubeCellDetail(CubeCell):
-    """One cell in depth: top customers, a breakdown per dimension, its centre."""
+    """One cell in depth, under the request's filters: top customers, a breakdown per
+    dimension, its centre."""
 
     parent: str | None = Field(description="the cell one resolution coarser (None at res 5)")
-    top_customers: list[TopCustomer] = Field(description="by annual revenue, highest first")
+    top_customers: list[TopCustomer] = Field(
+        description="the customers matching the filters, by annual revenue, highest first"
+    )
     breakdown: dict[str, list[BreakdownRow]] = Field(
-        description="dimension name (and `month`) -> the cell's measures per value"
+        description="dimension name (and `month`) -> the filtered cell's measures per value "
+        "(by `month`: every month of activity under the dimension filters)"
     )
     center: list[float] = Field(description="lon, lat of the cell's centre")
 
