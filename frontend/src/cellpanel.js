@@ -2,8 +2,9 @@
 // dimension, its children to drill down into, roll-up and breadcrumbs.
 
 import { api, el, formatValue, showError } from "./api.js";
+import { filterSummary } from "./filters.js";
 import { filterQuery, saveState, state } from "./state.js";
-import { label } from "./vocabulary.js";
+import { label, valueLabel } from "./vocabulary.js";
 
 /** The zoom at which the hex layer draws cells of a resolution. */
 function zoomForRes(resByZoom, res) {
@@ -40,7 +41,8 @@ export async function openCell(map, cell, resByZoom, { fly = true } = {}) {
   panel.replaceChildren(el("p", { class: "hint" }, "Loading the cell…"));
   const filters = filterQuery();
   try {
-    const detail = await api(`/api/cube/${cell}`);
+    // the cell under the map's filters: the same figures as its hexagon on the map
+    const detail = await api(`/api/cube/${cell}${filters ? `?${filters}` : ""}`);
     const children =
       detail.res < Math.max(...resByZoom)
         ? await api(`/api/cube/${cell}/children${filters ? `?${filters}` : ""}`)
@@ -81,26 +83,7 @@ export async function openCell(map, cell, resByZoom, { fly = true } = {}) {
     );
     const breakdown = Object.entries(detail.breakdown || {})
       .filter(([, rows]) => rows.length)
-      .map(([dimension, rows]) =>
-        el(
-          "details",
-          {},
-          el("summary", {}, label(dimension)),
-          el(
-            "table",
-            {},
-            rows.map((r) =>
-              el(
-                "tr",
-                {},
-                el("td", {}, String(r.value ?? "–")),
-                el("td", { class: "num" }, `${r.customers + r.prospects}`),
-                el("td", { class: "num" }, formatValue("revenue", r.revenue)),
-              ),
-            ),
-          ),
-        ),
-      );
+      .map(([dimension, rows]) => breakdownTable(dimension, rows));
     const childList = el(
       "ul",
       { class: "children" },
@@ -127,12 +110,18 @@ export async function openCell(map, cell, resByZoom, { fly = true } = {}) {
           : null,
         el("button", { onclick: () => closeCell(map) }, "Close"),
       ),
-      el("p", { class: "hint" }, "Measures of all customers in the hexagon; the drill-down follows the filters."),
+      el(
+        "p",
+        { class: "hint cell-filters" },
+        filterSummary()
+          ? `Under the filters: ${filterSummary()} (as on the map).`
+          : "Every customer in the hexagon (no filter).",
+      ),
       measures,
       el("h3", {}, "Top customers by revenue"),
       detail.top_customers?.length ? top : el("p", { class: "empty" }, "No customers."),
       el("h3", {}, "Breakdown"),
-      breakdown,
+      breakdown.length ? el("div", { class: "breakdown" }, breakdown) : el("p", { class: "empty" }, "Nothing to break down."),
       el("h3", {}, `Drill down: ${children.length} cells at res ${detail.res + 1}`),
       children.length ? childList : el("p", { class: "empty" }, "The finest resolution."),
     );
@@ -141,6 +130,40 @@ export async function openCell(map, cell, resByZoom, { fly = true } = {}) {
     panel.replaceChildren(el("p", { class: "empty" }, error.message));
     showError(error);
   }
+}
+
+/** One breakdown (a dimension, or the month of activity) as a table under a disclosure:
+ * each value by its label, its customers, prospects and revenue, formatted. */
+function breakdownTable(dimension, rows) {
+  const month = dimension === "month";
+  const head = el(
+    "tr",
+    {},
+    el("th", { scope: "col" }, label(dimension)),
+    el("th", { scope: "col", class: "num" }, month ? "Customers active" : "Customers"),
+    el("th", { scope: "col", class: "num" }, "Prospects"),
+    el("th", { scope: "col", class: "num" }, "Revenue"),
+  );
+  const body = rows.map((r) =>
+    el(
+      "tr",
+      {},
+      el("th", { scope: "row" }, r.value === null || r.value === undefined ? "none" : valueLabel(dimension, r.value)),
+      el("td", { class: "num" }, formatValue("customers", r.customers)),
+      el("td", { class: "num" }, formatValue("prospects", r.prospects)),
+      el("td", { class: "num" }, formatValue("revenue", r.revenue)),
+    ),
+  );
+  const note = month
+    ? el("p", { class: "hint" }, "Every month under the other filters; a customer active in several months is in each.")
+    : null;
+  return el(
+    "details",
+    { "data-dimension": dimension },
+    el("summary", {}, `By ${label(dimension).toLowerCase()} (${rows.length})`),
+    note,
+    el("table", {}, el("thead", {}, head), el("tbody", {}, body)),
+  );
 }
 
 export function closeCell(map) {

@@ -4,7 +4,7 @@
 
 import { api, debounce, el, showError } from "./api.js";
 import { openCell } from "./cellpanel.js";
-import { initFilters } from "./filters.js";
+import { cubeExportLinks, initFilters, placeFilters } from "./filters.js";
 import { hexLegend } from "./legend.js";
 import { saveState, state } from "./state.js";
 import { loadVocabulary } from "./vocabulary.js";
@@ -54,6 +54,8 @@ export async function initHeatmap(map, catalogue, overlays) {
     overlays.refresh();
     if (state.cell) openCell(map, state.cell, resByZoom, { fly: false });
   }
+  // the hexagons of the map as files, under the same filters
+  document.getElementById("layers").before(cubeExportLinks(map, resByZoom));
 
   const updateLegend = hexLegend(map, resByZoom);
   map.on("idle", updateLegend);
@@ -70,5 +72,8 @@ export async function initHeatmap(map, catalogue, overlays) {
     map.on("mouseleave", layer.id, () => (map.getCanvas().style.cursor = ""));
   }
   if (state.cell) openCell(map, state.cell, resByZoom, { fly: false });
-  return { updateLegend };
+  const section = document.querySelector('#panel section[data-view="heatmap"]');
+  // the filter box comes back from the zones view, above the measure's export links
+  const onShow = () => placeFilters(section, document.getElementById("cube-export"));
+  return { updateLegend, onShow };
 }

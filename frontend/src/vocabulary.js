@@ -33,3 +33,10 @@ export function label(name) {
 export function unit(measure) {
   return vocabulary.measure_details.find((m) => m.name === measure)?.unit;
 }
+
+/** The label of a filter's value (a store's or a rep's name for its id), or the value. */
+export function valueLabel(name, value) {
+  const filter = vocabulary.filters.find((f) => f.name === name);
+  const known = filter?.values.find((v) => String(v.value) === String(value));
+  return known ? String(known.label) : String(value ?? "–");
+}

@@ -5,8 +5,9 @@
 import { api, debounce, el, formatValue, showError } from "./api.js";
 import { can } from "./auth.js";
 import { setDrawMode, ZONE_MODES } from "./drawing.js";
-import { state } from "./state.js";
-import { zoneFilterNames } from "./vocabulary.js";
+import { onFiltersChange, placeFilters, setFilters } from "./filters.js";
+import { saveState, state } from "./state.js";
+import { label, valueLabel, zoneFilterNames } from "./vocabulary.js";
 
 /** `draw`: the map's Terra Draw instance (drawing.js), shared with the territory lasso. */
 export function initZones(map, draw) {
@@ -167,9 +168,15 @@ export function initZones(map, draw) {
     }
   });
 
+  // the same filter controls as the heatmap's, here too: a change recounts the zone
+  onFiltersChange(() => {
+    if (state.view === "zones") count();
+  });
+
   window.geocrm = { ...(window.geocrm || {}), draw, zone };
   return {
     onShow: () => {
+      placeFilters(document.getElementById("zone-filters"));
       listZones(map);
       count(); // the filters may have changed in the heatmap view
     },
@@ -198,11 +205,25 @@ export async function listZones(map) {
     ...zones.features.map((feature) => {
       const p = feature.properties;
       const name = el("span", { class: "name" }, p.name);
-      const show = el("button", {}, "Show");
-      show.addEventListener("click", () => map.fitBounds(bounds(feature.geometry), { padding: 40 }));
+      const saved = savedFilters(p.filters);
+      const filtersLine = el("span", { class: "zone-filters hint" }, `Filters: ${saved || "none (every customer)"}`);
+      const show = el("button", { "aria-expanded": "false" }, "Show");
+      const opened = el("div", { class: "zone-open", hidden: true });
+      show.addEventListener("click", () => {
+        map.fitBounds(bounds(feature.geometry), { padding: 40 });
+        openZone(opened, p, saved);
+        show.setAttribute("aria-expanded", "true");
+      });
       const inside = el("span", { class: "hint" }, `${p.total} inside`);
-      const csv = el("a", { href: `/api/zones/${p.zone_id}/audience.csv`, download: "" }, "Export CSV");
-      if (!can("zones.save")) return el("li", { "data-zone-id": p.zone_id }, name, inside, show, csv);
+      // the export is the zone's audience under its saved filters, the ones shown above
+      const csv = el(
+        "a",
+        { href: `/api/zones/${p.zone_id}/audience.csv`, download: "", title: `Filters: ${saved || "none"}` },
+        "Export CSV",
+      );
+      if (!can("zones.save")) {
+        return el("li", { "data-zone-id": p.zone_id }, name, inside, show, csv, filtersLine, opened);
+      }
       const rename = el("button", {}, "Rename");
       rename.addEventListener("click", () => {
         const input = el("input", { value: p.name, "aria-label": "New name", maxlength: "200" });
@@ -231,9 +252,40 @@ export async function listZones(map) {
           showError(error);
         }
       });
-      return el("li", { "data-zone-id": p.zone_id }, name, inside, show, rename, csv, remove);
+      return el("li", { "data-zone-id": p.zone_id }, name, inside, show, rename, csv, remove, filtersLine, opened);
     }),
   );
+}
+
+/** A saved zone's filters as words ("Stage: client, partner · Rep: Anna"), "" if none. */
+function savedFilters(filters) {
+  return Object.entries(filters || {})
+    .filter(([, values]) => values?.length)
+    .map(([name, values]) => `${label(name)}: ${values.map((v) => valueLabel(name, v)).join(", ")}`)
+    .join(" · ");
+}
+
+/** A saved zone opened: its audience and the filters it was saved with, which the user can
+ * take as the current filters (the count and the map follow). */
+function openZone(box, p, saved) {
+  const use = el("button", { type: "button" }, "Use these filters");
+  use.addEventListener("click", () => {
+    const month = state.filters.month; // a zone takes no month: the map keeps its own
+    const next = Object.fromEntries(Object.entries(p.filters || {}).map(([k, v]) => [k, v.join(",")]));
+    setFilters(month ? { ...next, month } : next);
+    saveState();
+  });
+  box.replaceChildren(
+    el(
+      "p",
+      {},
+      el("strong", {}, p.name),
+      `: ${p.customers} customers · ${p.prospects} prospects (${p.total} in all, revenue ${formatValue("revenue", p.revenue)})`,
+    ),
+    el("p", {}, `Saved with the filters: ${saved || "none (every customer)"}`),
+    ...(saved ? [use] : []),
+  );
+  box.hidden = false;
 }
 
 function emptyCollection() {

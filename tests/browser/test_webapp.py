@@ -136,7 +136,8 @@ def test_clicking_a_hex_opens_its_panel_with_drill_down(session):
 
 def test_filters_redraw_and_no_match_is_an_empty_state(session):
     page = session.open(f"/?measure=customers{VIEW}")
-    page.select_option("select[name=stage]", "partner")
+    page.locator("details[data-filter=stage] summary").click()
+    page.locator("details[data-filter=stage]").get_by_role("checkbox", name="partner").click()
     page.wait_for_function("() => window.location.search.includes('stage=partner')")
     session.settle()
     assert any("stage=partner" in u for u in session.requests if "/tiles/hexes/" in u)
@@ -154,14 +155,26 @@ def test_every_filter_control_and_measure_comes_from_the_api(session):
     labelled and filled as the API says, and the measures with the API's labels."""
     page = session.open(f"/?measure=customers{VIEW}")
     dims = page.evaluate("fetch('/api/cube/dimensions').then(r => r.json())")
-    names = page.locator("#filters select").evaluate_all("els => els.map(e => e.name)")
+    names = page.locator("#filters [data-filter]").evaluate_all(
+        "els => els.map(e => e.dataset.filter)"
+    )
     assert names == [f["name"] for f in dims["filters"]]
     assert "territory_id" in names
     for control in dims["filters"]:
+        wanted = [str(v["value"]) for v in control["values"]]
+        if control["multiple"]:  # a list of checkboxes under a summary naming the filter
+            multi = page.locator(f"#filters details[data-filter={control['name']}]")
+            assert multi.locator("summary .name").inner_text() == control["label"]
+            assert multi.locator("legend").inner_text() == control["label"]
+            values = multi.locator("input[type=checkbox]").evaluate_all(
+                "els => els.map(e => e.value)"
+            )
+            assert values == wanted
+            continue
         select = page.locator(f"#filters select[name={control['name']}]")
         assert select.get_attribute("aria-label") == control["label"]
         values = select.locator("option").evaluate_all("els => els.map(e => e.value)")
-        assert values == ["", *(str(v["value"]) for v in control["values"])]
+        assert values == ["", *wanted]
     measures = page.locator("#measure option").evaluate_all(
         "els => els.map(e => [e.value, e.textContent])"
     )
