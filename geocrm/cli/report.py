@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from geocrm import reports
 from geocrm.cli.shared import migrated_engine, record, resolution
 from geocrm.errors import InvalidInput
+from geocrm.vocabulary import FILTER_NAMES, FILTERS
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -29,8 +30,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUES",
-        help="a cube filter, e.g. stage=client,partner or rep_id=3 (repeatable): stage, "
-        "segment, kind, building_class, store_id, rep_id, territory_id",
+        help="a cube filter, as the map's: e.g. stage=client,partner or rep_id=3 or "
+        f"month=2026-03 (repeatable): {', '.join(FILTER_NAMES)}",
+    )
+    zone.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUES",
+        help="replaces the zone's saved filter of that dimension, e.g. stage=client,partner "
+        f"(repeatable): {', '.join(FILTERS)}",
     )
     for parser_ in (heat, zone):
         parser_.add_argument(
@@ -89,6 +98,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             res=args.res,
             out=args.out,
             offline=args.offline,
+            filters=parse_filters(args.filter),
         )
     print(report_line(report))
     record(
@@ -108,5 +118,12 @@ def report_line(report: reports.Report) -> str:
     return (
         f"{report.kind} report written to {report.path} ({report.size_bytes / 1e6:.2f} MB, "
         f"{mode}): {report.hexes} hexagons of {report.measure} at res {report.res}, "
-        f"{report.markers_shown:,} of {report.markers_total:,} customers as markers{capped}"
+        f"{report.markers_shown:,} of {report.markers_total:,} customers as markers{capped}; "
+        f"filters: {filters_line(report.summary.get('filters') or {})}"
     )
+
+
+def filters_line(filters: Mapping[str, Sequence[object]]) -> str:
+    """The filters a report used, as ``stage = client, partner; rep_id = 3`` (or ``none``)."""
+    shown = [f"{name} = {', '.join(map(str, values))}" for name, values in filters.items()]
+    return "; ".join(shown) or "none"

@@ -43,7 +43,12 @@ def measure_total(measure: str, cells: Sequence[Mapping[str, Any]]) -> float | N
 
 def shown_filters(params: Mapping[str, Any]) -> dict[str, list[Any]]:
     """The filters that restrict something, as lists (for the summary)."""
-    return {name: list(values) for name, values in params.items() if values is not None}
+    return {
+        # the month is one value (YYYY-MM-01), the dimensions lists
+        name: [values] if isinstance(values, str) else list(values)
+        for name, values in params.items()
+        if values is not None
+    }
 
 
 def matching_customers(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +46,12 @@ def zone_report(
     res: int = DEFAULT_RES,
     offline: bool = False,
     marker_cap: int = MARKER_CAP,
+    filters: Mapping[str, Any] | None = None,
 ) -> Report:
     """Write the report of a target zone (its id or its name).
 
+    ``filters`` override the zone's saved filters, each the same dimension (as the query
+    string of ``GET /api/zones/{id}/audience.csv`` does); a zone takes no month.
     The zone's audience — the customers inside its outline matching its filters — is
     counted exactly (customers, prospects, revenue) and drawn as markers; the hexes are the
     cells of ``query_cube(engine, res=res, filters=<zone filters>)`` whose hexagon
@@ -56,7 +60,7 @@ def zone_report(
     measure = check_measure(measure)
     check_out(out)
     found = find_zone(engine, zone)
-    zone_filters = found["filters"] or {}
+    zone_filters = {**(found["filters"] or {}), **(filters or {})}
     try:
         cells = cube.query_cube(engine, res=res, filters=zone_filters)
         with engine.connect() as conn:

@@ -355,3 +355,28 @@ def test_offline_reports_open_in_headless_chromium(which, request):
         index = class_index(breaks, value)
         expected = reports.NO_DATA_COLOR if index is None else colors[index]
         assert fill == svg_fill == expected
+
+
+def test_reports_take_the_maps_filters_and_say_which(engine, zone, use_database, tmp_path, capsys):
+    """The CLI's --filter is the map's filter state (the month too); a zone's --filter
+    replaces its saved filter of that dimension; the printed line names the filters used."""
+    months = last_build(engine)["months"]
+    heat = tmp_path / "heat-month.html"
+    args = ["--filter", "stage=client,partner", "--filter", f"month={months[-1]}"]
+    assert main(["report", "heatmap", *args, "--out", str(heat)]) == 0
+    line = capsys.readouterr().out
+    assert f"filters: stage = client, partner; month = {months[-1]}-01" in line
+    summary = _embedded(heat.read_text(encoding="utf-8"))["summary"]
+    cells = query_cube(engine, res=9, filters={"stage": "client,partner", "month": months[-1]})
+    assert summary["hexagons"] == len(cells)
+    # a zone: the saved filter replaced by the one given
+    out = tmp_path / "zone-override.html"
+    assert main(["report", "zone", str(zone), "--filter", "stage=client", "--out", str(out)]) == 0
+    assert "filters: stage = client" in capsys.readouterr().out
+    summary = _embedded(out.read_text(encoding="utf-8"))["summary"]
+    assert summary["filters"] == {"stage": ["client"]}
+    raw = _audience(engine, ["client"], zone)
+    assert summary["customers"] == raw["customers"] and summary["prospects"] == 0
+    # and without an override, the saved filters, said so
+    assert main(["report", "zone", str(zone), "--out", str(out)]) == 0
+    assert "filters: stage = client, customer, prospect" in capsys.readouterr().out
