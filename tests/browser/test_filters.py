@@ -13,6 +13,8 @@ import re
 import pytest
 from sqlalchemy import text
 
+from tests.browser.pages import Session
+
 VIEW = "#13/60.1680/24.9440"  # central Helsinki, the hex layer at resolution 9
 STAGES = ["client", "partner"]
 
@@ -230,3 +232,22 @@ def test_the_breakdown_is_readable_tables(session):
     panel.locator(".breakdown").scroll_into_view_if_needed()
     session.screenshot("filters-breakdown")
     assert session.errors == []
+
+
+def test_the_multi_select_fits_a_phone(browser, server, admin):
+    phone = Session(browser, server, admin, width=390, height=844)
+    try:
+        page = phone.open(f"/?measure=revenue&stage=client,partner{VIEW}")
+        stage = _stage_box(page)
+        stage.locator("summary").scroll_into_view_if_needed()
+        stage.locator("summary").click()
+        for box in stage.locator("input[type=checkbox]").all():
+            bounds = box.bounding_box()
+            assert bounds and bounds["x"] >= 0 and bounds["x"] + bounds["width"] <= 390
+            assert bounds["height"] >= 16  # a target a finger can hit
+        stage.get_by_role("checkbox", name="partner", exact=True).click()
+        page.wait_for_function("() => window.geocrm.state.filters.stage === 'client'")
+        phone.screenshot("filters-phone")
+        assert phone.errors == []
+    finally:
+        phone.close()
