@@ -3,6 +3,7 @@
 // current filters (computed in PostGIS); save, list, rename, delete, export the audience.
 
 import { api, debounce, el, formatValue, showError } from "./api.js";
+import { hideAudience, showAreaAudience, showZoneAudience } from "./audience.js";
 import { can } from "./auth.js";
 import { setDrawMode, ZONE_MODES } from "./drawing.js";
 import { state } from "./state.js";
@@ -15,6 +16,8 @@ export function initZones(map, draw) {
   const countBox = document.getElementById("zone-count");
   const buttons = document.getElementById("draw-modes");
   const isoOptions = document.getElementById("isochrone-options");
+  const listButton = document.getElementById("zone-audience");
+  listButton.addEventListener("click", () => zone.geometry && showAreaAudience(zone.geometry, filters()));
   let mode = null;
   let counting;
   // anyone counts a drawn zone; saving, renaming and deleting is for marketers and admins
@@ -30,6 +33,7 @@ export function initZones(map, draw) {
   }
 
   async function count() {
+    listButton.hidden = !zone.geometry;
     if (!zone.geometry) {
       countBox.textContent = "Nothing drawn yet.";
       return;
@@ -173,7 +177,10 @@ export function initZones(map, draw) {
       listZones(map);
       count(); // the filters may have changed in the heatmap view
     },
-    onHide: () => setMode(null),
+    onHide: () => {
+      setMode(null);
+      hideAudience();
+    },
     refresh: count,
   };
 }
@@ -202,7 +209,9 @@ export async function listZones(map) {
       show.addEventListener("click", () => map.fitBounds(bounds(feature.geometry), { padding: 40 }));
       const inside = el("span", { class: "hint" }, `${p.total} inside`);
       const csv = el("a", { href: `/api/zones/${p.zone_id}/audience.csv`, download: "" }, "Export CSV");
-      if (!can("zones.save")) return el("li", { "data-zone-id": p.zone_id }, name, inside, show, csv);
+      const table = el("button", { class: "audience-table" }, "Table");
+      table.addEventListener("click", () => showZoneAudience(p));
+      if (!can("zones.save")) return el("li", { "data-zone-id": p.zone_id }, name, inside, show, table, csv);
       const rename = el("button", {}, "Rename");
       rename.addEventListener("click", () => {
         const input = el("input", { value: p.name, "aria-label": "New name", maxlength: "200" });
@@ -231,7 +240,7 @@ export async function listZones(map) {
           showError(error);
         }
       });
-      return el("li", { "data-zone-id": p.zone_id }, name, inside, show, rename, csv, remove);
+      return el("li", { "data-zone-id": p.zone_id }, name, inside, show, table, rename, csv, remove);
     }),
   );
 }
