@@ -15,7 +15,7 @@ class TopShare(BaseModel):
     percent: int = Field(description="N of 'the top N%'")
     items: int = Field(description="how many rows the top N% is (rounded up, at least 1)")
     value: float = Field(description="their sum of the measure")
-    share: float | None = Field(description="their share of the total; null when none")
+    share: float | None = Field(None, description="their share of the total; absent when none")
 
 
 class ConcentrationCell(BaseModel):
@@ -60,7 +60,7 @@ class ConcentrationTerritory(BaseModel):
     rank: int
     territory_id: int
     name: str
-    rep_name: str | None
+    rep_name: str | None = Field(None, description="the territory's rep; absent when none")
     value: float
     share: float = Field(description=_SHARE)
     cumulative_share: float = Field(description=_CUMULATIVE)
