@@ -14,7 +14,7 @@ const COLUMNS = [
 ];
 
 // what the table shows: its title, how to ask a page, the sort and the page
-const view = { title: "", ask: null, sort: "revenue", order: "desc", page: 1 };
+const view = { title: "", ask: null, sort: "revenue", order: "desc", page: 1, area: false };
 let ticket = 0;
 
 function box() {
@@ -30,9 +30,21 @@ export function showZoneAudience(zone) {
 
 /** Show the audience of the area being drawn under `filters` ({name: "v1,v2"}). */
 export function showAreaAudience(geometry, filters) {
-  open("Who is in the drawn zone", (q) =>
-    api("/api/zones/audience/rows", { method: "POST", body: { geometry, filters, ...q } }),
+  view.geometry = geometry;
+  view.filters = JSON.stringify(filters);
+  open(
+    "Who is in the drawn zone",
+    (q) => api("/api/zones/audience/rows", { method: "POST", body: { geometry, filters, ...q } }),
+    true,
   );
+}
+
+/** The drawn area changed: a table showing it follows (from its first page); gone with it. */
+export function followArea(geometry, filters) {
+  if (!view.area || box().hidden) return;
+  if (geometry === view.geometry && JSON.stringify(filters) === view.filters) return;
+  if (geometry) showAreaAudience(geometry, filters);
+  else hideAudience();
 }
 
 /** Hide the table (the zone it showed is gone, or the view changed). */
@@ -42,8 +54,10 @@ export function hideAudience() {
   box().replaceChildren();
 }
 
-function open(title, ask) {
-  Object.assign(view, { title, ask, sort: "revenue", order: "desc", page: 1 });
+function open(title, ask, area = false) {
+  const same = view.area && area; // the drawn area again: keep its sort
+  Object.assign(view, { title, ask, area, page: 1 });
+  if (!same) Object.assign(view, { sort: "revenue", order: "desc" });
   load();
 }
 

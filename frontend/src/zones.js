@@ -3,7 +3,7 @@
 // current filters (computed in PostGIS); save, list, rename, delete, export the audience.
 
 import { api, debounce, el, formatValue, showError } from "./api.js";
-import { hideAudience, showAreaAudience, showZoneAudience } from "./audience.js";
+import { followArea, hideAudience, showAreaAudience, showZoneAudience } from "./audience.js";
 import { can } from "./auth.js";
 import { setDrawMode, ZONE_MODES } from "./drawing.js";
 import { state } from "./state.js";
@@ -35,6 +35,7 @@ export function initZones(map, draw) {
   async function count() {
     listButton.hidden = !zone.geometry;
     if (!zone.geometry) {
+      followArea(null);
       countBox.textContent = "Nothing drawn yet.";
       return;
     }
@@ -51,6 +52,7 @@ export function initZones(map, draw) {
       zone.counted = geometry;
       countBox.textContent = `${n.customers} customers · ${n.prospects} prospects inside (${n.total} in all, revenue ${formatValue("revenue", n.revenue)})`;
       countBox.dataset.total = n.total;
+      followArea(geometry, filters());
     } catch (error) {
       showError(error);
     }

@@ -114,17 +114,40 @@ def test_a_zones_audience_table_sorts_pages_and_holds_the_zone_count(session, zo
     assert session.errors == []
 
 
-def test_a_drawn_zones_audience_table_has_an_empty_state(session):
-    page = session.open("/?view=zones&stage=partner#15/60.1680/24.9440")
+def test_a_drawn_zones_audience_table_follows_the_drawing(session):
+    page = session.open("/?view=zones&stage=client,partner#15/60.1680/24.9440")
+    page.get_by_role("button", name="Rectangle").click()
+    box = page.locator("#map").bounding_box()
+    x0, y0 = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3
+    x1, y1 = box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.7
+    page.mouse.click(x0, y0)
+    page.mouse.move(x1, y1, steps=8)
+    page.mouse.click(x1, y1)
+    page.wait_for_function(
+        "() => "
+        "window.geocrm.zone.geometry && window.geocrm.zone.counted === window.geocrm.zone.geometry"
+    )
+    total = int(page.locator("#zone-count").get_attribute("data-total"))
+    page.locator("#zone-audience").click()
+    table = page.locator("#audience")
+    table.locator("tbody tr").first.wait_for(timeout=10_000)
+    assert f"{total} customers and prospects" in table.inner_text()
+    stages = set(table.locator("tbody tr td:nth-child(2)").all_inner_texts())
+    assert stages <= {"client", "partner"}  # the filters of the heatmap view
+    # cleared: the table goes with the drawing
+    page.get_by_role("button", name="Clear").click()
+    table.wait_for(state="hidden")
+    # an area with nobody in it: the empty state
     page.evaluate(
         "window.geocrm.zone.geometry = "
-        "{type: 'Polygon', coordinates: [[[24.9400, 60.1670], [24.9402, 60.1670], "
-        "[24.9402, 60.1671], [24.9400, 60.1670]]]}"
+        "{type: 'Polygon', coordinates: [[[24.9400, 60.1670], [24.9401, 60.1670], "
+        "[24.9401, 60.16705], [24.9400, 60.1670]]]}"
     )
     page.locator("#zone-audience").evaluate("b => b.hidden = false")
     page.locator("#zone-audience").click()
-    page.locator("#audience .empty").wait_for(timeout=10_000)
-    assert "Nobody" in page.locator("#audience").inner_text()
+    table.locator(".empty").wait_for(timeout=10_000)
+    assert "Nobody" in table.inner_text()
+    assert session.errors == []
 
 
 def test_clicking_a_customer_dot_opens_its_popup_and_not_the_hexagon(session, engine):
