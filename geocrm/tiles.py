@@ -122,6 +122,9 @@ class Layer:
     vector_layers: tuple[dict[str, Any], ...]
     style: tuple[dict[str, Any], ...]
     shared: bool = False
+    #: a query (spatial_sql/queries/<name>.sql) of the bounds of the layer's data, when it
+    #: reaches past the loaded cities: the TileJSON bounds cover both
+    extent_query: str | None = None
 
     def param_docs(self) -> dict[str, str]:
         """What each query parameter of the layer means and may be."""
@@ -179,6 +182,7 @@ def catalog() -> Catalog:
             vector_layers=tuple(spec["vector_layers"]),
             style=tuple(spec.get("style", [])),
             shared=spec.get("shared", False) is True,
+            extent_query=spec.get("extent_query"),
         )
     return Catalog(attribution=data.get("attribution", ""), layers=layers)
 
@@ -330,6 +334,18 @@ def validate_query(
         out.update({k: v for k, v in checked.items() if v is not None})
     out["limit"] = api_settings().tile_max_features if limit is None else limit
     return out
+
+
+def _union(a: Mapping[str, float] | None, b: Mapping[str, float] | None) -> Any:
+    """The box covering two boxes (west, south, east, north); either may be None."""
+    if a is None or b is None:
+        return a or b
+    return {
+        "west": min(a["west"], b["west"]),
+        "south": min(a["south"], b["south"]),
+        "east": max(a["east"], b["east"]),
+        "north": max(a["north"], b["north"]),
+    }
 
 
 # --------------------------------------------------------------------------- the cache
@@ -510,6 +526,9 @@ class TileServer:
         with self.engine.connect() as conn:
             validate_query(conn, layer, params)
             extent = conn.execute(query("tiles/extent")).mappings().first()
+            if layer.extent_query:
+                data = conn.execute(query(layer.extent_query)).mappings().first()
+                extent = _union(extent, data)
             res_by_zoom = (
                 conn.execute(query("tiles/res_by_zoom")).scalar() if "res" in layer.params else None
             )

@@ -4,9 +4,12 @@
 
 import { api, debounce, el, showError } from "./api.js";
 import { openCell } from "./cellpanel.js";
+import { initConcentration } from "./concentration.js";
 import { cubeExportLinks, initFilters, placeFilters } from "./filters.js";
 import { hexLegend } from "./legend.js";
+import { customerAt } from "./popups.js";
 import { saveState, state } from "./state.js";
+import { initTradeAreaPicker } from "./tradeareas.js";
 import { loadVocabulary } from "./vocabulary.js";
 
 export async function initHeatmap(map, catalogue, overlays) {
@@ -48,10 +51,14 @@ export async function initHeatmap(map, catalogue, overlays) {
     layerBox.append(el("label", { class: "check" }, box, layer.title));
   }
   for (const name of state.layers) await overlays.show(name);
+  const picker = await initTradeAreaPicker(document.getElementById("trade-area-picker"), overlays);
+  layerBox.addEventListener("change", picker.update);
+  const concentration = initConcentration(map, resByZoom, document.getElementById("concentration"));
 
   function changed() {
     saveState();
     overlays.refresh();
+    concentration.refresh();
     if (state.cell) openCell(map, state.cell, resByZoom, { fly: false });
   }
   // the hexagons of the map as files, under the same filters
@@ -63,6 +70,7 @@ export async function initHeatmap(map, catalogue, overlays) {
 
   map.on("click", (event) => {
     if (state.view !== "heatmap" || !map.getSource("hexes")) return;
+    if (customerAt(map, event.point)) return; // a customer dot's popup (popups.js), not the hexagon
     const fillLayer = map.getStyle().layers.find((l) => l.source === "hexes" && l.type === "fill");
     const [hit] = map.queryRenderedFeatures(event.point, { layers: [fillLayer.id] });
     if (hit) openCell(map, hit.properties.h3, resByZoom, { fly: false });

@@ -8,6 +8,7 @@ import { can, onResume, signIn } from "./auth.js";
 import { createDrawing } from "./drawing.js";
 import { initHeatmap } from "./heatmap.js";
 import { Overlays } from "./overlays.js";
+import { initPopups } from "./popups.js";
 import { initRoutes } from "./routes.js";
 import { readFilters, saveState, state } from "./state.js";
 import { initTerritories } from "./territories.js";
@@ -77,6 +78,13 @@ async function main() {
   for (const tab of document.querySelectorAll("nav [data-view]")) {
     tab.addEventListener("click", () => show(tab.dataset.view));
   }
+  // a customer dot's popup opens the account's card
+  initPopups(map, {
+    openAccount: (customer) => {
+      show("accounts");
+      accounts.open(customer);
+    },
+  });
   const offered = document.querySelector(`nav [data-view="${CSS.escape(state.view)}"]`);
   show(offered && !offered.hidden ? state.view : "heatmap");
   heatmap.updateLegend();

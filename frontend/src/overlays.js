@@ -11,11 +11,19 @@ export class Overlays {
     this.map = map;
     this.layers = catalogue.layers.filter((l) => l.name !== "base");
     this.tilejson = {};
+    this.params = {}; // per layer, parameters of its own (the trade-area picker's)
   }
 
   url(layer) {
-    const query = layerQuery(Object.keys(layer.params));
-    return `${layer.tilejson}${query ? `?${query}` : ""}`;
+    const query = new URLSearchParams(layerQuery(Object.keys(layer.params)));
+    for (const [name, value] of Object.entries(this.params[layer.name] || {})) query.set(name, value);
+    return `${layer.tilejson}${query.size ? `?${query}` : ""}`;
+  }
+
+  /** A layer's own parameters (replacing the previous ones); its tiles are drawn again. */
+  setParams(name, params) {
+    this.params[name] = params;
+    this.refresh();
   }
 
   async show(name) {

@@ -3,6 +3,7 @@
 // current filters (computed in PostGIS); save, list, rename, delete, export the audience.
 
 import { api, debounce, el, formatValue, showError } from "./api.js";
+import { followArea, hideAudience, showAreaAudience, showZoneAudience } from "./audience.js";
 import { can } from "./auth.js";
 import { setDrawMode, ZONE_MODES } from "./drawing.js";
 import { onFiltersChange, placeFilters, setFilters } from "./filters.js";
@@ -16,6 +17,8 @@ export function initZones(map, draw) {
   const countBox = document.getElementById("zone-count");
   const buttons = document.getElementById("draw-modes");
   const isoOptions = document.getElementById("isochrone-options");
+  const listButton = document.getElementById("zone-audience");
+  listButton.addEventListener("click", () => zone.geometry && showAreaAudience(zone.geometry, filters()));
   let mode = null;
   let counting;
   // anyone counts a drawn zone; saving, renaming and deleting is for marketers and admins
@@ -31,7 +34,9 @@ export function initZones(map, draw) {
   }
 
   async function count() {
+    listButton.hidden = !zone.geometry;
     if (!zone.geometry) {
+      followArea(null);
       countBox.textContent = "Nothing drawn yet.";
       return;
     }
@@ -48,6 +53,7 @@ export function initZones(map, draw) {
       zone.counted = geometry;
       countBox.textContent = `${n.customers} customers · ${n.prospects} prospects inside (${n.total} in all, revenue ${formatValue("revenue", n.revenue)})`;
       countBox.dataset.total = n.total;
+      followArea(geometry, filters());
     } catch (error) {
       showError(error);
     }
@@ -180,7 +186,10 @@ export function initZones(map, draw) {
       listZones(map);
       count(); // the filters may have changed in the heatmap view
     },
-    onHide: () => setMode(null),
+    onHide: () => {
+      setMode(null);
+      hideAudience();
+    },
     refresh: count,
   };
 }
@@ -221,8 +230,10 @@ export async function listZones(map) {
         { href: `/api/zones/${p.zone_id}/audience.csv`, download: "", title: `Filters: ${saved || "none"}` },
         "Export CSV",
       );
+      const table = el("button", { class: "audience-table" }, "Table");
+      table.addEventListener("click", () => showZoneAudience(p));
       if (!can("zones.save")) {
-        return el("li", { "data-zone-id": p.zone_id }, name, inside, show, csv, filtersLine, opened);
+        return el("li", { "data-zone-id": p.zone_id }, name, inside, show, table, csv, filtersLine, opened);
       }
       const rename = el("button", {}, "Rename");
       rename.addEventListener("click", () => {
@@ -252,7 +263,11 @@ export async function listZones(map) {
           showError(error);
         }
       });
-      return el("li", { "data-zone-id": p.zone_id }, name, inside, show, rename, csv, remove, filtersLine, opened);
+      return el(
+        "li",
+        { "data-zone-id": p.zone_id },
+        name, inside, show, table, rename, csv, remove, filtersLine, opened,
+      );
     }),
   );
 }

@@ -13,8 +13,10 @@ from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.filters import filter_query
 from geocrm.api.models.cube import CubeCell, CubeCellDetail, CubeCells, CubeDimensions
-from geocrm.api.params import Cell, Resolution
+from geocrm.api.models.explore import CellConcentration
+from geocrm.api.params import DECIMAL, Cell, Resolution
 from geocrm.cube import (
+    ADDITIVE,
     MEASURES,
     cell_children,
     cell_detail,
@@ -24,10 +26,33 @@ from geocrm.cube import (
     dimensions,
     query_cube,
 )
+from geocrm.cube.concentration import cell_concentration, concentration_csv
 
 router = APIRouter(
     prefix="/api/cube", tags=["cube"], responses=ERROR_RESPONSES, dependencies=[allow(*ANY_ROLE)]
 )
+
+#: A concentration's measure: one that adds up over areas.
+ConcentrationMeasure = Annotated[
+    str, Query(max_length=100, description=f"an additive measure: {', '.join(ADDITIVE)}")
+]
+#: The "top N%" of a concentration's summary.
+TopQuery = Annotated[
+    str,
+    Query(
+        max_length=50,
+        pattern=r"^[0-9]{1,3}(,[0-9]{1,3}){0,9}$",
+        description="percentages of the ranked items for the summary, comma-separated, each 1..100",
+    ),
+]
+OffsetQuery = Annotated[int, Query(ge=0, le=10_000_000, description="first row, 0-based"), DECIMAL]
+LimitQuery = Annotated[int, Query(ge=1, le=1000, description="rows of the page"), DECIMAL]
+
+
+def page_of(result: dict[str, Any], offset: int, limit: int) -> dict[str, Any]:
+    """A concentration with only the rows offset..offset+limit (the summary is of all)."""
+    return {**result, "offset": offset, "rows": result["rows"][offset : offset + limit]}
+
 
 #: The dimension filters of a cube request and ``month``, as the query string gave them.
 cube_filters = filter_query(month=True)
@@ -78,6 +103,41 @@ def get_cube(
 )
 def get_dimensions(engine: EngineDep) -> dict[str, Any]:
     return dimensions(engine)
+
+
+@router.get(
+    "/concentration",
+    summary="Where a measure is concentrated: the cells ranked by it, largest first, with "
+    "share and cumulative share, and the top N% of cells' share (JSON, a page; or CSV, all)",
+    response_model=CellConcentration,
+    response_model_exclude_none=True,
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "the ranking as JSON (one page, format=json) or CSV (every row)",
+        }
+    },
+)
+def get_concentration(
+    engine: EngineDep,
+    filters: FiltersDep,
+    note: Annotated[AuditNote, audited("cube.export")],
+    res: Resolution = 9,
+    measure: ConcentrationMeasure = "revenue",
+    top: TopQuery = "10,20",
+    offset: OffsetQuery = 0,
+    limit: LimitQuery = 50,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Any:
+    result = cell_concentration(
+        engine, res=res, measure=measure, filters=filters, top=[int(t) for t in top.split(",")]
+    )
+    note.skip = format == "json"  # reading the ranking is no export; a file is
+    note.detail = {"format": format, "res": res, "measure": measure, "filters": filters}
+    note.detail["cells"] = result["items"]
+    if format == "csv":
+        return PlainTextResponse(concentration_csv(result), media_type="text/csv")
+    return page_of(result, offset, limit)
 
 
 @router.get(

@@ -11,8 +11,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from geocrm import pipeline, territories
 from geocrm.api.access import ANY_ROLE, CurrentUser, allow
 from geocrm.api.audit_trail import AuditNote, audited
+from geocrm.api.cube import (
+    ConcentrationMeasure,
+    FiltersDep,
+    LimitQuery,
+    OffsetQuery,
+    TopQuery,
+    page_of,
+)
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
+from geocrm.api.models.explore import TerritoryConcentration
 from geocrm.api.models.territories import (
     DesignedPlan,
     EditedPlan,
@@ -288,3 +297,25 @@ def compare_plan(
     ] = None,
 ) -> dict[str, Any]:
     return territories.compare_plan(engine, plan_id, with_plan)
+
+
+@router.get(
+    "/territory-plans/{plan_id}/concentration",
+    summary="Where a measure is concentrated among a plan's territories: ranked, largest "
+    "first, with share and cumulative share of the cube's total for the filters",
+    response_model=TerritoryConcentration,
+    response_model_exclude_none=True,
+)
+def plan_concentration(
+    engine: EngineDep,
+    plan_id: PlanId,
+    filters: FiltersDep,
+    measure: ConcentrationMeasure = "revenue",
+    top: TopQuery = "10,20",
+    offset: OffsetQuery = 0,
+    limit: LimitQuery = 50,
+) -> dict[str, Any]:
+    result = territories.territory_concentration(
+        engine, plan_id, measure=measure, filters=filters, top=[int(t) for t in top.split(",")]
+    )
+    return page_of(result, offset, limit)

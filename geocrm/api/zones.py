@@ -14,6 +14,7 @@ from geocrm.api.audit_trail import AuditNote, audited
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.filters import filter_query
+from geocrm.api.models.explore import AudiencePage
 from geocrm.api.models.zones import (
     Counts,
     IsochroneFeature,
@@ -21,7 +22,7 @@ from geocrm.api.models.zones import (
     ZoneCount,
     ZoneFeature,
 )
-from geocrm.api.params import BodyId64, ZoneId
+from geocrm.api.params import DECIMAL, BodyId64, ZoneId
 from geocrm.vocabulary import FILTERS
 
 router = APIRouter(
@@ -79,6 +80,26 @@ class CountRequest(BaseModel):
     filters: dict[str, FilterValue] = Field(default_factory=dict, description=_FILTERS_DOC)
 
 
+class AudienceRowsRequest(CountRequest):
+    """An area being drawn, the audience filters, and the page of its audience wanted."""
+
+    sort: Literal[zones.SORTABLE] = Field(  # type: ignore[valid-type]
+        default="revenue", description="the column to sort by"
+    )
+    order: Literal["asc", "desc"] = "desc"
+    page: int = Field(default=1, ge=1, le=1_000_000, description="1-based")
+    page_size: int = Field(default=50, ge=1, le=500)
+
+
+#: Sorting and paging of an audience table, from the query string.
+SortQuery = Annotated[
+    Literal[zones.SORTABLE],  # type: ignore[valid-type]
+    Query(description="the column to sort by"),
+]
+OrderQuery = Annotated[Literal["asc", "desc"], Query(description="asc or desc")]
+PageQuery = Annotated[int, Query(ge=1, le=1_000_000, description="page, 1-based"), DECIMAL]
+PageSizeQuery = Annotated[int, Query(ge=1, le=500, description="rows per page"), DECIMAL]
+
 #: Query-string filters that override a saved zone's filters, one dimension each.
 filter_overrides = filter_query(month=False, suffix="; replaces the zone's saved filter")
 OverridesDep = Annotated[dict[str, str], Depends(filter_overrides)]
@@ -102,6 +123,23 @@ def list_zones(engine: EngineDep) -> dict[str, Any]:
 )
 def count(engine: EngineDep, body: CountRequest) -> dict[str, Any]:
     return zones.count_audience(engine, body.geometry, body.filters)
+
+
+@router.post(
+    "/zones/audience/rows",
+    summary="A page of the audience of an area being drawn, sorted (the customers you may see)",
+    response_model=AudiencePage,
+)
+def area_audience_rows(engine: EngineDep, body: AudienceRowsRequest) -> dict[str, Any]:
+    return zones.area_audience_page(
+        engine,
+        body.geometry,
+        body.filters,
+        sort=body.sort,
+        order=body.order,
+        page=body.page,
+        page_size=body.page_size,
+    )
 
 
 @router.post(
@@ -195,6 +233,26 @@ def zone_audience(
         audience.chunks,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{audience.filename}"'},
+    )
+
+
+@router.get(
+    "/zones/{zone_id}/audience/rows",
+    summary="A page of a saved zone's audience, sorted (the customers you may see; "
+    "query-string filters override the zone's)",
+    response_model=AudiencePage,
+)
+def zone_audience_rows(
+    engine: EngineDep,
+    zone_id: ZoneId,
+    overrides: OverridesDep,
+    sort: SortQuery = "revenue",
+    order: OrderQuery = "desc",
+    page: PageQuery = 1,
+    page_size: PageSizeQuery = 50,
+) -> dict[str, Any]:
+    return zones.zone_audience_page(
+        engine, zone_id, overrides, sort=sort, order=order, page=page, page_size=page_size
     )
 
 

@@ -96,6 +96,7 @@ from geocrm.territories.area import (
     travel_cost,
 )
 from geocrm.territories.comparison import compare_plan
+from geocrm.territories.concentration import territory_concentration
 from geocrm.territories.designer import design, match_reps, rep_seeds
 from geocrm.territories.drafting import design_plan
 from geocrm.territories.edits import KEEP, Keep, copy_plan, edit_territory, move_cells
@@ -168,6 +169,7 @@ __all__ = [
     "publish_plan",
     "rep_bases",
     "rep_seeds",
+    "territory_concentration",
     "territory_polygon",
     "travel_cost",
 ]

@@ -17,7 +17,8 @@ Zones live in ``crm.target_zones`` (migration ``0011_target_zones.sql``); the AP
 
 Modules: :mod:`~geocrm.zones.geometry` (the area), :mod:`~geocrm.zones.audience` (filters
 and counting), :mod:`~geocrm.zones.saved` (saved zones), :mod:`~geocrm.zones.export` (the
-audience CSV), :mod:`~geocrm.zones.isochrone`.
+audience CSV), :mod:`~geocrm.zones.table` (the audience as sorted pages),
+:mod:`~geocrm.zones.isochrone`.
 """
 
 from geocrm.vocabulary import FILTERS
@@ -43,6 +44,7 @@ from geocrm.zones.saved import (
     zone_area,
     zone_count,
 )
+from geocrm.zones.table import SORTABLE, area_audience_page, zone_audience_page
 
 __all__ = [
     "AUDIENCE_COLUMNS",
@@ -51,7 +53,9 @@ __all__ = [
     "MAX_NAME_CHARS",
     "MAX_SOURCE_BYTES",
     "MAX_VERTICES",
+    "SORTABLE",
     "Audience",
+    "area_audience_page",
     "audience_filters",
     "count_audience",
     "create_zone",
@@ -67,5 +71,6 @@ __all__ = [
     "update_zone",
     "zone_area",
     "zone_audience",
+    "zone_audience_page",
     "zone_count",
 ]

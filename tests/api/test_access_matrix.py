@@ -143,6 +143,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/api/trade-areas"): Sample(ok(200)),
     ("GET", "/api/cube"): Sample(ok(200), params=lambda w: {"res": 9}),
     ("GET", "/api/cube/dimensions"): Sample(ok(200)),
+    ("GET", "/api/cube/concentration"): Sample(ok(200), params=lambda w: {"res": 9}),
     ("GET", "/api/cube/{cell}"): Sample(ok(200), path=lambda w: {"cell": w.cell}),
     ("GET", "/api/cube/{cell}/children"): Sample(ok(200), path=lambda w: {"cell": w.cell}),
     ("GET", "/api/cube/{cell}/parent"): Sample(ok(200), path=lambda w: {"cell": w.cell}),
@@ -172,6 +173,12 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/api/zones/{zone_id}/audience.csv"): Sample(
         ok(200), path=lambda w: {"zone_id": w.zone_id}
     ),
+    ("GET", "/api/zones/{zone_id}/audience/rows"): Sample(
+        ok(200), path=lambda w: {"zone_id": w.zone_id}
+    ),
+    ("POST", "/api/zones/audience/rows"): Sample(
+        ok(200), json=lambda w, role: {"geometry": SQUARE}
+    ),
     ("GET", "/api/isochrone"): Sample(
         ok(200), params=lambda w: {"lon": 24.945, "lat": 60.17, "minutes": 3}
     ),
@@ -180,6 +187,9 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ),
     ("GET", "/api/territory-plans"): Sample(ok(200)),
     ("GET", "/api/territory-plans/{plan_id}"): Sample(
+        ok(200), path=lambda w: {"plan_id": w.plan_id}
+    ),
+    ("GET", "/api/territory-plans/{plan_id}/concentration"): Sample(
         ok(200), path=lambda w: {"plan_id": w.plan_id}
     ),
     ("POST", "/api/territory-plans/{plan_id}/publish"): Sample(
