@@ -85,6 +85,9 @@ BEGIN
                    p.name, p.category, p.subcategory
             FROM ref.pois p
             WHERE p.geom && box AND p.name IS NOT NULL
+              -- transit: the stations and entrances, not every stop's platform
+              AND (p.category <> 'transit' OR p.subcategory IN ('station', 'subway_entrance'))
+              AND p.subcategory IS DISTINCT FROM 'atm'
             ORDER BY p.poi_id
             LIMIT least(cap, 500)
         ) t
