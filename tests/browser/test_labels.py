@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 
 from geocrm import fonts
+from geocrm.pipeline import publish_plan
+from geocrm.territories import design_plan
 from tests.browser.pages import Session
 
 #: The placed labels (MapLibre returns a symbol feature only where its text was drawn).
@@ -100,4 +102,19 @@ def test_route_stops_are_numbered_on_the_map(session):
     )
     assert sorted(set(numbers)) == list(range(1, stops + 1))
     session.map_image("route-numbers")
+    assert session.errors == []
+
+
+def test_the_territories_layer_labels_each_territory(session, engine):
+    plan = design_plan(engine, k=3, measure="customers", res=9, name="Overlay label test")
+    publish_plan(engine, plan["plan_id"])  # the layer draws the active plan
+    page = session.open("/?layers=territories#13/60.1700/24.9440")
+    labels = page.evaluate(
+        "window.geocrmMap.queryRenderedFeatures({layers: ['territories-labels']})"
+        ".map(f => f.properties)"
+    )
+    assert {(t["name"], t["rep_name"]) for t in plan["territories"]} == {
+        (label["name"], label.get("rep_name")) for label in labels
+    }
+    session.map_image("territory-overlay-labels")
     assert session.errors == []
