@@ -559,7 +559,9 @@ class TileServer:
 
     def style(self, base_url: str, names: list[str] | None = None) -> dict[str, Any]:
         """A MapLibre style (version 8) drawing ``names`` (default: every layer) with their
-        default styles, in catalogue order: one vector source per layer, by its TileJSON."""
+        default styles, in catalogue order: one vector source per layer, by its TileJSON;
+        the labels (symbol layers) after every other layer, their glyphs from
+        ``GLYPHS_PATH`` (:mod:`geocrm.fonts`)."""
         layers = catalog().layers
         for name in names or []:
             catalog().layer(name)  # NotFound for an unknown one

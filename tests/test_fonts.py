@@ -214,6 +214,7 @@ def test_the_fonts_route_serves_the_built_ranges(client):
         ("/tiles/fonts/Noto Sans Regular/0-511.pbf", 422),
         ("/tiles/fonts/Noto Sans Regular/65536-65791.pbf", 422),
         ("/tiles/fonts/Noto Sans Regular/..%2F..%2Fsecret.pbf", 404),
+        ("/tiles/fonts/" + "Noto Sans Regular," * 20 + "/0-255.pbf", 422),
     ],
 )
 def test_bad_font_requests_are_refused(client, url, status):

@@ -15,7 +15,7 @@ from geocrm.api.access import ANY_ROLE, CurrentUser, allow
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.tiles import Catalogue, MapStyle, TileJson
-from geocrm.api.params import GlyphRange, Layer, TileX, TileY, Zoom
+from geocrm.api.params import Fontstack, GlyphRange, Layer, TileX, TileY, Zoom
 from geocrm.auth.principal import Principal
 from geocrm.db.scope import current_scope
 from geocrm.fonts import glyph_range_pbf, parse_range, pick_fontstack
@@ -112,7 +112,7 @@ GLYPH_CACHING = "private, max-age=2592000"
         },
     },
 )
-def get_glyphs(fontstack: str, glyph_range: GlyphRange) -> Response:
+def get_glyphs(fontstack: Fontstack, glyph_range: GlyphRange) -> Response:
     """``fontstack``: one name or several, comma-separated, of which the first known one
     is served ("Noto Sans Regular", "Noto Sans Bold"); ``glyph_range``: ``N-(N+255)``."""
     data = glyph_range_pbf(pick_fontstack(fontstack), parse_range(glyph_range))
