@@ -101,7 +101,7 @@ def test_a_range_decodes_as_the_mapbox_glyph_format(latin):
     assert latin["range"] == "0-255"
     # every printable ASCII and Latin-1 letter the font has, each with its metrics
     assert set(range(32, 127)) <= set(latin["glyphs"])
-    assert {ord(c) for c in "äöåÄÖÅé€"} - {ord("€")} <= set(latin["glyphs"])
+    assert {ord(c) for c in "äöåÄÖÅé"} <= set(latin["glyphs"])
     space = latin["glyphs"][32]
     assert space["bitmap"] == b"" and space["width"] == 0 and space["advance"] > 0
     for glyph in latin["glyphs"].values():
