@@ -20,6 +20,11 @@ COPY spatial_sql ./spatial_sql
 COPY tiles ./tiles
 COPY data/demo ./data/demo
 COPY --from=frontend /frontend/dist ./frontend/dist
+# the map labels' glyphs, rendered from Debian's Noto fonts (as `geocrm fonts build` does)
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-core \
+    && rm -rf /var/lib/apt/lists/* && pip install --no-cache-dir freetype-py numpy \
+    && python -c "from pathlib import Path; from geocrm import fonts; \
+list(fonts.build(Path('frontend/dist/fonts')))"
 RUN pip wheel --no-cache-dir --no-deps -w /wheels .
 
 FROM python:3.11-slim

@@ -7,7 +7,7 @@ GEOCRM := $(BIN)/geocrm
 DEMO_CUSTOMERS ?= 2000
 DEMO_SEED ?= 42
 
-.PHONY: demo test install system-deps frontend lint format db-stop clean
+.PHONY: demo test install system-deps frontend fonts lint format db-stop clean
 
 ## demo: install everything, start PostGIS, load Helsinki, generate demo CRM data, one
 ## demo user per role (passwords in GEOCRM_HOME/demo-users.txt, 0600), serve
@@ -28,7 +28,7 @@ test: install
 	$(BIN)/lint-imports
 	$(BIN)/pytest
 
-install: system-deps $(VENV)/.installed frontend
+install: system-deps $(VENV)/.installed frontend fonts
 
 system-deps:
 	@bash scripts/install-system-deps.sh
@@ -36,6 +36,10 @@ system-deps:
 ## frontend: the web map app, bundled from npm packages into frontend/dist
 frontend:
 	@bash scripts/build-frontend.sh
+
+## fonts: the map labels' SDF glyphs (frontend/dist/fonts), rendered from Debian's Noto fonts
+fonts: $(VENV)/.installed frontend
+	$(GEOCRM) fonts build
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

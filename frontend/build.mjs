@@ -2,11 +2,14 @@
 // copied as it ships (an ES module that loads its worker next to itself), the page and its
 // stylesheet. Everything the page loads comes from our own server: no CDN.
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 
 const maplibre = "node_modules/maplibre-gl/dist";
-rmSync("dist", { recursive: true, force: true });
+// dist/fonts (the map labels' glyphs, `geocrm fonts build`) is kept: it is no build of ours
+for (const entry of existsSync("dist") ? readdirSync("dist") : []) {
+  if (entry !== "fonts") rmSync(`dist/${entry}`, { recursive: true, force: true });
+}
 mkdirSync("dist/vendor", { recursive: true });
 for (const file of ["maplibre-gl.mjs", "maplibre-gl-worker.mjs", "maplibre-gl.css"]) {
   copyFileSync(`${maplibre}/${file}`, `dist/vendor/${file}`);

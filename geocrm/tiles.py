@@ -54,6 +54,8 @@ CATALOG_PATH: Traversable = TILES_ROOT / "catalog.toml"
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 TILEJSON_VERSION = "3.0.0"
 WORLD_BOUNDS = (-180.0, -85.051129, 180.0, 85.051129)
+#: The style's ``glyphs`` URL after the base URL (the glyph ranges of geocrm.fonts).
+GLYPHS_PATH = "/tiles/fonts/{fontstack}/{range}.pbf"
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _CUBE_FILTERS = frozenset(vocabulary.FILTER_NAMES)
@@ -576,14 +578,27 @@ class TileServer:
 
     def style(self, base_url: str, names: list[str] | None = None) -> dict[str, Any]:
         """A MapLibre style (version 8) drawing ``names`` (default: every layer) with their
-        default styles, in catalogue order: one vector source per layer, by its TileJSON."""
+        default styles, in catalogue order: one vector source per layer, by its TileJSON;
+        the labels (symbol layers) after every other layer, their glyphs from
+        ``GLYPHS_PATH`` (:mod:`geocrm.fonts`)."""
         layers = catalog().layers
         for name in names or []:
             catalog().layer(name)  # NotFound for an unknown one
         wanted = [n for n in layers if names is None or n in names]
+        drawn = [
+            # a style layer's own minzoom (labels from z14, ...) within the layer's range
+            {
+                **style_layer,
+                "source": n,
+                "minzoom": max(style_layer.get("minzoom", 0), layers[n].minzoom),
+            }
+            for n in wanted
+            for style_layer in layers[n].style
+        ]
         return {
             "version": 8,
             "name": "GeoCRM",
+            "glyphs": f"{base_url}{GLYPHS_PATH}",
             "sources": {n: {"type": "vector", "url": f"{base_url}/tiles/{n}.json"} for n in wanted},
             "layers": [
                 {
@@ -591,11 +606,9 @@ class TileServer:
                     "type": "background",
                     "paint": {"background-color": "#f5f3f0"},
                 },
-                *(
-                    {**style_layer, "source": n, "minzoom": layers[n].minzoom}
-                    for n in wanted
-                    for style_layer in layers[n].style
-                ),
+                # the labels above every fill and line, each group in catalogue order
+                *(s for s in drawn if s["type"] != "symbol"),
+                *(s for s in drawn if s["type"] == "symbol"),
             ],
         }
 

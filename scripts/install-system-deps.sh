@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages GeoCRM needs: PostgreSQL 15 + PostGIS 3 (the embedded
 # database), GDAL's command-line tools (the tests open served vector tiles with them) and
-# Chromium (the web app and the reports are tested in it, headless), and Node.js + npm when
+# Chromium (the web app and the reports are tested in it, headless), the Noto fonts (the map
+# labels' glyphs are rendered from them, `geocrm fonts build`), and Node.js + npm when
 # the machine has none. Fast when they are already there: apt is only called for what is
 # missing.
 set -euo pipefail
 
-PACKAGES=(postgresql-15 postgresql-15-postgis-3 gdal-bin chromium)
+PACKAGES=(postgresql-15 postgresql-15-postgis-3 gdal-bin chromium fonts-noto-core)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -1,6 +1,8 @@
 -- Layer set "base": the offline base map drawn from the loaded OSM extract, five MVT layers
 -- in one tile: water and parks and landuse (ref.land_cover), roads (the drive network, and
--- footways from zoom 14), buildings (footprints by class, from zoom 13).
+-- footways from zoom 14), buildings (footprints by class, from zoom 13); for the labels:
+-- road_labels (each street name's edges merged into long lines, from zoom 14, so that a
+-- name fits along them) and pois (named points of interest, zoom 16 only, capped).
 -- plpgsql so that the function can be created before ref.land_cover exists (bodies are
 -- checked when run).
 CREATE OR REPLACE FUNCTION tiles.base(z integer, x integer, y integer, query json)
@@ -16,6 +18,8 @@ DECLARE
     land bytea;
     roads bytea;
     buildings bytea;
+    road_labels bytea;
+    pois bytea;
 BEGIN
     SELECT string_agg(layer_mvt, ''::bytea) INTO land
     FROM (
@@ -56,6 +60,40 @@ BEGIN
         ) t
         WHERE t.geom IS NOT NULL;
     END IF;
-    RETURN coalesce(land, '') || coalesce(roads, '') || coalesce(buildings, '');
+    IF z >= 14 THEN
+        -- the network's edges are a few metres long: merged by name, a name fits along them
+        SELECT ST_AsMVT(t, 'road_labels', 4096, 'geom') INTO road_labels
+        FROM (
+            SELECT ST_AsMVTGeom(ST_LineMerge(ST_Collect(ST_Transform(s.geom, 3857))), env, 4096,
+                                64, true) AS geom,
+                   s.name_fi AS name,
+                   (array_agg(s.highway ORDER BY ST_Length(s.geom) DESC))[1] AS highway
+            FROM ref.streets s
+            WHERE s.geom && box
+              AND s.name_fi IS NOT NULL
+              AND (s.network = 'drive' OR s.highway IN ('pedestrian', 'footway'))
+            GROUP BY s.name_fi
+            LIMIT cap
+        ) t
+        WHERE t.geom IS NOT NULL;
+    END IF;
+
+    IF z >= 16 THEN
+        SELECT ST_AsMVT(t, 'pois', 4096, 'geom') INTO pois
+        FROM (
+            SELECT ST_AsMVTGeom(ST_Transform(p.geom, 3857), env, 4096, 64, true) AS geom,
+                   p.name, p.category, p.subcategory
+            FROM ref.pois p
+            WHERE p.geom && box AND p.name IS NOT NULL
+              -- transit: the stations and entrances, not every stop's platform
+              AND (p.category <> 'transit' OR p.subcategory IN ('station', 'subway_entrance'))
+              AND p.subcategory IS DISTINCT FROM 'atm'
+            ORDER BY p.poi_id
+            LIMIT least(cap, 500)
+        ) t
+        WHERE t.geom IS NOT NULL;
+    END IF;
+    RETURN coalesce(land, '') || coalesce(roads, '') || coalesce(buildings, '')
+        || coalesce(road_labels, '') || coalesce(pois, '');
 END $$;
-COMMENT ON FUNCTION tiles.base(integer, integer, integer, json) IS 'Tile of the offline base map: water, park, landuse, roads, buildings layers (query: limit).';
+COMMENT ON FUNCTION tiles.base(integer, integer, integer, json) IS 'Tile of the offline base map: water, park, landuse, roads, buildings, road_labels and pois layers (query: limit).';

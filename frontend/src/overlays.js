@@ -34,11 +34,15 @@ export class Overlays {
     if (!state.layers.has(name) || this.map.getSource(name)) return;
     this.map.addSource(name, { type: "vector", url: this.url(layer) });
     const later = this.layers.slice(this.layers.indexOf(layer) + 1).map((l) => l.name);
-    const before = this.map
-      .getStyle()
-      .layers.find((l) => later.includes(l.source))?.id;
+    const drawn = this.map.getStyle().layers;
+    // labels stay above every fill and line: a fill goes below the first label (or a later
+    // overlay), a label below the labels of later overlays; both in catalogue order
+    const before = drawn.find((l) => later.includes(l.source) || l.type === "symbol")?.id;
+    const beforeLabel = drawn.find((l) => later.includes(l.source) && l.type === "symbol")?.id;
     for (const style of tilejson.geocrm.style) {
-      this.map.addLayer({ ...style, source: name, minzoom: tilejson.minzoom }, before);
+      const minzoom = Math.max(style.minzoom ?? 0, tilejson.minzoom);
+      const symbol = style.type === "symbol";
+      this.map.addLayer({ ...style, source: name, minzoom }, symbol ? beforeLabel : before);
     }
     if (name === "hexes") {
       this.map.addLayer(

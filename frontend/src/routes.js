@@ -34,11 +34,26 @@ export function initRoutes(map, reps) {
       source: "route",
       filter: ["in", ["get", "kind"], ["literal", ["stop", "base"]]],
       paint: {
-        "circle-radius": ["match", ["get", "kind"], "base", 8, 6],
+        "circle-radius": ["match", ["get", "kind"], "base", 8, 9],
         "circle-color": ["match", ["get", "kind"], "base", "#253494", "#ffffff"],
         "circle-stroke-color": "#e7298a",
         "circle-stroke-width": 3,
       },
+    });
+    // each stop's number in its circle, in the order of the visits
+    map.addLayer({
+      id: "route-stop-numbers",
+      type: "symbol",
+      source: "route",
+      filter: ["==", ["get", "kind"], "stop"],
+      layout: {
+        "text-field": ["to-string", ["get", "order"]],
+        "text-font": ["Noto Sans Bold"],
+        "text-size": 11,
+        "text-allow-overlap": true,
+        "text-ignore-placement": true,
+      },
+      paint: { "text-color": "#222222" },
     });
   }
 

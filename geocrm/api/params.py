@@ -86,6 +86,25 @@ TileX = Annotated[int, Path(ge=0, le=2**MAX_ZOOM - 1, description="column, 0..2^
 TileY = Annotated[
     int, Path(ge=0, le=2**MAX_ZOOM - 1, description="row, 0..2^z-1 (from the north)"), DECIMAL
 ]
+Fontstack = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=256,
+        description="a fontstack, or several comma-separated (the first known one is served): "
+        "Noto Sans Regular, Noto Sans Bold",
+        examples=["Noto Sans Regular"],
+    ),
+]
+GlyphRange = Annotated[
+    str,
+    Path(
+        max_length=11,
+        pattern=r"^[0-9]{1,5}-[0-9]{1,5}$",
+        description="a range of 256 code points, N-(N+255) with N a multiple of 256",
+        examples=["0-255"],
+    ),
+]
 
 # ----------------------------------------------------------------- query numbers
 Resolution = Annotated[

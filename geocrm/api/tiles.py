@@ -15,9 +15,10 @@ from geocrm.api.access import ANY_ROLE, CurrentUser, allow
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.tiles import Catalogue, MapStyle, TileJson
-from geocrm.api.params import Layer, TileX, TileY, Zoom
+from geocrm.api.params import Fontstack, GlyphRange, Layer, TileX, TileY, Zoom
 from geocrm.auth.principal import Principal
 from geocrm.db.scope import current_scope
+from geocrm.fonts import glyph_range_pbf, parse_range, pick_fontstack
 from geocrm.tiles import EVERYTHING, MEDIA_TYPE, TileScope, TileServer, catalog
 
 router = APIRouter(
@@ -91,6 +92,33 @@ def get_style(
 ) -> dict[str, Any]:
     names = [n.strip() for n in layers.split(",") if n.strip()] if layers else None
     return tiles.style(_base_url(request), names)
+
+
+#: Glyphs change only with an upgrade (`geocrm fonts build`): browsers keep them 30 days.
+GLYPH_CACHING = "private, max-age=2592000"
+
+
+@router.get(
+    "/fonts/{fontstack}/{glyph_range}.pbf",
+    summary="SDF glyphs of a fontstack's range of 256 code points (the style's `glyphs` URL)",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "application/x-protobuf": {"schema": {"type": "string", "format": "binary"}}
+            },
+            "description": "the glyph range (Mapbox glyph PBF); no glyphs in a range the font "
+            "does not cover",
+        },
+    },
+)
+def get_glyphs(fontstack: Fontstack, glyph_range: GlyphRange) -> Response:
+    """``fontstack``: one name or several, comma-separated, of which the first known one
+    is served ("Noto Sans Regular", "Noto Sans Bold"); ``glyph_range``: ``N-(N+255)``."""
+    data = glyph_range_pbf(pick_fontstack(fontstack), parse_range(glyph_range))
+    return Response(
+        data, media_type="application/x-protobuf", headers={"Cache-Control": GLYPH_CACHING}
+    )
 
 
 @router.get(

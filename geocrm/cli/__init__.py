@@ -20,6 +20,7 @@ from geocrm.cli import (
     cube,
     customers,
     db,
+    fonts,
     report,
     serve,
     territories,
@@ -48,6 +49,7 @@ _GROUPS = (
     users,
     tokens,
     audit,
+    fonts,
     serve,
 )
 

@@ -149,6 +149,9 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/api/cube/{cell}/parent"): Sample(ok(200), path=lambda w: {"cell": w.cell}),
     ("GET", "/tiles"): Sample(ok(200)),
     ("GET", "/tiles/style.json"): Sample(ok(200)),
+    ("GET", "/tiles/fonts/{fontstack}/{glyph_range}.pbf"): Sample(
+        ok(200), path=lambda w: {"fontstack": "Noto Sans Regular", "glyph_range": "0-255"}
+    ),
     ("GET", "/tiles/{layer}.json"): Sample(ok(200), path=lambda w: {"layer": "customers"}),
     ("GET", "/tiles/{layer}/{z}/{x}/{y}.mvt"): Sample(
         ok(200, 204),

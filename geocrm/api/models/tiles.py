@@ -85,5 +85,8 @@ class MapStyle(BaseModel):
 
     version: int
     name: str
+    glyphs: str | None = Field(
+        default=None, description="the URL template of the labels' SDF glyph ranges"
+    )
     sources: dict[str, StyleSource]
     layers: list[StyleLayer]
