@@ -148,7 +148,12 @@ export function initMapSearch(map, { openCustomer }) {
     marker.getElement().setAttribute("aria-label", r.label);
   }
 
-  input.addEventListener("input", search);
+  input.addEventListener("input", () => {
+    // the results listed were for what was typed before: gone until the new answer
+    results = [];
+    setOpen(false);
+    search();
+  });
   input.addEventListener("keydown", (event) => {
     const open = !list.hidden && results.length > 0;
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {

@@ -17,6 +17,7 @@ CREATE TABLE ref.places (
     UNIQUE (dataset_id, osm_type, osm_id)
 );
 CREATE INDEX places_geom_gist ON ref.places USING gist (geom);
+CREATE INDEX places_bbox_gist ON ref.places USING gist (bbox);
 CREATE INDEX places_search_doc_trgm ON ref.places USING gin (search_doc gin_trgm_ops);
 COMMENT ON TABLE ref.places IS 'Named places from OSM place=* and admin_level 9/10 boundaries (kind district): a point each, for labels and search.';
 COMMENT ON COLUMN ref.places.kind IS 'OSM place=* value (city, town, village, hamlet, suburb, quarter, neighbourhood, city_block, square, island, islet, locality), or district (an administrative boundary).';
@@ -29,3 +30,7 @@ COMMENT ON COLUMN ref.places.search_doc IS 'Search normal form of every name (cr
 -- The map's search finds streets by their Finnish and Swedish names (search/streets.sql).
 CREATE INDEX streets_name_search_trgm ON ref.streets
     USING gin (crm.search_normalize(name_fi || ' ' || coalesce(name_sv, '')) gin_trgm_ops);
+
+-- The base tile draws the places: a change is a new version of the city's tiles.
+CREATE TRIGGER tiles_data_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON ref.places FOR EACH STATEMENT EXECUTE FUNCTION tiles.data_changed('city');
