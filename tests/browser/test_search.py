@@ -80,6 +80,15 @@ def test_keyboard_search_flies_to_a_place_despite_a_typo(session, engine):
     page.keyboard.press("Escape")
     page.keyboard.press("Escape")
     assert page.locator(BOX).input_value() == ""
+    # the mouse chooses too
+    page.keyboard.type("Hakaniemi", delay=20)
+    option = page.locator("#map-search-results [role=option]", has_text="Hakaniemi").first
+    option.click()
+    hakaniemi = _stored(
+        engine, "SELECT ST_X(geom), ST_Y(geom) FROM ref.places WHERE name = 'Hakaniemi'"
+    )
+    assert _metres(_centre_after_the_flight(page), hakaniemi) < 30
+    assert page.locator(BOX).input_value() == "Hakaniemi"
     assert session.errors == []
     assert session.foreign_requests() == []
 
