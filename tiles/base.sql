@@ -1,8 +1,9 @@
--- Layer set "base": the offline base map drawn from the loaded OSM extract, five MVT layers
+-- Layer set "base": the offline base map drawn from the loaded OSM extract, eight MVT layers
 -- in one tile: water and parks and landuse (ref.land_cover), roads (the drive network, and
 -- footways from zoom 14), buildings (footprints by class, from zoom 13); for the labels:
 -- road_labels (each street name's edges merged into long lines, from zoom 14, so that a
--- name fits along them) and pois (named points of interest, zoom 16 only, capped).
+-- name fits along them), pois (named points of interest, zoom 16 only, capped) and places
+-- (named places as points, each kind from its own zoom: ref.place_minzoom).
 -- plpgsql so that the function can be created before ref.land_cover exists (bodies are
 -- checked when run).
 CREATE OR REPLACE FUNCTION tiles.base(z integer, x integer, y integer, query json)
@@ -20,6 +21,7 @@ DECLARE
     buildings bytea;
     road_labels bytea;
     pois bytea;
+    places bytea;
 BEGIN
     SELECT string_agg(layer_mvt, ''::bytea) INTO land
     FROM (
@@ -93,7 +95,20 @@ BEGIN
         ) t
         WHERE t.geom IS NOT NULL;
     END IF;
+
+    -- one point per name: a district that is also a place node is labelled once (the node)
+    SELECT ST_AsMVT(t, 'places', 4096, 'geom') INTO places
+    FROM (
+        SELECT DISTINCT ON (p.name)
+               ST_AsMVTGeom(ST_Transform(p.geom, 3857), env, 4096, 64, true) AS geom,
+               p.name, p.kind, p.rank
+        FROM ref.places p
+        WHERE p.geom && box AND ref.place_minzoom(p.rank) <= z
+        ORDER BY p.name, p.osm_type = 'node' DESC, p.rank, p.place_id
+        LIMIT cap
+    ) t
+    WHERE t.geom IS NOT NULL;
     RETURN coalesce(land, '') || coalesce(roads, '') || coalesce(buildings, '')
-        || coalesce(road_labels, '') || coalesce(pois, '');
+        || coalesce(road_labels, '') || coalesce(pois, '') || coalesce(places, '');
 END $$;
-COMMENT ON FUNCTION tiles.base(integer, integer, integer, json) IS 'Tile of the offline base map: water, park, landuse, roads, buildings, road_labels and pois layers (query: limit).';
+COMMENT ON FUNCTION tiles.base(integer, integer, integer, json) IS 'Tile of the offline base map: water, park, landuse, roads, buildings, road_labels, pois and places layers (query: limit).';

@@ -10,6 +10,7 @@ import { initHeatmap } from "./heatmap.js";
 import { Overlays } from "./overlays.js";
 import { initPopups } from "./popups.js";
 import { initRoutes } from "./routes.js";
+import { initMapSearch } from "./search.js";
 import { readFilters, saveState, state } from "./state.js";
 import { initTerritories } from "./territories.js";
 import { filterNames, loadVocabulary } from "./vocabulary.js";
@@ -87,6 +88,13 @@ async function main() {
   });
   const offered = document.querySelector(`nav [data-view="${CSS.escape(state.view)}"]`);
   show(offered && !offered.hidden ? state.view : "heatmap");
+  // the map's search box: a place or address flies the map there, an account opens its card
+  initMapSearch(map, {
+    openCustomer: (customer) => {
+      show("accounts");
+      accounts.open(customer);
+    },
+  });
   heatmap.updateLegend();
   // for tests and power users: the MapLibre map (window.geocrmMap), the views and the state
   window.geocrmMap = map;

@@ -25,6 +25,7 @@ from geocrm.api import (
     geocoding,
     health,
     imports,
+    search,
     stores,
     territories,
     tiles,
@@ -135,6 +136,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(zones.router)
     app.include_router(territories.router)
     app.include_router(visits.router)
+    app.include_router(search.router)
 
     if FRONTEND_DIST.joinpath("index.html").is_file():
         # the web map app, last: every path no API route took is a file of the app

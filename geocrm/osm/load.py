@@ -1,10 +1,11 @@
 """Load a city from an OpenStreetMap ``.osm.pbf`` into the ``ref`` schema.
 
-``load_osm`` reads buildings, POIs, addresses and land cover in one streaming pass with
-pyosmium (:mod:`geocrm.osm.reader`; the sea is built from the coastline ways by
-:mod:`geocrm.osm.land_cover`) and the walk and drive street networks with pyrosm, stages
-them with COPY and moves them into ``ref.*`` with set-based SQL, all in one transaction: a
-re-load replaces the city's rows atomically, and a crash leaves the previous load intact.
+``load_osm`` reads buildings, POIs, addresses, named places and land cover in one
+streaming pass with pyosmium (:mod:`geocrm.osm.reader`; the sea is built from the
+coastline ways by :mod:`geocrm.osm.land_cover`) and the walk and drive street networks
+with pyrosm, stages them with COPY and moves them into ``ref.*`` with set-based SQL, all in
+one transaction: a re-load replaces the city's rows atomically, and a crash leaves the
+previous load intact.
 An independent census of the file accounts for every tagged object: loaded, or skipped with
 a reason (objects clipped at the extract's edge have no complete geometry), so the printed
 counts reconcile with what the file holds.
@@ -123,6 +124,7 @@ _LOAD_STEPS = (
     ("streets", "insert_streets"),
     ("extent", "set_extent"),
     ("addresses", "insert_addresses"),
+    ("places", "insert_places"),
     ("land cover", "insert_land_cover"),
     ("classes", "classify_buildings"),
 )

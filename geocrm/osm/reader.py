@@ -1,10 +1,11 @@
 """One streaming pass over an ``.osm.pbf`` with pyosmium: the census and the staged rows.
 
-Buildings, POIs, addresses and land cover (water, parks, land use; see
-:mod:`geocrm.osm.land_cover`) are counted as they appear in the file and written as CSV
-rows ready for COPY; the pieces of coastline are kept for the sea. Ways and multipolygon
-relations get their geometry from osmium's area assembler, which refuses rings with
-missing nodes: objects clipped by the extract's edge are counted but not loaded.
+Buildings, POIs, addresses, named places (``place=*`` and districts) and land cover
+(water, parks, land use; see :mod:`geocrm.osm.land_cover`) are counted as they appear in
+the file and written as CSV rows ready for COPY; the pieces of coastline are kept for the
+sea. Ways and multipolygon relations get their geometry from osmium's area assembler,
+which refuses rings with missing nodes: objects clipped by the extract's edge are counted
+but not loaded (a district clipped so is placed from its boundary points in the file).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from shapely.geometry import Polygon, box
+from shapely.geometry import MultiPoint, Polygon, box
 from tqdm import tqdm
 
 from geocrm.osm.land_cover import LAND_COVER_KINDS, CoastlineRun, land_cover_class
@@ -28,6 +29,49 @@ TRANSIT_TAGS = {
     "railway": {"station", "halt", "tram_stop", "subway_entrance"},
     "highway": {"bus_stop"},
 }
+
+
+#: OSM ``place=*`` values loaded as named places (ref.places), and the admin levels of the
+#: administrative boundaries loaded as districts (kind ``district``).
+PLACE_KINDS = frozenset(
+    {
+        "city",
+        "town",
+        "village",
+        "hamlet",
+        "suburb",
+        "quarter",
+        "neighbourhood",
+        "city_block",
+        "square",
+        "island",
+        "islet",
+        "locality",
+    }
+)
+DISTRICT_LEVELS = frozenset({"9", "10"})
+#: Languages whose ``name:<lang>`` a place keeps besides its name.
+PLACE_LANGUAGES = ("fi", "sv", "en")
+
+
+def place_kind(tags) -> str | None:
+    """The place kind of a named OSM ``place=*`` object (None for anything else)."""
+    kind = tags.get("place")
+    return kind if kind in PLACE_KINDS and tags.get("name") else None
+
+
+def is_district(tags) -> bool:
+    """Whether OSM tags describe a named district (an admin_level 9/10 boundary)."""
+    return (
+        tags.get("boundary") == "administrative"
+        and tags.get("admin_level") in DISTRICT_LEVELS
+        and bool(tags.get("name"))
+    )
+
+
+def _place_names(tags: dict) -> str:
+    names = {lang: tags[f"name:{lang}"] for lang in PLACE_LANGUAGES if f"name:{lang}" in tags}
+    return json.dumps(names, ensure_ascii=False)
 
 
 def is_transit(tags) -> bool:
@@ -61,7 +105,7 @@ def _tag_dict(tags) -> dict[str, str]:
 
 
 #: The census's kinds: OSM objects counted in the file and loaded (land cover by its kind).
-CENSUS_KINDS = ("buildings", "pois", "addresses", *LAND_COVER_KINDS)
+CENSUS_KINDS = ("buildings", "pois", "addresses", "places", *LAND_COVER_KINDS)
 
 
 @dataclass
@@ -98,6 +142,7 @@ STAGE_COLUMNS = {
         "geom",
     ),
     "land_cover": ("osm_type", "osm_id", "kind", "class", "name", "geom"),
+    "places": ("osm_type", "osm_id", "kind", "name", "names", "geom", "bbox"),
 }
 
 _NULL = "\\N"
@@ -118,6 +163,11 @@ class CityReader:
         self.files = {k: (folder / f"{k}.csv").open("w", newline="") for k in STAGE_COLUMNS}
         self.writers = {k: csv.writer(f) for k, f in self.files.items()}
         self.coastline: list[CoastlineRun] = []
+        # districts: the boundary ways' points inside the file, and the districts whose
+        # area the assembler has not built (yet): name, names, member way ids
+        self.boundary_points: dict[int, list[tuple[float, float]]] = {}
+        self.districts: dict[int, tuple[str, str, list[int]]] = {}
+        self.complete_districts: set[int] = set()
         self.progress = progress
         self.seen = 0
 
@@ -177,6 +227,33 @@ class CityReader:
             (osm_type, osm_id, *kind_class, _NULL if name is None else name, wkb)
         )
 
+    def _emit_place(
+        self, osm_type: str, osm_id: int, kind: str, tags: dict, wkb: str, bbox=_NULL
+    ) -> None:
+        self.counts["places"].loaded += 1
+        self.writers["places"].writerow(
+            (osm_type, osm_id, kind, tags["name"], _place_names(tags), wkb, bbox)
+        )
+
+    def _clipped_districts(self) -> None:
+        """Districts cut by the extract's edge (no complete area): the centre and extent of
+        their boundary points inside the file; none of them inside: not loaded."""
+        for osm_id, (name, names, ways) in self.districts.items():
+            if osm_id in self.complete_districts:
+                continue
+            points = [p for w in ways for p in self.boundary_points.get(w, ())]
+            if not points:
+                continue
+            hull = MultiPoint(points)
+            left, bottom, right, top = hull.bounds
+            flat = right <= left or top <= bottom
+            extent = _NULL if flat else box(left, bottom, right, top).wkb_hex
+            self.counts["places"].loaded += 1
+            self.writers["places"].writerow(
+                ("relation", osm_id, "district", name, names, hull.centroid.wkb_hex, extent)
+            )
+        self.districts.clear()
+
     def _coastline_way(self, w) -> None:
         """Keep the runs of a coastline way's nodes that the file has locations for."""
         nodes = w.nodes
@@ -214,6 +291,10 @@ class CityReader:
                     for kind in kinds:
                         reader.counts[kind].in_file += 1
                     reader._emit(kinds, "node", n.id, _tag_dict(n.tags), wkb.create_point(n))
+                place = place_kind(n.tags)
+                if place:
+                    reader.counts["places"].in_file += 1
+                    reader._emit_place("node", n.id, place, _tag_dict(n.tags), wkb.create_point(n))
 
             def way(self, w):
                 reader._tick()
@@ -225,6 +306,12 @@ class CityReader:
                     reader.counts[land_cover[0]].in_file += 1
                 if w.tags.get("natural") == "coastline":
                     reader._coastline_way(w)
+                if place_kind(w.tags):
+                    reader.counts["places"].in_file += 1  # loaded as an area, when complete
+                if w.tags.get("boundary") == "administrative":
+                    points = [(n.lon, n.lat) for n in w.nodes if n.location.valid()]
+                    if points:
+                        reader.boundary_points[w.id] = points
                 # Closed ways get their geometry as areas (below); an open way can still be
                 # a POI or carry an address: use its line, if none of its nodes is missing.
                 if kinds and not w.is_closed() and "buildings" not in kinds:
@@ -236,6 +323,17 @@ class CityReader:
 
             def relation(self, r):
                 reader._tick()
+                district = is_district(r.tags)
+                if district or (
+                    place_kind(r.tags) and r.tags.get("type") in ("multipolygon", "boundary")
+                ):
+                    reader.counts["places"].in_file += 1
+                if district and r.id not in reader.complete_districts:
+                    reader.districts[r.id] = (
+                        r.tags["name"],
+                        _place_names(_tag_dict(r.tags)),
+                        [m.ref for m in r.members if m.type == "w"],
+                    )
                 if r.tags.get("type") == "multipolygon":  # other relations are not places
                     for kind in _kinds(r.tags, is_node=False):
                         reader.counts[kind].in_file += 1
@@ -246,6 +344,21 @@ class CityReader:
             def area(self, a):
                 kinds = _kinds(a.tags, is_node=False)
                 land_cover = land_cover_class(a.tags)
+                # a relation's area may come before the relation itself: a district is
+                # known by its tags here, and not built again from its boundary points
+                district = not a.from_way() and is_district(a.tags)
+                place = "district" if district else place_kind(a.tags)
+                if place:
+                    try:
+                        area = wkb.create_multipolygon(a)
+                    except (osmium.InvalidLocationError, RuntimeError):
+                        area = None
+                    if area is not None:
+                        osm_type = "way" if a.from_way() else "relation"
+                        if district:
+                            reader.complete_districts.add(a.orig_id())
+                            reader.districts.pop(a.orig_id(), None)
+                        reader._emit_place(osm_type, a.orig_id(), place, _tag_dict(a.tags), area)
                 if not kinds and not land_cover:
                     return
                 try:
@@ -260,6 +373,7 @@ class CityReader:
                     reader._emit_land_cover(osm_type, a.orig_id(), land_cover, tags, geom)
 
         Handler().apply_file(str(path), locations=True)
+        self._clipped_districts()
         self.progress.update(self.seen % 5000)
 
 

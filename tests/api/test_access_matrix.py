@@ -128,6 +128,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/api/customers/regeocode"): Sample(ok(422), params=lambda w: {"everything": "?"}),
     ("GET", "/api/customers"): Sample(ok(200), params=lambda w: {"limit": 5}),
     ("GET", "/api/customers/search"): Sample(ok(200), params=lambda w: {"q": "katu"}),
+    ("GET", "/api/search"): Sample(ok(200), params=lambda w: {"q": "kamppi"}),
     ("GET", "/api/customers/{customer_id}"): Sample(
         ok(200, 404), path=lambda w: {"customer_id": w.customer_id}
     ),

@@ -5,6 +5,7 @@ SET counts = jsonb_build_object(
         'buildings', (SELECT count(*) FROM ref.buildings WHERE dataset_id = d.dataset_id),
         'pois', (SELECT count(*) FROM ref.pois WHERE dataset_id = d.dataset_id),
         'addresses', (SELECT count(*) FROM ref.addresses WHERE dataset_id = d.dataset_id),
+        'places', (SELECT count(*) FROM ref.places WHERE dataset_id = d.dataset_id),
         'walk_edges', (SELECT count(*) FROM ref.streets WHERE dataset_id = d.dataset_id AND network = 'walk'),
         'drive_edges', (SELECT count(*) FROM ref.streets WHERE dataset_id = d.dataset_id AND network = 'drive'),
         'walk_nodes', (SELECT count(*) FROM ref.street_nodes WHERE dataset_id = d.dataset_id AND network = 'walk'),

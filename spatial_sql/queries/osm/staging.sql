@@ -19,3 +19,7 @@ CREATE TEMP TABLE stage_streets (
 CREATE TEMP TABLE stage_land_cover (
     osm_type text, osm_id bigint, kind text, class text, name text, geom geometry
 ) ON COMMIT DROP;
+CREATE TEMP TABLE stage_places (
+    osm_type text, osm_id bigint, kind text, name text, names jsonb, geom geometry,
+    bbox geometry
+) ON COMMIT DROP;
