@@ -3,6 +3,7 @@
 
 import { api, el, formatValue, showError } from "./api.js";
 import { filterQuery, saveState, state } from "./state.js";
+import { seriesBlock, seriesQuery } from "./series.js";
 import { label } from "./vocabulary.js";
 
 /** The zoom at which the hex layer draws cells of a resolution. */
@@ -129,6 +130,8 @@ export async function openCell(map, cell, resByZoom, { fly = true } = {}) {
       ),
       el("p", { class: "hint" }, "Measures of all customers in the hexagon; the drill-down follows the filters."),
       measures,
+      el("h3", {}, "Month by month"),
+      seriesBlock(`/api/cube/${cell}/series?${seriesQuery(state.measure, state.filters)}`),
       el("h3", {}, "Top customers by revenue"),
       detail.top_customers?.length ? top : el("p", { class: "empty" }, "No customers."),
       el("h3", {}, "Breakdown"),

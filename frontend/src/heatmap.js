@@ -4,6 +4,7 @@
 
 import { api, debounce, el, showError } from "./api.js";
 import { openCell } from "./cellpanel.js";
+import { initCompare } from "./compare.js";
 import { initFilters } from "./filters.js";
 import { hexLegend } from "./legend.js";
 import { saveState, state } from "./state.js";
@@ -48,10 +49,12 @@ export async function initHeatmap(map, catalogue, overlays) {
     layerBox.append(el("label", { class: "check" }, box, layer.title));
   }
   for (const name of state.layers) await overlays.show(name);
+  const compare = initCompare(map, catalogue, dims, resByZoom);
 
   function changed() {
     saveState();
     overlays.refresh();
+    compare?.refresh(); // the difference map (compare.js) follows the measure and filters
     if (state.cell) openCell(map, state.cell, resByZoom, { fly: false });
   }
 

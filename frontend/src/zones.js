@@ -5,6 +5,7 @@
 import { api, debounce, el, formatValue, showError } from "./api.js";
 import { can } from "./auth.js";
 import { setDrawMode, ZONE_MODES } from "./drawing.js";
+import { seriesDetails } from "./series.js";
 import { state } from "./state.js";
 import { zoneFilterNames } from "./vocabulary.js";
 
@@ -202,7 +203,8 @@ export async function listZones(map) {
       show.addEventListener("click", () => map.fitBounds(bounds(feature.geometry), { padding: 40 }));
       const inside = el("span", { class: "hint" }, `${p.total} inside`);
       const csv = el("a", { href: `/api/zones/${p.zone_id}/audience.csv`, download: "" }, "Export CSV");
-      if (!can("zones.save")) return el("li", { "data-zone-id": p.zone_id }, name, inside, show, csv);
+      const trend = seriesDetails(`/api/zones/${p.zone_id}/series?measure=total`, p.name); // series.js
+      if (!can("zones.save")) return el("li", { "data-zone-id": p.zone_id }, name, inside, show, csv, trend);
       const rename = el("button", {}, "Rename");
       rename.addEventListener("click", () => {
         const input = el("input", { value: p.name, "aria-label": "New name", maxlength: "200" });
@@ -231,7 +233,7 @@ export async function listZones(map) {
           showError(error);
         }
       });
-      return el("li", { "data-zone-id": p.zone_id }, name, inside, show, rename, csv, remove);
+      return el("li", { "data-zone-id": p.zone_id }, name, inside, show, rename, csv, remove, trend);
     }),
   );
 }

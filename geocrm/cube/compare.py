@@ -81,6 +81,27 @@ def parse_period(name: str, raw: str | None, months: list[str]) -> Period:
     return Period(first, last)
 
 
+#: The difference map's tile parameters (``hex_change`` in ``tiles/catalog.toml``): how
+#: each is validated, and what each kind means.
+COMPARE_PARAMS = {"a": "period", "b": "period", "measure": "compare_measure"}
+COMPARE_PARAM_DOCS = {
+    "period": f"{PERIOD_HELP}; a range counts its customers active in any month once",
+    "compare_measure": f"the measure compared: {', '.join(FACT_MEASURES)} (default customers)",
+}
+
+
+def compare_param(conn: Connection, kind: str, name: str, raw: str) -> Any:
+    """A tile parameter of the difference map, validated: a period as the filter keys of
+    ``cube.audience_filter`` (``month``, and ``month_to`` for a range), or a measure."""
+    if kind == "compare_measure":
+        return check_measure(raw)
+    period = parse_period(name, raw, months_held(conn))
+    keys = {MONTH: f"{period.first}-01"}
+    if period.last != period.first:
+        keys["month_to"] = f"{period.last}-01"
+    return keys
+
+
 def check_measure(name: str | None) -> str:
     """A measure of the customers (the context of a cell does not change by month)."""
     name = name or "customers"

@@ -11,6 +11,7 @@ import itertools
 import json
 
 import h3
+import mapbox_vector_tile
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -18,6 +19,7 @@ from sqlalchemy import text
 from geocrm import territories, zones
 from geocrm.cube import build_cube
 from geocrm.pipeline import enrich_city
+from geocrm.tiles import tile_xy
 
 K = 5  # GEOCRM_MIN_CELL_COUNT's default
 
@@ -304,3 +306,43 @@ def test_a_rep_and_an_analyst_compare_what_they_may_see(client_as, client, engin
     # a rep's own small cells are shown: at res 11 the rep sees cells of fewer than k
     rep_cells = _get(client_as("rep", (rep,)), "/api/cube/compare", res=11, a=a, b=b)["cells"]
     assert any(0 < c["b"] < K for c in rep_cells)
+
+
+def _tile_features(client: TestClient, z: int, x: int, y: int, **params) -> list[dict]:
+    response = client.get(f"/tiles/hex_change/{z}/{x}/{y}.mvt", params=params)
+    assert response.status_code in (200, 204), response.text
+    if response.status_code == 204:
+        return []
+    return mapbox_vector_tile.decode(response.content).get("hex_change", {}).get("features", [])
+
+
+@pytest.mark.parametrize("who", ["admin", "analyst"])
+def test_the_difference_tiles_carry_the_comparison_of_the_api(client, client_as, months, who):
+    user = client if who == "admin" else client_as("analyst")
+    a, b = months[0], f"{months[1]}..{months[-1]}"
+    answer = _get(user, "/api/cube/compare", res=9, a=a, b=b, measure="revenue", kind="person")
+    api = {c["h3"]: c for c in answer["cells"]}
+    busiest = max(api.values(), key=lambda c: abs(c["change"]))
+    lat, lon = h3.cell_to_latlng(busiest["h3"])
+    x, y = tile_xy(lon, lat, 13)  # resolution 9 at zoom 13
+    features = _tile_features(user, 13, x, y, a=a, b=b, measure="revenue", kind="person", res=9)
+    assert features
+    for feature in features:
+        p = feature["properties"]
+        cell = api[p["h3"]]
+        assert (p["a"], p["b"], p["change"]) == pytest.approx(
+            (cell["a"], cell["b"], cell["change"])
+        )
+    assert busiest["h3"] in {f["properties"]["h3"] for f in features}
+    # without the two periods: the last two months; a bad period is a 422
+    last_two = _get(user, "/api/cube/compare", res=9, a=months[-2], b=months[-1])
+    expected = {c["h3"]: c["change"] for c in last_two["cells"]}
+    drawn = {
+        f["properties"]["h3"]: f["properties"]["change"]
+        for f in _tile_features(user, 13, x, y, res=9)
+    }
+    assert drawn and all(expected[h] == pytest.approx(change) for h, change in drawn.items())
+    bad = user.get(f"/tiles/hex_change/13/{x}/{y}.mvt", params={"a": "2026-13", "b": a})
+    assert bad.status_code == 422
+    month = user.get(f"/tiles/hex_change/13/{x}/{y}.mvt", params={"a": a, "b": a, "month": a})
+    assert month.status_code == 422
