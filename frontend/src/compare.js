@@ -166,21 +166,21 @@ export function initCompare(map, catalogue, dims, resByZoom) {
     ]);
     // the classes in words, the same both ways: counts by whole numbers, else "under"
     const f = (v) => formatValue(m, v);
-    const span = (lo, hi) => {
-      if (!integer) return lo === 0 ? `under ${f(hi)}` : `${f(lo)} to under ${f(hi)}`;
+    const span = (sign, lo, hi) => {
+      if (!integer) return lo === 0 ? `under ${sign}${f(hi)}` : `${sign}${f(lo)} to under ${sign}${f(hi)}`;
       const first = Math.max(lo, 1);
-      return first >= hi - 1 ? f(first) : `${f(first)} to ${f(hi - 1)}`;
+      return first >= hi - 1 ? `${sign}${f(first)}` : `${sign}${f(first)} to ${sign}${f(hi - 1)}`;
     };
     const rows = [
       [DIVERGING[6], `more in b: +${f(t2)} or more`],
-      [DIVERGING[5], `more in b: +${span(t, t2)}`],
-      [DIVERGING[4], `more in b: +${span(0, t)}`],
+      [DIVERGING[5], `more in b: ${span("+", t, t2)}`],
+      [DIVERGING[4], `more in b: ${span("+", 0, t)}`],
       [DIVERGING[3], "no change"],
-      [DIVERGING[2], `less in b: −${span(0, t)}`],
-      [DIVERGING[1], `less in b: −${span(t, t2)}`],
+      [DIVERGING[2], `less in b: ${span("−", 0, t)}`],
+      [DIVERGING[1], `less in b: ${span("−", t, t2)}`],
       [DIVERGING[0], `less in b: −${f(t2)} or more`],
     ];
-    const units = unit(m) ? ` (${unit(m)})` : "";
+    const units = unit(m) && unit(m) !== label(m).toLowerCase() ? ` (${unit(m)})` : "";
     legend.replaceChildren(
       el("strong", {}, `Change in ${label(m)}${units}: b − a`),
       el("div", { class: "periods" }, `a: ${a} · b: ${b}`),

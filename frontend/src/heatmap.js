@@ -31,7 +31,8 @@ export async function initHeatmap(map, catalogue, overlays) {
   // layers to toggle
   const layerBox = document.getElementById("layers");
   // (the plan comparison belongs to the territory view, which draws it for the open plan)
-  for (const layer of overlays.layers.filter((l) => l.name !== "plan_changes")) {
+  // (nor the difference map: the Compare part below draws it, compare.js)
+  for (const layer of overlays.layers.filter((l) => !["plan_changes", "hex_change"].includes(l.name))) {
     const box = el("input", { type: "checkbox", name: layer.name });
     box.checked = state.layers.has(layer.name);
     box.addEventListener("change", async () => {

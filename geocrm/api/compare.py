@@ -67,7 +67,7 @@ _RULE = (
     "range is the customers active in any of its months, each once, with the range's "
     "interactions, computed server-side."
 )
-_MONTH = r"^\d{4}-\d{2}$"
+_MONTH = r"^[0-9]{4}-[0-9]{2}$"
 Period = Annotated[
     str, Query(max_length=16, description=PERIOD_HELP, examples=["2026-01..2026-03"])
 ]

@@ -31,7 +31,7 @@ from geocrm.vocabulary import FACT_MEASURES, MONTH, SUMS
 MAX_MONTHS = 24
 #: What a period looks like in a query string.
 PERIOD_HELP = "a month YYYY-MM or a range of months YYYY-MM..YYYY-MM (e.g. 2026-01..2026-03)"
-_MONTH = r"\d{4}-(?:0[1-9]|1[0-2])"
+_MONTH = r"[0-9]{4}-(?:0[1-9]|1[0-2])"
 _PERIOD = re.compile(rf"({_MONTH})(?:\.\.({_MONTH}))?")
 
 

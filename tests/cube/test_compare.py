@@ -168,6 +168,7 @@ def test_the_comparison_as_csv_has_the_same_cells(client, months):
     [
         ({"a": "2026-3", "b": "2026-04"}, "a must be a month"),
         ({"a": "2026-13", "b": "2026-04"}, "a must be a month"),
+        ({"a": "\u0662\u0660\u0662\u0666-\u0660\u0661", "b": "LAST"}, "a must be a month"),
         ({"b": "2026-04"}, "a"),
         ({"a": "LATER..FIRST", "b": "2026-04"}, "a"),
         ({"b": "1990-01", "a": "FIRST"}, "outside the data"),
