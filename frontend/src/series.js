@@ -4,7 +4,7 @@
 // disclosure). Used by the hexagon panel, a saved zone and a territory's row.
 
 import { api, el, formatValue } from "./api.js";
-import { label } from "./vocabulary.js";
+import { byMonth, label } from "./vocabulary.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 260;
@@ -108,25 +108,11 @@ export function seriesDetails(url, caption, summary = "Month by month") {
   return details;
 }
 
-/** The measures a series (and a comparison) can show: those of the customers. */
-export const SERIES_MEASURES = [
-  "customers",
-  "prospects",
-  "revenue",
-  "ltv",
-  "mean_satisfaction",
-  "mean_churn_risk",
-  "orders",
-  "support_requests",
-  "complaints",
-  "visits",
-  "survey_responses",
-  "campaign_responses",
-];
-
-/** The measure of the map if a series can show it, else customers. */
+/** The measure of the map if a series (and a comparison) can show it, else customers: the
+ * measures of the customers (`by_month` in GET /api/cube/dimensions), not the cells'
+ * context. */
 export function seriesMeasure(measure) {
-  return SERIES_MEASURES.includes(measure) ? measure : "customers";
+  return byMonth(measure) ? measure : "customers";
 }
 
 /** The query string of a series: measure and the filters but the month (a series is
