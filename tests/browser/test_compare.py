@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from geocrm import zones
+from geocrm import territories, zones
 from tests.browser.pages import ARTIFACTS, Session
 
 VIEW_RES9 = "#13/60.1680/24.9440"  # central Helsinki, hexagons at resolution 9
@@ -131,3 +131,22 @@ def test_a_saved_zone_shows_its_series(session: Session, client, engine):
         assert session.errors == [] and session.foreign_requests() == []
     finally:
         zones.delete_zone(engine, zone["id"])
+
+
+def test_a_territorys_row_shows_its_series(session: Session, client, engine):
+    plan = territories.design_plan(engine, k=2, measure="customers", name="browser series plan")
+    first = plan["territories"][0]
+    page = session.open("/?view=territories#14/60.1680/24.9440")
+    page.locator(f"#plan-list li[data-plan-id='{plan['plan_id']}'] button").click()
+    page.wait_for_function(f"() => window.geocrm.territories.plan?.plan_id === {plan['plan_id']}")
+    row = page.locator(f"#plan tr[data-territory-id='{first['territory_id']}']")
+    row.locator("summary", has_text="Trend").click()
+    row.locator("figure.series").wait_for(timeout=15_000)
+    url = f"/api/territory-plans/{plan['plan_id']}/territories/{first['territory_id']}/series"
+    series = client.get(url).json()
+    values = row.locator(".series-values td.num").evaluate_all(
+        "(cells) => cells.map((c) => Number(c.dataset.value))"
+    )
+    assert values == [p["value"] for p in series["points"]] and sum(values) > 0
+    row.screenshot(path=str(_artifact("compare-territory-series")))
+    assert session.errors == [] and session.foreign_requests() == []
