@@ -29,11 +29,9 @@ import hashlib
 import json
 import math
 import re
-import threading
 import tomllib
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, partial
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -43,11 +41,14 @@ from urllib.parse import urlencode
 from sqlalchemy import Connection, Engine
 
 from geocrm import vocabulary
+from geocrm.cube.compare import COMPARE_PARAM_DOCS, COMPARE_PARAMS, compare_param
 from geocrm.db import budget, query
 from geocrm.dimension_values import validate_filters
 from geocrm.errors import InvalidInput, NotFound, SetupError
 from geocrm.identifiers import is_id_text
 from geocrm.settings import api_settings
+from geocrm.tile_cache import Tile, TileCache
+from geocrm.vocabulary import FILTERS
 
 TILES_ROOT: Traversable = files("geocrm") / "assets" / "tiles"
 CATALOG_PATH: Traversable = TILES_ROOT / "catalog.toml"
@@ -79,6 +80,7 @@ PARAM_DOCS: dict[str, str] = {
     "plan_id": "a territory plan's id (default: the active plan)",
     "with_plan": "a territory plan's id to compare with (default: the customers' current "
     "territory and rep)",
+    **COMPARE_PARAM_DOCS,
 }
 
 
@@ -243,11 +245,15 @@ def tiles_covering(bounds: tuple[float, float, float, float], z: int) -> list[tu
 CUBE_FILTERS_PARAM = "cube_filters"
 
 
+#: What they stand for; "cube_dimensions": the same without ``month``.
+_EXPANDED = {CUBE_FILTERS_PARAM: vocabulary.FILTER_NAMES, "cube_dimensions": tuple(FILTERS)}
+
+
 def _expand_params(params: list[str]) -> list[str]:
     """A layer's params with ``cube_filters`` replaced by the filters of the vocabulary."""
     out: list[str] = []
     for param in params:
-        out += vocabulary.FILTER_NAMES if param == CUBE_FILTERS_PARAM else [param]
+        out += _EXPANDED.get(param, [param])
     return out
 
 
@@ -266,6 +272,8 @@ def _param_kind(layer: str, param: str) -> str | None:
         return "plan_id" if param == "plan_id" else None
     if layer == "plan_changes":
         return {"plan_id": "plan_id", "with": "with_plan"}.get(param)
+    if layer == "hex_change" and param in COMPARE_PARAMS:
+        return COMPARE_PARAMS[param]
     if param in ("measure", "res") or param in _CUBE_FILTERS:
         return param
     return None
@@ -327,6 +335,8 @@ def validate_query(
                     "lists them)"
                 )
             out[name] = int(raw)
+        elif kind in COMPARE_PARAM_DOCS:  # the difference map's periods and measure
+            out[name] = compare_param(conn, kind, name, raw)
         elif kind == "trade_area_store_id":
             out[name] = validate_filters(conn, {"store_id": raw})["store_id"]
         else:  # a cube dimension: checked against the values the cube holds
@@ -348,59 +358,6 @@ def _union(a: Mapping[str, float] | None, b: Mapping[str, float] | None) -> Any:
         "east": max(a["east"], b["east"]),
         "north": max(a["north"], b["north"]),
     }
-
-
-# --------------------------------------------------------------------------- the cache
-
-
-@dataclass(frozen=True)
-class Tile:
-    """A rendered tile: the MVT bytes, the same gzip-compressed, and its ETag."""
-
-    data: bytes
-    gzipped: bytes
-    etag: str
-
-
-@dataclass
-class TileCache:
-    """A thread-safe LRU of tiles bounded by their size in bytes."""
-
-    max_bytes: int
-    _tiles: OrderedDict[tuple, Tile] = field(default_factory=OrderedDict)
-    _bytes: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    hits: int = 0
-    misses: int = 0
-
-    def get(self, key: tuple) -> Tile | None:
-        with self._lock:
-            tile = self._tiles.get(key)
-            if tile is None:
-                self.misses += 1
-                return None
-            self._tiles.move_to_end(key)
-            self.hits += 1
-            return tile
-
-    def put(self, key: tuple, tile: Tile) -> None:
-        size = len(tile.data) + len(tile.gzipped)
-        if size > self.max_bytes:
-            return
-        with self._lock:
-            old = self._tiles.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old.data) + len(old.gzipped)
-            self._tiles[key] = tile
-            self._bytes += size
-            while self._bytes > self.max_bytes:
-                _, evicted = self._tiles.popitem(last=False)
-                self._bytes -= len(evicted.data) + len(evicted.gzipped)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._tiles.clear()
-            self._bytes = 0
 
 
 # --------------------------------------------------------------------------- serving

@@ -371,6 +371,7 @@ def describe(values: Mapping[str, list[dict[str, Any]]], months: list[str]) -> d
             "unit": m.unit,
             "additive": m.additive,
             "integer": m.integer,
+            "by_month": m.name in FACT_MEASURES,
         }
         for m in MEASURE_LIST
     ]

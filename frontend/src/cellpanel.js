@@ -4,6 +4,7 @@
 import { api, el, formatValue, showError } from "./api.js";
 import { filterSummary } from "./filters.js";
 import { filterQuery, saveState, state } from "./state.js";
+import { seriesBlock, seriesQuery } from "./series.js";
 import { label, valueLabel } from "./vocabulary.js";
 
 /** The zoom at which the hex layer draws cells of a resolution. */
@@ -118,6 +119,8 @@ export async function openCell(map, cell, resByZoom, { fly = true } = {}) {
           : "Every customer in the hexagon (no filter).",
       ),
       measures,
+      el("h3", {}, "Month by month"),
+      seriesBlock(`/api/cube/${cell}/series?${seriesQuery(state.measure, state.filters)}`),
       el("h3", {}, "Top customers by revenue"),
       detail.top_customers?.length ? top : el("p", { class: "empty" }, "No customers."),
       el("h3", {}, "Breakdown"),

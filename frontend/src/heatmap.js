@@ -4,6 +4,7 @@
 
 import { api, debounce, el, showError } from "./api.js";
 import { openCell } from "./cellpanel.js";
+import { initCompare } from "./compare.js";
 import { initConcentration } from "./concentration.js";
 import { cubeExportLinks, initFilters, placeFilters } from "./filters.js";
 import { hexLegend } from "./legend.js";
@@ -33,7 +34,8 @@ export async function initHeatmap(map, catalogue, overlays) {
   // layers to toggle
   const layerBox = document.getElementById("layers");
   // (the plan comparison belongs to the territory view, which draws it for the open plan)
-  for (const layer of overlays.layers.filter((l) => l.name !== "plan_changes")) {
+  // (nor the difference map: the Compare part below draws it, compare.js)
+  for (const layer of overlays.layers.filter((l) => !["plan_changes", "hex_change"].includes(l.name))) {
     const box = el("input", { type: "checkbox", name: layer.name });
     box.checked = state.layers.has(layer.name);
     box.addEventListener("change", async () => {
@@ -54,11 +56,13 @@ export async function initHeatmap(map, catalogue, overlays) {
   const picker = await initTradeAreaPicker(document.getElementById("trade-area-picker"), overlays);
   layerBox.addEventListener("change", picker.update);
   const concentration = initConcentration(map, resByZoom, document.getElementById("concentration"));
+  const compare = initCompare(map, catalogue, dims, resByZoom);
 
   function changed() {
     saveState();
     overlays.refresh();
     concentration.refresh();
+    compare?.refresh(); // the difference map (compare.js) follows the measure and filters
     if (state.cell) openCell(map, state.cell, resByZoom, { fly: false });
   }
   // the hexagons of the map as files, under the same filters

@@ -14,6 +14,7 @@ export const state = {
   layers: new Set((params.get("layers") ?? "hexes,stores").split(",").filter(Boolean)),
   filters: {},
   cell: params.get("cell") || null,
+  compare: params.get("compare") || null, // compare.js: "a~b", each YYYY-MM or a range
 };
 
 /** The filters of the URL, among `names` (the filters the API knows). */
@@ -28,6 +29,7 @@ export function saveState() {
   query.set("layers", [...state.layers].join(","));
   for (const [name, value] of Object.entries(state.filters)) if (value) query.set(name, value);
   if (state.cell) query.set("cell", state.cell);
+  if (state.compare) query.set("compare", state.compare);
   window.history.replaceState(null, "", `?${query}${window.location.hash}`);
 }
 

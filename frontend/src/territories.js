@@ -9,6 +9,7 @@ import { api, el, formatValue, showError, showMessage } from "./api.js";
 import { can } from "./auth.js";
 import { setDrawMode } from "./drawing.js";
 import maplibregl from "./maplibre.js";
+import { seriesDetails } from "./series.js";
 
 const PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"];
 // the comparison's map source and its layers' prefix (the heatmap's overlay of the same
@@ -171,6 +172,7 @@ export function initTerritories(map, terraDraw, reps) {
         el("span", { class: "name" }, t.name),
         pieces.has(t.territory_id) ? el("span", { class: "pieces" }, " in pieces") : null,
         el("div", {}, rep),
+        seriesDetails(`/api/territory-plans/${plan.plan_id}/territories/${t.territory_id}/series`, t.name, "Trend"),
       ),
       el("td", { class: "num workload" }, workloadText(t)),
       el("td", { class: "num customers" }, String(t.customers)),

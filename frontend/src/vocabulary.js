@@ -29,6 +29,11 @@ export function label(name) {
   return known?.label ?? name.replaceAll("_", " ");
 }
 
+/** Whether a measure changes by month (a measure of the customers, not the cells' context). */
+export function byMonth(measure) {
+  return Boolean(vocabulary.measure_details.find((m) => m.name === measure)?.by_month);
+}
+
 /** The unit of a measure ("EUR", "customers", ...), or undefined. */
 export function unit(measure) {
   return vocabulary.measure_details.find((m) => m.name === measure)?.unit;

@@ -7,6 +7,7 @@ import { followArea, hideAudience, showAreaAudience, showZoneAudience } from "./
 import { can } from "./auth.js";
 import { setDrawMode, ZONE_MODES } from "./drawing.js";
 import { onFiltersChange, placeFilters, setFilters } from "./filters.js";
+import { seriesDetails } from "./series.js";
 import { saveState, state } from "./state.js";
 import { label, valueLabel, zoneFilterNames } from "./vocabulary.js";
 
@@ -230,10 +231,11 @@ export async function listZones(map) {
         { href: `/api/zones/${p.zone_id}/audience.csv`, download: "", title: `Filters: ${saved || "none"}` },
         "Export CSV",
       );
+      const trend = seriesDetails(`/api/zones/${p.zone_id}/series?measure=total`, p.name); // series.js
       const table = el("button", { class: "audience-table" }, "Table");
       table.addEventListener("click", () => showZoneAudience(p));
       if (!can("zones.save")) {
-        return el("li", { "data-zone-id": p.zone_id }, name, inside, show, table, csv, filtersLine, opened);
+        return el("li", { "data-zone-id": p.zone_id }, name, inside, show, table, csv, filtersLine, opened, trend);
       }
       const rename = el("button", {}, "Rename");
       rename.addEventListener("click", () => {
@@ -266,7 +268,7 @@ export async function listZones(map) {
       return el(
         "li",
         { "data-zone-id": p.zone_id },
-        name, inside, show, table, rename, csv, remove, filtersLine, opened,
+        name, inside, show, table, rename, csv, remove, filtersLine, opened, trend,
       );
     }),
   );

@@ -20,6 +20,7 @@ from geocrm import __version__, pipeline
 from geocrm.api import (
     admin,
     auth,
+    compare,
     cube,
     customers,
     geocoding,
@@ -131,6 +132,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(customers.router)
     app.include_router(imports.router)
     app.include_router(stores.router)
+    app.include_router(compare.router)  # before cube: /api/cube/compare is no cell
     app.include_router(cube.router)
     app.include_router(tiles.router)
     app.include_router(zones.router)

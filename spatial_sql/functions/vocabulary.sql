@@ -62,7 +62,8 @@ COMMENT ON FUNCTION cube.in_audience(jsonb, text, text, text, text, bigint, bigi
 
 -- A filter document from any looser form: each value an array of text (a scalar is one
 -- value, a text is split on commas as in a query string, numbers become text), empty values
--- dropped, "month" as the first day of its month ('YYYY-MM' or a date). Other keys of a
+-- dropped, "month" (and "month_to", the last month of a range) as the first day of its
+-- month ('YYYY-MM' or a date). Other keys of a
 -- tile query (limit, measure, ...) pass through the same way and are ignored by the
 -- predicate. Run once per query (it is not inlined), never per row.
 CREATE OR REPLACE FUNCTION cube.audience_filter(query jsonb)
@@ -73,7 +74,7 @@ BEGIN
     -- plpgsql, not sql: its query is planned once per session, not once per transaction
     -- (a tile function calls it once per tile)
     RETURN (
-        SELECT coalesce(jsonb_object_agg(key, CASE WHEN key = 'month'
+        SELECT coalesce(jsonb_object_agg(key, CASE WHEN key IN ('month', 'month_to')
                                                   THEN to_jsonb(left(vals[1], 7) || '-01')
                                                   ELSE to_jsonb(vals) END), '{}')
         FROM (
@@ -141,7 +142,8 @@ $$;
 -- THE measure sums: the additive sums of the facts matching a filter document, per cell at
 -- resolution res (the parent of each res-11 fact) within the res-11 id range lo..hi, from
 -- cube.facts, or from cube.activity_facts for the document's month (the customers active
--- that month, with that month's interactions). With by_dimension (a dimension name, or 'month' for
+-- that month, with that month's interactions), or for a range of months (month..month_to)
+-- from cube.range_facts (each customer active in the range once). With by_dimension (a dimension name, or 'month' for
 -- every month of activity) they are broken down by that dimension's value too. With
 -- except_reps, the facts of those reps' customers are left out (the others' share of a
 -- cell: cube.held_back). Inlined into the caller, so a range given by the caller's rows is
@@ -185,8 +187,20 @@ AS $$
                x.orders, x.support_requests, x.complaints, x.visits, x.survey_responses,
                x.campaign_responses
         FROM cube.activity_facts x
-        WHERE (x.month = CAST(filter ->> 'month' AS date) OR by_dimension = 'month')
+        WHERE ((x.month = CAST(filter ->> 'month' AS date) AND filter ->> 'month_to' IS NULL)
+               OR by_dimension = 'month')
           AND x.h3_11 BETWEEN lo AND hi
+        UNION ALL
+        -- a range of months (month..month_to): each customer active in it once
+        -- (cube.range_facts), never a sum over months
+        SELECT x.h3_11, NULL::date, x.stage, x.segment, x.kind, x.building_class,
+               x.store_id, x.rep_id, x.territory_id, x.customers, x.prospects, x.revenue,
+               x.ltv, x.satisfaction_sum, x.satisfaction_n, x.churn_sum, x.churn_n,
+               x.orders, x.support_requests, x.complaints, x.visits, x.survey_responses,
+               x.campaign_responses
+        FROM cube.range_facts(CAST(filter ->> 'month' AS date),
+                              CAST(filter ->> 'month_to' AS date), lo, hi) x
+        WHERE filter ->> 'month_to' IS NOT NULL AND by_dimension IS DISTINCT FROM 'month'
     ) f
     WHERE cube.in_audience(filter, f.stage, f.segment, f.kind, f.building_class, f.store_id,
                            f.rep_id, f.territory_id)

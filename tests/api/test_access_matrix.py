@@ -26,7 +26,7 @@ from geocrm import ingest, territories, zones
 from geocrm.api.access import CSRF_HEADER
 from geocrm.api.app import create_app
 from geocrm.auth.principal import ROLES
-from geocrm.cube import build_cube
+from geocrm.cube import build_cube, last_build
 from geocrm.pipeline import enrich_city
 from geocrm.tiles import tile_xy
 
@@ -63,6 +63,7 @@ class World:
     emails: dict[str, str] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     fresh_zone: Callable[[], int] = lambda: 0
+    months: tuple[str, str] = ("", "")  # the cube's first and last month of activity
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,14 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/api/cube/{cell}"): Sample(ok(200), path=lambda w: {"cell": w.cell}),
     ("GET", "/api/cube/{cell}/children"): Sample(ok(200), path=lambda w: {"cell": w.cell}),
     ("GET", "/api/cube/{cell}/parent"): Sample(ok(200), path=lambda w: {"cell": w.cell}),
+    ("GET", "/api/cube/compare"): Sample(
+        ok(200), params=lambda w: {"res": 9, "a": w.months[0], "b": "..".join(w.months)}
+    ),
+    ("GET", "/api/cube/{cell}/series"): Sample(ok(200), path=lambda w: {"cell": w.cell}),
+    ("GET", "/api/zones/{zone_id}/series"): Sample(ok(200), path=lambda w: {"zone_id": w.zone_id}),
+    ("GET", "/api/territory-plans/{plan_id}/territories/{territory_id}/series"): Sample(
+        ok(200), path=lambda w: {"plan_id": w.plan_id, "territory_id": w.territory_id}
+    ),
     ("GET", "/tiles"): Sample(ok(200)),
     ("GET", "/tiles/style.json"): Sample(ok(200)),
     ("GET", "/tiles/fonts/{fontstack}/{glyph_range}.pbf"): Sample(
@@ -326,6 +335,7 @@ def world(engine, demo, make_user) -> World:
             text("SELECT ST_X(geom), ST_Y(geom) FROM crm.customers WHERE customer_id = :c"),
             {"c": customer_id},
         ).one()
+        months = sorted(last_build(engine)["months"])
     plan = territories.design_plan(engine, k=2, measure="customers", name="matrix")
     plan_cell = plan_cells(engine, plan["plan_id"])
     zone = zones.create_zone(
@@ -360,6 +370,7 @@ def world(engine, demo, make_user) -> World:
         emails=emails | {ANONYMOUS: emails["analyst"]},  # anyone may sign in
         tokens={role: token for role, (_, token) in made_by.items()},
         fresh_zone=fresh_zone,
+        months=(months[0], months[min(len(months), 24) - 1]),
     )
     yield w
     with engine.begin() as conn:

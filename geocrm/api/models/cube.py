@@ -136,6 +136,10 @@ class MeasureDetail(BaseModel):
     unit: str
     additive: bool = Field(description="whether it adds up over cells (else a ratio of sums)")
     integer: bool
+    by_month: bool = Field(
+        description="a measure of the customers, so it changes by month of activity and can "
+        "be compared between periods (else the cells' context: buildings, foot traffic)"
+    )
 
 
 def _dimension_field(dimension: vocabulary.Dimension) -> tuple[Any, Any]:
