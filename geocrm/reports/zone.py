@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,10 @@ def zone_report(
     res: int = DEFAULT_RES,
     offline: bool = False,
     marker_cap: int = MARKER_CAP,
+    classes: Sequence[float] | str | None = None,
 ) -> Report:
-    """Write the report of a target zone (its id or its name).
+    """Write the report of a target zone (its id or its name); ``classes`` as for
+    :func:`~geocrm.reports.heatmap_report`.
 
     The zone's audience — the customers inside its outline matching its filters — is
     counted exactly (customers, prospects, revenue) and drawn as markers; the hexes are the
@@ -69,7 +72,7 @@ def zone_report(
     hexes = hex_features(engine, cells, measure, within=outline)
     inside = {f["properties"]["h3"] for f in hexes}
     audience = matching_customers(engine, params, zone_id=found["zone_id"], cap=marker_cap)
-    legend = build_legend(measure, [f["properties"]["value"] for f in hexes])
+    legend = build_legend(measure, [f["properties"]["value"] for f in hexes], classes)
     summary = {
         "report": f"Target zone {found['name']}",
         "zone": {
