@@ -52,3 +52,20 @@ def test_the_settings_take_the_environment_and_refuse_bad_values(monkeypatch):
         monkeypatch.setenv("GEOCRM_CURRENCY", bad)
         with pytest.raises(ValidationError, match="GEOCRM_CURRENCY"):
             FormatSettings()
+
+
+def test_the_api_serves_the_locale_and_the_currency_of_the_money_measures(client, monkeypatch):
+    dims = client.get("/api/cube/dimensions").json()
+    assert (dims["locale"], dims["currency"]) == ("fi-FI", "EUR")
+    assert {m["name"]: m["unit"] for m in dims["measure_details"]}["ltv"] == "EUR"
+    monkeypatch.setenv("GEOCRM_LOCALE", "sv-SE")
+    monkeypatch.setenv("GEOCRM_CURRENCY", "SEK")
+    format_settings.cache_clear()
+    try:
+        dims = client.get("/api/cube/dimensions").json()
+        assert (dims["locale"], dims["currency"]) == ("sv-SE", "SEK")
+        units = {m["name"]: m["unit"] for m in dims["measure_details"]}
+        assert units["revenue"] == units["ltv"] == "SEK" and units["customers"] == "customers"
+        assert formats.format_value("revenue", 1500) == f"1{NBSP}500{NBSP}kr"
+    finally:
+        format_settings.cache_clear()

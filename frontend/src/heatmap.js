@@ -5,7 +5,7 @@
 import { api, debounce, el, showError } from "./api.js";
 import { openCell } from "./cellpanel.js";
 import { initFilters } from "./filters.js";
-import { hexLegend } from "./legend.js";
+import { createLegend } from "./legend.js";
 import { saveState, state } from "./state.js";
 import { loadVocabulary } from "./vocabulary.js";
 
@@ -23,6 +23,7 @@ export async function initHeatmap(map, catalogue, overlays) {
   measure.value = state.measure;
   measure.addEventListener("change", () => {
     state.measure = measure.value;
+    state.classes = null; // fixed classes are of one measure
     changed();
   });
   initFilters(document.getElementById("filters"), dims, changed);
@@ -55,7 +56,7 @@ export async function initHeatmap(map, catalogue, overlays) {
     if (state.cell) openCell(map, state.cell, resByZoom, { fly: false });
   }
 
-  const updateLegend = hexLegend(map, resByZoom);
+  const updateLegend = createLegend(map, { resByZoom, hexJson, overlays, dims });
   map.on("idle", updateLegend);
   map.on("moveend", debounce(updateLegend, 100));
 

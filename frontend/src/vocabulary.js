@@ -33,3 +33,8 @@ export function label(name) {
 export function unit(measure) {
   return vocabulary.measure_details.find((m) => m.name === measure)?.unit;
 }
+
+/** The server's number and money formats (GEOCRM_LOCALE, GEOCRM_CURRENCY). */
+export function formats() {
+  return { locale: vocabulary.locale || "fi-FI", currency: vocabulary.currency || "EUR" };
+}

@@ -142,7 +142,7 @@ def legend_html(legend: Legend, summary: Mapping[str, Any]) -> str:
     )
     thresholds = ""
     if legend.closed == "left" and legend.thresholds:
-        fixed = ",".join(f"{t:g}" for t in legend.thresholds)
+        fixed = ",".join(f"{t:.10g}" for t in legend.thresholds)
         thresholds = f'<div><small data-classes="{fixed}">classes={fixed}</small></div>'
     return (
         f'<div id="geocrm-legend" class="geocrm-panel">'

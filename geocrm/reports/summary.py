@@ -31,9 +31,14 @@ def measure_label(measure: str) -> str:
 
 
 def measure_heading(measure: str) -> str:
-    """A measure's label with its unit, as the app's legend heads it: ``Annual revenue (€)``."""
-    unit = formats.unit_text(measure)
-    return f"{measure_label(measure)} ({unit})" if unit else measure_label(measure)
+    """A measure's label with its unit, as the app's legend heads it: ``Annual revenue (€)``;
+    a unit that only repeats the label is the label (``Customers``)."""
+    name, unit = measure_label(measure), formats.unit_text(measure)
+    if not unit:
+        return name
+    if unit.lower().startswith(name.lower()):  # "Customers", "Households (estimated)"
+        return name + unit[len(name) :]
+    return f"{name} ({unit})"
 
 
 def utc_now() -> str:
