@@ -9,6 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
+from babel import Locale, UnknownLocaleError
+from babel.numbers import is_currency
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -250,8 +252,6 @@ class FormatSettings(BaseSettings):
     @classmethod
     def _check_locale(cls, value: str) -> str:
         """A locale Babel (CLDR) knows, written with a hyphen: fi-FI, en-GB, sv."""
-        from babel import Locale, UnknownLocaleError
-
         text = value.strip().replace("_", "-")
         if not _LOCALE.match(text):
             raise ValueError(f"GEOCRM_LOCALE must be a locale like fi-FI or en-GB, not {value!r}")
@@ -267,8 +267,6 @@ class FormatSettings(BaseSettings):
     @classmethod
     def _check_currency(cls, value: str) -> str:
         """An ISO 4217 currency code CLDR knows: EUR, SEK, USD."""
-        from babel.numbers import is_currency
-
         text = value.strip().upper()
         if not re.fullmatch(r"[A-Z]{3}", text) or not is_currency(text):
             raise ValueError(

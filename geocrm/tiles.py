@@ -108,10 +108,6 @@ class TileScope:
 EVERYTHING = TileScope()
 
 
-#: The base map's background colour, under every layer (the land where no land use is).
-BACKGROUND = "#f5f3f0"
-
-
 @dataclass(frozen=True)
 class Layer:
     """One layer of the catalogue; ``shared``: its tiles are the same for every user."""
@@ -126,8 +122,6 @@ class Layer:
     vector_layers: tuple[dict[str, Any], ...]
     style: tuple[dict[str, Any], ...]
     shared: bool = False
-    #: how a legend names what each style layer paints (``legend`` of the catalogue)
-    legend: dict[str, Any] = field(default_factory=dict)
 
     def param_docs(self) -> dict[str, str]:
         """What each query parameter of the layer means and may be."""
@@ -185,20 +179,8 @@ def catalog() -> Catalog:
             vector_layers=tuple(spec["vector_layers"]),
             style=tuple(spec.get("style", [])),
             shared=spec.get("shared", False) is True,
-            legend=_check_legend(name, spec),
         )
     return Catalog(attribution=data.get("attribution", ""), layers=layers)
-
-
-def _check_legend(name: str, spec: Mapping[str, Any]) -> dict[str, Any]:
-    """A layer's legend block: each entry names one of its style layers (or is the hexes'
-    palette); ``SetupError`` otherwise."""
-    legend = dict(spec.get("legend", {}))
-    ids = {s["id"] for s in spec.get("style", [])}
-    unknown = [k for k, v in legend.items() if isinstance(v, dict) and k not in ids]
-    if unknown:
-        raise SetupError(f"the legend of layer {name!r} names unknown style layers {unknown}")
-    return legend
 
 
 @cache
@@ -564,7 +546,6 @@ class TileServer:
                 "layer": name,
                 "params": layer.param_docs(),
                 "style": list(layer.style),
-                "legend": layer.legend,
                 **({"res_by_zoom": res_by_zoom} if res_by_zoom else {}),
                 **(
                     {"min_cell_count": scope.min_cell_count}
@@ -589,7 +570,7 @@ class TileServer:
                 {
                     "id": "background",
                     "type": "background",
-                    "paint": {"background-color": BACKGROUND},
+                    "paint": {"background-color": "#f5f3f0"},
                 },
                 *(
                     {**style_layer, "source": n, "minzoom": layers[n].minzoom}

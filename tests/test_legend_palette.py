@@ -5,7 +5,7 @@ stand apart from each other. The colours are read from the catalogue, as the app
 
 import itertools
 
-from geocrm.tiles import BACKGROUND, catalog
+from geocrm.tiles import TileServer, catalog
 
 #: Least contrast of a class, blended at its opacity over a land colour, against that land.
 LAND_FLOOR = 1.5
@@ -47,9 +47,12 @@ def _style(layer: str, style_id: str) -> dict:
 
 
 def _land() -> list[str]:
+    """The style's background (under everything) and every land-use colour."""
+    style = TileServer.style(None, "", ["base"])  # the style needs no database
+    background = style["layers"][0]["paint"]["background-color"]
     match = _style("base", "base-landuse")["paint"]["fill-color"]
     # ["match", ["get", "class"], value, colour, ..., fallback]
-    return [BACKGROUND, *match[3:-1:2], match[-1]]
+    return [background, *match[3:-1:2], match[-1]]
 
 
 def test_the_contrast_helper_matches_wcag():
@@ -59,15 +62,15 @@ def test_the_contrast_helper_matches_wcag():
 
 
 def test_every_hex_class_stands_out_from_the_land_and_from_its_neighbours():
-    hexes = catalog().layers["hexes"]
-    fill = _style("hexes", "hexes-fill")["paint"]
+    style = _style("hexes", "hexes-fill")
+    fill, legend = style["paint"], style["metadata"]["legend"]
     opacity = fill["fill-opacity"]
-    palette = list(hexes.legend["palette"])
+    palette = list(legend["palette"])
     assert len(palette) == 5
     # the catalogue's default paint uses the palette (QGIS and Maputnik see the same colours)
     assert fill["fill-color"][4::2] == palette
     for land in _land():
-        over = [blend(c, land, opacity) for c in [*palette, hexes.legend["no_data"]]]
+        over = [blend(c, land, opacity) for c in [*palette, legend["no_data"]]]
         for colour, drawn in zip([*palette, "no data"], over, strict=True):
             ratio = contrast(drawn, _rgb(land))
             assert ratio >= LAND_FLOOR, f"{colour} over {land}: {ratio:.2f}:1"

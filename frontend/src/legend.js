@@ -1,7 +1,7 @@
 // The map's legend (#legend): one section per layer drawn, in every view. Each colour is
 // read from the layer's paint on the map (the catalogue's style, tiles/catalog.toml, or the
-// app's own route, zone and plan layers), named by the catalogue's `legend` block with its
-// unit, so the legend and the paint cannot drift. The hex layer's classes are quantiles of
+// app's own route, zone and plan layers), named by the style layer's `metadata.legend` in
+// the catalogue with its unit, so the legend and the paint cannot drift. The hex layer's classes are quantiles of
 // the hexagons drawn, or fixed ("Keep these classes", `classes=` in the URL) so that two
 // months or two filters read alike; they are painted with the catalogue's palette.
 
@@ -10,7 +10,7 @@ import { parseClasses, saveState, state } from "./state.js";
 import { label } from "./vocabulary.js";
 
 /** The hex classes' colours, lowest first, and the colour of no data: the catalogue's
- * `[layers.hexes.legend]` (the reports use the same), set by createLegend. */
+ * (metadata.legend of hexes-fill; the reports use the same), set by createLegend. */
 export const palette = { colours: [], noData: "#969696" };
 
 /** Quantile class breaks (up to one fewer than the palette's colours) of the values drawn. */
@@ -164,7 +164,8 @@ function swatch(type, colour, paintOf) {
  * section per layer drawn. `hexJson` is the hexes' TileJSON, `overlays` the catalogue
  * layers (with their TileJSON), `dims` the vocabulary. */
 export function createLegend(map, { resByZoom, hexJson, overlays, dims }) {
-  const hexLegend = hexJson.geocrm.legend || {};
+  const hexFill = hexJson.geocrm.style.find((s) => s.type === "fill");
+  const hexLegend = hexFill?.metadata?.legend || {};
   palette.colours = hexLegend.palette || [];
   palette.noData = hexLegend.no_data || palette.noData;
   if (parseClasses.refused !== undefined) {
@@ -287,7 +288,7 @@ export function createLegend(map, { resByZoom, hexJson, overlays, dims }) {
         const vector = tilejson.vector_layers.find((v) => v.id === styleLayer["source-layer"]);
         if (vector && (zoom < vector.minzoom || zoom > vector.maxzoom)) continue;
       }
-      const meta = (fromCatalogue ? tilejson.geocrm.legend?.[styleLayer.id] : appMeta[styleLayer.id]) ?? null;
+      const meta = (fromCatalogue ? styleLayer.metadata?.legend : appMeta[styleLayer.id]) ?? null;
       const paint = map.getPaintProperty(styleLayer.id, prop);
       if (!meta && typeof paint === "string" && seen.has(`${source}:${paint}`)) continue; // an outline in the fill's colour
       seen.add(`${source}:${typeof paint === "string" ? paint : styleLayer.id}`);

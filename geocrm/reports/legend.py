@@ -3,7 +3,7 @@
 By default the hexes are coloured as the web app colours them (``frontend/src/legend.js``):
 up to ``CLASSES`` classes at the quantiles of the values drawn, or at fixed thresholds
 (``--classes 10,20,50,100``, the app's ``classes=`` of a shared link), in the catalogue's
-palette (``[layers.hexes.legend]`` of ``tiles/catalog.toml``, the one palette of both). A
+palette (``metadata.legend`` of ``hexes-fill`` in ``tiles/catalog.toml``, one for both). A
 value ``v`` is then in class ``i`` when ``breaks[i] <= v < breaks[i + 1]`` (the last class
 includes the maximum): the app's ``< 5``, ``5 to < 20``, ..., ``≥ 150``.
 
@@ -29,21 +29,19 @@ import numpy as np
 from geocrm.errors import InvalidInput
 from geocrm.tiles import catalog
 
-#: The hex layer's legend block and fill of the catalogue: the app's palette and opacity.
-_HEXES = catalog().layers["hexes"]
+#: The hex fill of the catalogue: the app's palette (its metadata.legend) and opacity.
+_FILL = next(s for s in catalog().layers["hexes"].style if s["id"] == "hexes-fill")
 #: The classes' colours, lowest first (the catalogue's, as the web app paints them).
-PALETTE: tuple[str, ...] = tuple(_HEXES.legend["palette"])
+PALETTE: tuple[str, ...] = tuple(_FILL["metadata"]["legend"]["palette"])
 #: Most classes of the choropleth: one per colour of the palette.
 CLASSES = len(PALETTE)
 #: Most values the natural breaks are computed on (evenly spaced order statistics).
 JENKS_SAMPLE = 2000
 #: The colours per number of classes: the palette's first ones, as the app takes them.
 PALETTES: dict[int, tuple[str, ...]] = {k: PALETTE[:k] for k in range(1, CLASSES + 1)}
-NO_DATA_COLOR: str = _HEXES.legend["no_data"]
+NO_DATA_COLOR: str = _FILL["metadata"]["legend"]["no_data"]
 #: The hexes' fill opacity in the app (a report draws them alike).
-FILL_OPACITY: float = next(
-    float(s["paint"]["fill-opacity"]) for s in _HEXES.style if s["type"] == "fill"
-)
+FILL_OPACITY = float(_FILL["paint"]["fill-opacity"])
 QUANTILES = "quantiles of the hexagons drawn (as the web app)"
 FIXED = "fixed classes"
 NATURAL = "natural breaks (Fisher-Jenks)"

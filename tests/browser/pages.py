@@ -18,10 +18,9 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
 VIEW = "#15/60.1680/24.9440"  # central Helsinki, the hex layer at resolution 11
 # the hex classes' colours and their fill opacity: the catalogue's, as the app paints them
-HEX_COLOURS = list(catalog().layers["hexes"].legend["palette"])
-HEX_OPACITY = next(
-    s["paint"]["fill-opacity"] for s in catalog().layers["hexes"].style if s["type"] == "fill"
-)
+_HEX_FILL = next(s for s in catalog().layers["hexes"].style if s["id"] == "hexes-fill")
+HEX_COLOURS = list(_HEX_FILL["metadata"]["legend"]["palette"])
+HEX_OPACITY = _HEX_FILL["paint"]["fill-opacity"]
 PASSWORD = "correct horse battery"  # every user of tests/conftest.py make_user
 ME = "/api/auth/me"
 

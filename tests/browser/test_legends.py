@@ -194,8 +194,11 @@ def test_a_planned_route_and_its_stops_have_their_legend(session):
 
 
 def test_the_catalogue_names_what_every_overlay_paints():
-    """Every overlay a user can toggle has a legend block (label, unit) in the catalogue."""
+    """Every overlay a user can toggle names what it paints (metadata.legend of a style
+    layer: label, unit...) in the catalogue."""
     for name, layer in catalog().layers.items():
         if name in ("base", "plan_changes"):
             continue
-        assert layer.legend, f"layer {name} has no legend block in tiles/catalog.toml"
+        named = [s for s in layer.style if s.get("metadata", {}).get("legend")]
+        assert named, f"layer {name} names nothing it paints in tiles/catalog.toml"
+        assert all("label" in s["metadata"]["legend"] for s in named if s["id"] != "hexes-fill")

@@ -57,7 +57,8 @@ def test_by_default_the_classes_are_the_apps_quantiles_in_the_apps_palette():
     ]
     assert legend.counts == [2, 2, 1, 2] and legend.no_data == 1
     assert legend.colors == list(PALETTE[:4])
-    assert tuple(catalog().layers["hexes"].legend["palette"]) == PALETTE
+    fill = next(s for s in catalog().layers["hexes"].style if s["id"] == "hexes-fill")
+    assert tuple(fill["metadata"]["legend"]["palette"]) == PALETTE
     assert class_texts(legend) == [
         "< 3\u00a0€",
         "3\u00a0€ \u2013 < 9\u00a0€",

@@ -43,13 +43,6 @@ class TileJsonExtension(BaseModel):
     layer: str
     params: dict[str, str]
     style: list[StyleLayer]
-    legend: dict[str, Any] = Field(
-        default_factory=dict,
-        description="how a legend names what each style layer paints, keyed by style layer "
-        "id: label, unit, note, labels (value -> text), values_from (the cube filter whose "
-        "values the colours are of); for hexes also palette (the classes' colours, lowest "
-        "first) and no_data. The colours themselves are the style's paint.",
-    )
     res_by_zoom: list[int] | None = Field(
         default=None, description="H3 resolution per zoom (hex layers only)"
     )
