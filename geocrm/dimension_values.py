@@ -18,6 +18,7 @@ from sqlalchemy.sql.elements import TextClause
 from geocrm import vocabulary
 from geocrm.db import sql_file
 from geocrm.errors import NotFound
+from geocrm.settings import format_settings
 from geocrm.vocabulary import MONTH
 
 
@@ -93,11 +94,19 @@ def dimensions(engine: Engine) -> dict[str, Any]:
             for name, items in named.items()
         },
     }
+    formats = format_settings()
+    described = vocabulary.describe(values, months)
+    for detail in described["measure_details"]:
+        # money is shown in the configured currency (the vocabulary marks it "EUR")
+        if detail["unit"] == "EUR":
+            detail["unit"] = formats.currency
     return {
+        "locale": formats.locale,
+        "currency": formats.currency,
         "measures": list(vocabulary.MEASURES),
         **{d.name: list(d.values) if d.values is not None else [] for d in vocabulary.DIMENSIONS},
         "segment": segments,
         **named,
         MONTH: months,
-        **vocabulary.describe(values, months),
+        **described,
     }

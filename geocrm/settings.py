@@ -4,10 +4,13 @@ Every setting has a sane default so that ``make demo`` needs none; values are va
 when read, with messages that say what to set.
 """
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
+from babel import Locale, UnknownLocaleError
+from babel.numbers import is_currency
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -228,6 +231,58 @@ class AuthSettings(BaseSettings):
                 "gives other roles once the user exists."
             )
         return value
+
+
+class FormatSettings(BaseSettings):
+    """How numbers and money read, in the app and in reports (one setting for both)."""
+
+    model_config = SettingsConfigDict(env_prefix="GEOCRM_", extra="ignore")
+
+    locale: str = Field(
+        default="fi-FI",
+        description="BCP 47 locale of numbers and money (fi-FI: 1 234 567 €; en-GB: "
+        "€1,234,567), for the web app (Intl.NumberFormat) and reports (Babel).",
+    )
+    currency: str = Field(
+        default="EUR",
+        description="ISO 4217 code of the money measures (revenue, lifetime value).",
+    )
+
+    @field_validator("locale")
+    @classmethod
+    def _check_locale(cls, value: str) -> str:
+        """A locale Babel (CLDR) knows, written with a hyphen: fi-FI, en-GB, sv."""
+        text = value.strip().replace("_", "-")
+        if not _LOCALE.match(text):
+            raise ValueError(f"GEOCRM_LOCALE must be a locale like fi-FI or en-GB, not {value!r}")
+        try:
+            Locale.parse(text, sep="-")
+        except (UnknownLocaleError, ValueError):
+            raise ValueError(
+                f"GEOCRM_LOCALE={value!r} is no known locale (e.g. fi-FI, sv-FI, en-GB)"
+            ) from None
+        return text
+
+    @field_validator("currency")
+    @classmethod
+    def _check_currency(cls, value: str) -> str:
+        """An ISO 4217 currency code CLDR knows: EUR, SEK, USD."""
+        text = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", text) or not is_currency(text):
+            raise ValueError(
+                f"GEOCRM_CURRENCY must be an ISO 4217 code like EUR or SEK, not {value!r}"
+            )
+        return text
+
+
+#: A BCP 47 language tag as GEOCRM_LOCALE takes it: language, optional script and region.
+_LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
+
+
+@lru_cache
+def format_settings() -> FormatSettings:
+    """The number and money formats of this process (read once)."""
+    return FormatSettings()
 
 
 @lru_cache

@@ -1,7 +1,7 @@
 // Talking to the GeoCRM API: JSON in and out, errors shown to the user (never silent),
 // and a "Loading…" indicator while requests are in flight.
 
-import { unit } from "./vocabulary.js";
+import { formats, unit } from "./vocabulary.js";
 
 export class ApiError extends Error {
   constructor(status, message) {
@@ -133,13 +133,54 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-const integer = new Intl.NumberFormat("en", { maximumFractionDigits: 0 });
-const decimal = new Intl.NumberFormat("en", { maximumFractionDigits: 2 });
+// Numbers and money in the server's locale and currency (GEOCRM_LOCALE, GEOCRM_CURRENCY,
+// served with the vocabulary): the same rules as the reports (geocrm/formats.py).
+const formatters = new Map();
+function formatter(options) {
+  const { locale, currency } = formats();
+  const key = JSON.stringify([locale, currency, options]);
+  if (!formatters.has(key)) {
+    const full = options.style === "currency" ? { ...options, currency } : options;
+    formatters.set(key, new Intl.NumberFormat(locale, full));
+  }
+  return formatters.get(key);
+}
 
-/** A value of a measure (a unit of "EUR" is money), or of a customer's revenue or value. */
+/** Money in whole units with its currency: "1 234 567 €" (fi-FI), "€1,234,567" (en-GB). */
+export function formatMoney(value) {
+  return formatter({ style: "currency", minimumFractionDigits: 0, maximumFractionDigits: 0 }).format(value);
+}
+
+/** A number grouped as the locale groups it, with at most `digits` decimals. */
+export function formatNumber(value, digits = 0) {
+  return formatter({ maximumFractionDigits: digits }).format(value);
+}
+
+/** A share 0-1 as a percentage: "68 %" (fi-FI), "68%" (en-GB). */
+export function formatPercent(value, digits = 0) {
+  return formatter({ style: "percent", maximumFractionDigits: digits }).format(value);
+}
+
+/** Whether a measure (or a customer's revenue or value) is money. */
+export function isMoney(measure) {
+  return unit(measure) === formats().currency || ["annual_revenue", "lifetime_value"].includes(measure);
+}
+
+/** A measure's unit as a legend shows it: the currency's symbol for money ("€"), else the
+ * vocabulary's unit ("customers", "index 0-100"), or "" when it has none. */
+export function unitText(measure) {
+  if (isMoney(measure)) {
+    const parts = formatter({ style: "currency", maximumFractionDigits: 0 }).formatToParts(0);
+    return parts.find((p) => p.type === "currency")?.value ?? formats().currency;
+  }
+  return unit(measure) ?? "";
+}
+
+/** A value of a measure (money with its currency), or of a customer's revenue or value:
+ * counts and values of 100 or more whole, others with at most two decimals. */
 export function formatValue(measure, value) {
   if (value === null || value === undefined) return "–";
-  if (unit(measure) === "EUR") return `€${integer.format(value)}`;
-  if (Number.isInteger(value) || Math.abs(value) >= 100) return integer.format(value);
-  return decimal.format(value);
+  if (isMoney(measure)) return formatMoney(value);
+  if (Number.isInteger(value) || Math.abs(value) >= 100) return formatNumber(value);
+  return formatNumber(value, 2);
 }

@@ -7,7 +7,7 @@ import { openCell } from "./cellpanel.js";
 import { initCompare } from "./compare.js";
 import { initConcentration } from "./concentration.js";
 import { cubeExportLinks, initFilters, placeFilters } from "./filters.js";
-import { hexLegend } from "./legend.js";
+import { createLegend } from "./legend.js";
 import { customerAt } from "./popups.js";
 import { saveState, state } from "./state.js";
 import { initTradeAreaPicker } from "./tradeareas.js";
@@ -27,6 +27,7 @@ export async function initHeatmap(map, catalogue, overlays) {
   measure.value = state.measure;
   measure.addEventListener("change", () => {
     state.measure = measure.value;
+    state.classes = null; // fixed classes are of one measure
     changed();
   });
   initFilters(document.getElementById("filters"), dims, changed);
@@ -68,7 +69,7 @@ export async function initHeatmap(map, catalogue, overlays) {
   // the hexagons of the map as files, under the same filters
   document.getElementById("layers").before(cubeExportLinks(map, resByZoom));
 
-  const updateLegend = hexLegend(map, resByZoom);
+  const updateLegend = createLegend(map, { resByZoom, hexJson, overlays, dims });
   map.on("idle", updateLegend);
   map.on("moveend", debounce(updateLegend, 100));
 

@@ -70,7 +70,7 @@ async function main() {
     for (const section of document.querySelectorAll("#panel section")) {
       section.hidden = section.dataset.view !== view;
     }
-    document.getElementById("legend").hidden = view !== "heatmap" || !map.getSource("hexes");
+    heatmap.updateLegend(); // the legend of the layers drawn, in every view
     views[view]?.onShow?.();
   }
   // a view with nothing the role may use is not offered (an analyst opens no account)

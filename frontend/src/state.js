@@ -15,7 +15,26 @@ export const state = {
   filters: {},
   cell: params.get("cell") || null,
   compare: params.get("compare") || null, // compare.js: "a~b", each YYYY-MM or a range
+  // fixed hex classes (legend.js): the class breaks, ascending, or null (computed)
+  classes: parseClasses(params.get("classes")),
 };
+
+/** `classes=10,20,50,100` of the URL: 1 to 4 finite numbers (5 classes), strictly ascending; anything
+ * else is null (the classes are computed) and `parseClasses.refused` keeps what was refused. */
+export function parseClasses(text) {
+  if (text === null || text === undefined || text === "") return null;
+  const parts = String(text).split(",");
+  const numbers = parts.map((p) => (/^\s*-?\d+(\.\d+)?\s*$/.test(p) ? Number(p) : NaN));
+  const ok =
+    parts.length <= 4 &&
+    numbers.every(Number.isFinite) &&
+    numbers.every((n, i) => i === 0 || n > numbers[i - 1]);
+  if (!ok) {
+    parseClasses.refused = String(text).slice(0, 80);
+    return null;
+  }
+  return numbers;
+}
 
 /** The filters of the URL, among `names` (the filters the API knows). */
 export function readFilters(names) {
@@ -30,6 +49,7 @@ export function saveState() {
   for (const [name, value] of Object.entries(state.filters)) if (value) query.set(name, value);
   if (state.cell) query.set("cell", state.cell);
   if (state.compare) query.set("compare", state.compare);
+  if (state.classes) query.set("classes", state.classes.join(","));
   window.history.replaceState(null, "", `?${query}${window.location.hash}`);
 }
 

@@ -45,3 +45,8 @@ export function valueLabel(name, value) {
   const known = filter?.values.find((v) => String(v.value) === String(value));
   return known ? String(known.label) : String(value ?? "–");
 }
+
+/** The server's number and money formats (GEOCRM_LOCALE, GEOCRM_CURRENCY). */
+export function formats() {
+  return { locale: vocabulary.locale || "fi-FI", currency: vocabulary.currency || "EUR" };
+}

@@ -39,7 +39,7 @@ from geocrm.api.deps import engine_of_app
 from geocrm.api.errors import install_error_handlers
 from geocrm.db.scope import is_installed, system_scope
 from geocrm.errors import SetupError
-from geocrm.settings import auth_settings
+from geocrm.settings import auth_settings, format_settings
 
 #: The built web app (``frontend/dist``), package data; GeoCRM is installed as plain files
 #: (never zipped), so it is a directory StaticFiles can serve.
@@ -113,6 +113,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     # the map's live reads (their sign-in check included), then who is asking
     app.add_middleware(AuthMiddleware, engine_of=lambda scope: engine_of_app(scope["app"]))
     app.add_middleware(DeadlineMiddleware)
+    format_settings()  # a bad GEOCRM_LOCALE / GEOCRM_CURRENCY is an error at start
     origins = auth_settings().cors_origins
     if origins:
         app.add_middleware(

@@ -97,7 +97,8 @@ def get_cube(
 @router.get(
     "/dimensions",
     summary="The measures and the values each filter can take, and every filter control "
-    "and measure described (labels, units, values) for a client's pickers",
+    "and measure described (labels, units, values) for a client's pickers, with the locale "
+    "and currency numbers and money are shown in (GEOCRM_LOCALE, GEOCRM_CURRENCY)",
     response_model=CubeDimensions,
     response_model_exclude_unset=True,
 )

@@ -55,6 +55,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
             default=9,
             help="H3 resolution of the hexagons, 5..11 (default 9)",
         )
+        parser_.add_argument(
+            "--classes",
+            default=None,
+            metavar="T1,T2,...|natural",
+            help="the hexagons' classes: default the web app's (quantiles of the hexagons "
+            "drawn); fixed thresholds as the app's classes= link gives them (e.g. "
+            "10,20,50,100); or natural for natural breaks (Fisher-Jenks)",
+        )
         parser_.add_argument("--out", type=Path, required=True, help="the HTML file to write")
         parser_.add_argument(
             "--offline",
@@ -78,6 +86,13 @@ def parse_filters(items: Sequence[str]) -> dict[str, list[str]]:
     return filters
 
 
+def report_classes(text: str | None) -> list[float] | str | None:
+    """``--classes``: None (the app's quantiles), ``natural``, or fixed thresholds."""
+    if text is None or text.strip() == "natural":
+        return None if text is None else "natural"
+    return reports.parse_classes(text)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Write a heatmap or a zone report and say what it holds."""
     engine = migrated_engine()
@@ -89,6 +104,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             res=args.res,
             out=args.out,
             offline=args.offline,
+            classes=report_classes(args.classes),
         )
     else:
         report = reports.zone_report(
@@ -99,6 +115,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             out=args.out,
             offline=args.offline,
             filters=parse_filters(args.filter),
+            classes=report_classes(args.classes),
         )
     print(report_line(report))
     record(

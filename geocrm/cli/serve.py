@@ -9,7 +9,7 @@ from geocrm.cli.shared import migrated_engine
 from geocrm.db import fit_pools, get_app_engine, get_engine
 from geocrm.db.pool import PoolLimits
 from geocrm.db.status import check_app_role
-from geocrm.settings import api_settings
+from geocrm.settings import api_settings, format_settings
 
 #: Addresses only this machine reaches.
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
@@ -35,6 +35,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = api_settings()
+    format_settings()  # a bad GEOCRM_LOCALE / GEOCRM_CURRENCY stops the start, saying so
     host = args.host or settings.host
     port = args.port or settings.port
     owner = migrated_engine()

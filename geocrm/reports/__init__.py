@@ -9,8 +9,9 @@ Two reports, both ``geocrm report ...`` commands:
   name): its outline, its audience (the customers inside it under the zone's filters) as
   markers, and the hexes that intersect it.
 
-Every report has a legend whose classes are exactly the colours drawn (``legend.py``:
-natural breaks), a layer control and a summary table (``panels.py``: totals, filters, when
+Every report has a legend whose classes are exactly the colours drawn (``legend.py``: the
+web app's classes, palette, labels and number formats, or fixed classes, or natural
+breaks), a layer control and a summary table (``panels.py``: totals, filters, when
 generated, the cube build the data comes from). The figures come from ``summary.py``; the
 folium map is put together and written by ``page.py``.
 
@@ -30,11 +31,14 @@ from geocrm.reports.legend import (
     CLASSES,
     JENKS_SAMPLE,
     NO_DATA_COLOR,
+    PALETTE,
     PALETTES,
     Legend,
     build_legend,
     class_index,
     natural_breaks,
+    parse_classes,
+    quantile_thresholds,
 )
 from geocrm.reports.page import MAX_ZOOM, Report
 from geocrm.reports.panels import STAGE_COLORS
@@ -49,6 +53,7 @@ __all__ = [
     "MARKER_CAP",
     "MAX_ZOOM",
     "NO_DATA_COLOR",
+    "PALETTE",
     "PALETTES",
     "STAGE_COLORS",
     "Legend",
@@ -61,5 +66,7 @@ __all__ = [
     "heatmap_report",
     "inline_assets",
     "natural_breaks",
+    "parse_classes",
+    "quantile_thresholds",
     "zone_report",
 ]

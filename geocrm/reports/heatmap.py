@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +43,10 @@ def heatmap_report(
     res: int = DEFAULT_RES,
     offline: bool = False,
     marker_cap: int = MARKER_CAP,
+    classes: Sequence[float] | str | None = None,
 ) -> Report:
-    """Write a hex heatmap of ``measure`` for the customers matching ``filters``.
+    """Write a hex heatmap of ``measure`` for the customers matching ``filters``, its
+    classes as the app's (``classes``: None for quantiles, thresholds, or ``"natural"``).
 
     The hexes are exactly the cells ``query_cube(engine, res=res, filters=filters)``
     returns; customers, prospects and revenue in the summary are their sums.
@@ -57,7 +59,7 @@ def heatmap_report(
     built = cube.last_build(engine) or {}
     markers = matching_customers(engine, params, zone_id=None, cap=marker_cap)
     hexes = hex_features(engine, cells, measure)
-    legend = build_legend(measure, [f["properties"]["value"] for f in hexes])
+    legend = build_legend(measure, [f["properties"]["value"] for f in hexes], classes)
     summary = {
         "report": f"{measure_label(measure)} by hexagon",
         "measure": measure,

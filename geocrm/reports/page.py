@@ -16,10 +16,11 @@ from sqlalchemy import Connection, Engine
 
 from geocrm.db import loaded_city, query
 from geocrm.errors import InvalidInput, SetupError
+from geocrm.formats import format_number
 from geocrm.reports.assets import external_references, inline_assets
-from geocrm.reports.legend import Legend
+from geocrm.reports.legend import FILL_OPACITY, Legend
 from geocrm.reports.panels import PANEL_CSS, STAGE_COLORS, legend_html, summary_html
-from geocrm.reports.summary import format_value, measure_label
+from geocrm.reports.summary import format_value, measure_heading, measure_label
 
 #: Deepest zoom of a report's map (OpenStreetMap's tiles go to 19).
 MAX_ZOOM = 19
@@ -116,10 +117,10 @@ def add_hexes(fmap: folium.Map, hexes: list[dict[str, Any]], legend: Legend, mea
         return
     folium.GeoJson(
         {"type": "FeatureCollection", "features": hexes},
-        name=f"Hexagons: {measure_label(measure)}",
+        name=f"Hexagons: {measure_heading(measure)}",
         style_function=lambda f: {
             "fillColor": legend.color_of(f["properties"]["value"]),
-            "fillOpacity": 0.7 if f["properties"]["value"] is not None else 0.35,
+            "fillOpacity": FILL_OPACITY,
             "color": "#636363",
             "weight": 0.5,
         },
@@ -152,9 +153,8 @@ def add_markers(fmap: folium.Map, rows: Sequence[Mapping[str, Any]]) -> None:
         ]
         for r in rows
     ]
-    FastMarkerCluster(data, callback=_MARKER_CALLBACK, name=f"Customers ({len(data):,})").add_to(
-        fmap
-    )
+    name = f"Customers ({format_number(len(data))})"
+    FastMarkerCluster(data, callback=_MARKER_CALLBACK, name=name).add_to(fmap)
 
 
 def add_panels(fmap: folium.Map, summary: Mapping[str, Any], legend: Legend) -> None:

@@ -10,7 +10,7 @@ import shapely
 from shapely.geometry import shape
 from sqlalchemy import Engine
 
-from geocrm import cube, vocabulary
+from geocrm import cube, formats, vocabulary
 from geocrm.db import query
 
 #: Default H3 resolution of the hexes (~0.1 km² each).
@@ -25,8 +25,20 @@ def check_measure(measure: str) -> str:
 
 
 def measure_label(measure: str) -> str:
-    """A measure's name as a heading (``mean_satisfaction`` -> ``Mean satisfaction``)."""
-    return measure.replace("_", " ").capitalize()
+    """A measure's label as the app shows it (``revenue`` -> ``Annual revenue``)."""
+    known = {m.name: m.label for m in vocabulary.MEASURE_LIST}
+    return known.get(measure, measure.replace("_", " ").capitalize())
+
+
+def measure_heading(measure: str) -> str:
+    """A measure's label with its unit, as the app's legend heads it: ``Annual revenue (€)``;
+    a unit that only repeats the label is the label (``Customers``)."""
+    name, unit = measure_label(measure), formats.unit_text(measure)
+    if not unit:
+        return name
+    if unit.lower().startswith(name.lower()):  # "Customers", "Households (estimated)"
+        return name + unit[len(name) :]
+    return f"{name} ({unit})"
 
 
 def utc_now() -> str:
@@ -124,14 +136,10 @@ def _round_geometry(geometry: dict[str, Any], digits: int = 6) -> dict[str, Any]
 
 
 def format_value(value: float | None, measure: str) -> str:
-    """A value as the report shows it."""
+    """A value as the report shows it: as the app does (GEOCRM_LOCALE, GEOCRM_CURRENCY)."""
     if value is None:
         return "no data"
-    if measure in vocabulary.INTEGER_MEASURES:
-        return f"{int(value):,}"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:,.3g}" if abs(value) < 1 else f"{value:,.2f}"
+    return formats.format_value(measure, value)
 
 
 def features_bounds(features: Sequence[Mapping[str, Any]]) -> list[list[float]] | None:

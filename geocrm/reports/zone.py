@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +47,10 @@ def zone_report(
     offline: bool = False,
     marker_cap: int = MARKER_CAP,
     filters: Mapping[str, Any] | None = None,
+    classes: Sequence[float] | str | None = None,
 ) -> Report:
-    """Write the report of a target zone (its id or its name).
+    """Write the report of a target zone (its id or its name); ``classes`` as for
+    :func:`~geocrm.reports.heatmap_report`.
 
     ``filters`` override the zone's saved filters, each the same dimension (as the query
     string of ``GET /api/zones/{id}/audience.csv`` does); a zone takes no month.
@@ -73,7 +75,7 @@ def zone_report(
     hexes = hex_features(engine, cells, measure, within=outline)
     inside = {f["properties"]["h3"] for f in hexes}
     audience = matching_customers(engine, params, zone_id=found["zone_id"], cap=marker_cap)
-    legend = build_legend(measure, [f["properties"]["value"] for f in hexes])
+    legend = build_legend(measure, [f["properties"]["value"] for f in hexes], classes)
     summary = {
         "report": f"Target zone {found['name']}",
         "zone": {

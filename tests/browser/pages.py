@@ -10,12 +10,17 @@ from typing import Any
 from PIL import Image
 from playwright.sync_api import Browser, ConsoleMessage, Page
 
+from geocrm.tiles import catalog
+
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 # software WebGL for MapLibre in a headless browser
 CHROMIUM_ARGS = ["--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
 VIEW = "#15/60.1680/24.9440"  # central Helsinki, the hex layer at resolution 11
-HEX_COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
+# the hex classes' colours and their fill opacity: the catalogue's, as the app paints them
+_HEX_FILL = next(s for s in catalog().layers["hexes"].style if s["id"] == "hexes-fill")
+HEX_COLOURS = list(_HEX_FILL["metadata"]["legend"]["palette"])
+HEX_OPACITY = _HEX_FILL["paint"]["fill-opacity"]
 PASSWORD = "correct horse battery"  # every user of tests/conftest.py make_user
 ME = "/api/auth/me"
 

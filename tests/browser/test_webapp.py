@@ -14,9 +14,10 @@ from playwright.sync_api import Page
 from shapely.geometry import Point, Polygon
 from sqlalchemy import text
 
+from geocrm.formats import format_value
 from geocrm.settings import auth_settings
 from geocrm.territories import design_plan
-from tests.browser.pages import HEX_COLOURS, ME, PASSWORD, VIEW, Session
+from tests.browser.pages import HEX_COLOURS, HEX_OPACITY, ME, PASSWORD, VIEW, Session
 
 
 def _customers_inside(engine, geometry: dict) -> int:
@@ -42,11 +43,11 @@ def _share(image: Image.Image, hex_colour: str, tolerance: int = 40) -> float:
 
 
 def _hex_share(image: Image.Image) -> float:
-    # hexes are drawn at 65% opacity over a light base map: compare with the blended colour
+    # hexes are drawn at HEX_OPACITY over a light base map: compare with the blended colour
     blended = []
     for colour in HEX_COLOURS:
         rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
-        mixed = [round(0.65 * c + 0.35 * 240) for c in rgb]
+        mixed = [round(HEX_OPACITY * c + (1 - HEX_OPACITY) * 240) for c in rgb]
         blended.append("#" + "".join(f"{c:02x}" for c in mixed))
     return sum(_share(image, c, tolerance=60) for c in blended)
 
@@ -70,7 +71,7 @@ def test_hex_tiles_render_in_the_layer_colours(session):
     assert _hex_share(session.map_image("heatmap-customers")) > 0.2
     legend = session.page.locator("#legend")
     assert legend.is_visible()
-    assert "customers" in legend.inner_text()
+    assert "Customers" in legend.inner_text()
     assert session.errors == []
 
 
@@ -367,12 +368,9 @@ def test_a_rep_plans_the_day_and_sees_the_route(session):
 
 
 def _workload_text(value: float | None) -> str:
-    """A workload as the page formats it (api.js formatValue, Intl "en")."""
-    if value is None:
-        return "\u2013"  # the page shows an en dash
-    if float(value).is_integer() or abs(value) >= 100:
-        return f"{int(abs(value) + 0.5) * (1 if value >= 0 else -1):,}"
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    """A workload as the page formats it (api.js formatValue, GEOCRM_LOCALE): the same
+    rules as geocrm.formats."""
+    return format_value("workload", value)
 
 
 def _assignment(plan: dict) -> dict[str, int]:

@@ -16,12 +16,13 @@ from geocrm import reports
 from geocrm.cli import main
 from geocrm.cli.report import report_line
 from geocrm.cube import build_cube, last_build, query_cube
+from geocrm.formats import format_number, format_value
 from geocrm.pipeline import enrich_city
 from geocrm.reports import (
     class_index,
     external_references,
     heatmap_report,
-    natural_breaks,
+    quantile_thresholds,
     zone_report,
 )
 
@@ -132,12 +133,14 @@ def test_heatmap_report_from_the_command_line_matches_the_cube(
     assert summary["data_as_of"] == built_at(engine)
     # the summary table is in the page, as text
     table = re.search(r'<div id="geocrm-summary".*?</table>', page, re.DOTALL).group(0)
-    assert f"{int(raw['customers']):,}" in table and "stage = client, partner" in table
+    assert format_number(raw["customers"]) in table and "stage = client, partner" in table
     assert "data as of" in table and summary["generated_at"] in table
-    # the legend's classes are the colours drawn
+    # the legend's classes are the app's (quantiles, its palette) and the colours drawn
     legend = data["legend"]
     values = [c["revenue"] for c in cells]
-    assert legend["breaks"] == natural_breaks(values)
+    assert legend["thresholds"] == quantile_thresholds(values) and legend["closed"] == "left"
+    assert legend["breaks"] == [min(values), *legend["thresholds"], max(values)]
+    assert legend["colors"] == list(reports.PALETTE[: len(legend["breaks"]) - 1])
     assert sum(legend["counts"]) + legend["no_data"] == len(cells)
     for lower, upper, color in zip(
         legend["breaks"], legend["breaks"][1:], legend["colors"], strict=False
@@ -145,8 +148,12 @@ def test_heatmap_report_from_the_command_line_matches_the_cube(
         assert f'data-lower="{lower!r}" data-upper="{upper!r}" data-color="{color}"' in page
     drawn = _drawn_colors(page)
     for cell in cells:
-        index = class_index(legend["breaks"], cell["revenue"])
+        index = class_index(legend["breaks"], cell["revenue"], closed="left")
         assert drawn[cell["h3"]] == legend["colors"][index]
+    # labelled and formatted as the app: the measure's label with its unit, money in €
+    panel = re.search(r'<div id="geocrm-legend".*?</h2>', page, re.DOTALL).group(0)
+    assert "Annual revenue (€)" in panel
+    assert f"≥ {format_value('revenue', legend['thresholds'][-1])}" in page
     # online: the usual CDNs and OpenStreetMap tiles
     assert '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js">' in page
     assert "tile.openstreetmap.org/{z}/{x}/{y}.png" in page
@@ -175,6 +182,22 @@ class _Default(dict):
 
 def built_at(engine) -> str:
     return last_build(engine)["built_at"]
+
+
+def test_a_report_keeps_the_classes_of_an_app_link(engine, built, use_database, tmp_path, capsys):
+    """``--classes`` takes the app's ``classes=``: the same thresholds, whatever the values,
+    and a bad one is refused before anything is written."""
+    out = tmp_path / "fixed.html"
+    argv = ["report", "heatmap", "--measure", "customers", "--res", "9", "--out", str(out)]
+    assert main([*argv, "--classes", "2,5,10,20"]) == 0
+    legend = _embedded(out.read_text(encoding="utf-8"))["legend"]
+    assert legend["thresholds"] == [2, 5, 10, 20] and legend["scheme"] == "fixed classes"
+    assert legend["colors"] == list(reports.PALETTE)
+    assert 'data-classes="2,5,10,20"' in out.read_text(encoding="utf-8")
+    capsys.readouterr()
+    bad = tmp_path / "bad.html"
+    assert main([*argv[:-1], str(bad), "--classes", "10,5"]) != 0
+    assert "ascending numbers" in capsys.readouterr().err and not bad.exists()
 
 
 def test_markers_are_capped_and_the_report_says_so(engine, built, tmp_path):
@@ -347,12 +370,12 @@ def test_offline_reports_open_in_headless_chromium(which, request):
     assert len(drawn["hexes"]) == summary["hexagons"] > 0
     assert drawn["svgPaths"] >= summary["hexagons"]
     assert drawn["clusters"] > 0 and drawn["zoom"] >= 12
-    assert f"{summary['customers']:,}" in drawn["summary"]
+    assert format_number(summary["customers"]) in drawn["summary"].replace(" ", "\u00a0")
     breaks = [drawn["legend"][0][0], *(upper for _, upper, _ in drawn["legend"])]
     assert breaks == pytest.approx(report.legend.breaks)
     colors = [color for _, _, color in drawn["legend"]]
     for _h3, value, fill, svg_fill in drawn["hexes"]:
-        index = class_index(breaks, value)
+        index = class_index(breaks, value, closed=report.legend.closed)
         expected = reports.NO_DATA_COLOR if index is None else colors[index]
         assert fill == svg_fill == expected
 

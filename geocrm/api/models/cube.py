@@ -152,6 +152,20 @@ CubeDimensions = create_model(
     "CubeDimensions",
     __doc__="The measures, the values each filter can take (keyed by dimension name), and "
     "every filter control and measure described for a client to build its pickers.",
+    locale=(
+        str,
+        Field(
+            description="GEOCRM_LOCALE: the BCP 47 locale numbers and money are shown in "
+            "(Intl.NumberFormat), e.g. fi-FI"
+        ),
+    ),
+    currency=(
+        str,
+        Field(
+            description="GEOCRM_CURRENCY: the ISO 4217 currency of the money measures (their "
+            "unit in measure_details), e.g. EUR"
+        ),
+    ),
     measures=(list[str], ...),
     **{d.name: _dimension_field(d) for d in DIMENSIONS},
     month=(list[str], Field(description="months of activity, YYYY-MM")),
