@@ -3,6 +3,7 @@
 
 import { el, formatValue } from "./api.js";
 import { state } from "./state.js";
+import { describe, hexagonSize, label } from "./vocabulary.js";
 
 export const COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"];
 const NO_DATA = "#d9d9d9";
@@ -47,7 +48,7 @@ export function hexLegend(map, resByZoom) {
     map.setPaintProperty(fillLayer.id, "fill-color", fill);
 
     legend.replaceChildren(
-      el("strong", {}, `${state.measure.replaceAll("_", " ")} · H3 res ${res}`),
+      el("strong", { title: describe(state.measure) }, `${label(state.measure)} · ${hexagonSize(res)}`),
     );
     if (!features.length) {
       legend.append(el("div", { class: "empty" }, "No hexagons here for these filters."));

@@ -3,6 +3,7 @@
 
 import maplibregl from "./maplibre.js";
 import { initAccounts } from "./accounts.js";
+import { initAccess } from "./a11y.js";
 import { api, setMapLoading, showError, unauthorized } from "./api.js";
 import { can, onResume, signIn } from "./auth.js";
 import { createDrawing } from "./drawing.js";
@@ -80,6 +81,7 @@ async function main() {
   const offered = document.querySelector(`nav [data-view="${CSS.escape(state.view)}"]`);
   show(offered && !offered.hidden ? state.view : "heatmap");
   heatmap.updateLegend();
+  initAccess(map, dims, catalogue); // glossary, keyboard paths, labels (a11y.js)
   // for tests and power users: the MapLibre map (window.geocrmMap), the views and the state
   window.geocrmMap = map;
   window.geocrm = { ...(window.geocrm || {}), map, views, state, ready: true };
