@@ -1,8 +1,8 @@
 // Access for every user: plain words (info buttons next to the measure and the layers, a
 // Glossary dialog), keyboard paths (the views as a real tablist; the map focusable with a
 // crosshair, arrow keys to pan and Enter to click at the crosshair, which opens the hexagon
-// there, picks an isochrone's point or moves a territory cell), and the phone's bottom sheet
-// showing an opened hexagon first.
+// there, picks an isochrone's point or moves a territory cell), and an opened hexagon's
+// panel brought into view (first in the phone's bottom sheet, app.css).
 
 import { el } from "./api.js";
 import { state } from "./state.js";
@@ -142,13 +142,6 @@ function mapKeyboard(map) {
   }).observe(cell, { attributes: true, attributeFilter: ["hidden"] });
 }
 
-/** Inputs that carry their label in a placeholder only get one a screen reader reads. */
-function labels() {
-  for (const select of document.querySelectorAll("select:not([aria-label])")) {
-    if (!select.closest("label") && !select.labels?.length) select.setAttribute("aria-label", select.name || "choice");
-  }
-}
-
 /** Everything above, once the views are built: `dims` is GET /api/cube/dimensions,
  * `catalogue` GET /tiles. */
 export function initAccess(map, dims, catalogue) {
@@ -191,5 +184,4 @@ export function initAccess(map, dims, catalogue) {
   open.addEventListener("click", () => dialog.showModal());
   const user = document.getElementById("user");
   user.before(open);
-  labels();
 }

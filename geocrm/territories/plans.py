@@ -167,7 +167,8 @@ def publish_plan(engine: Engine, plan_id: int, *, who: str = "geocrm") -> dict[s
     except IntegrityError:
         # another plan was published at the same instant: one active plan at a time
         raise Conflict(
-            f"another territory plan was published while plan {plan_id} was: try again"
+            f"another territory plan was published while {plan_title(get_plan(engine, plan_id))}"
+            " was: try again"
         ) from None
     published = get_plan(engine, plan_id)
     published.update(customers_updated=updated, archived_plans=archived)

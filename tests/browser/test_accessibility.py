@@ -82,6 +82,13 @@ def test_axe_finds_no_serious_violation_on_any_view(browser, server, admin, engi
                     s.screenshot(f"a11y-glossary-{size}")
                     found["glossary"] = _axe(page)
                     page.keyboard.press("Escape")
+                if view == "territories":  # with a designed plan's table
+                    page.fill("#plan-design input[name=k]", "3")
+                    page.get_by_role("button", name="Design").click()
+                    page.locator("#plan tr[data-territory-id]").first.wait_for(timeout=30_000)
+                    s.settle()
+                    s.screenshot(f"a11y-territories-plan-{size}")
+                    found["territory plan"] = _axe(page)
                 if view == "accounts":  # with results and a card
                     page.fill("#search", name)
                     page.locator("#search-results [role=option]").first.wait_for()
@@ -276,3 +283,25 @@ def test_the_phone_layout(browser, server, admin):
         assert s.errors == []
     finally:
         s.close()
+
+
+def test_an_isochrone_zone_by_keyboard_only(session):
+    """The keyboard alternative to drawing: Isochrone, Tab to the map, Enter at the
+    crosshair; the zone is counted as a clicked one is."""
+    page = session.open("/?view=zones#15/60.1680/24.9440")
+    assert "By keyboard" in page.locator("#draw-keyboard").inner_text()
+    button = page.get_by_role("button", name="Isochrone")
+    button.focus()
+    page.keyboard.press("Enter")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('maplibregl-canvas')"):
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => window.geocrm.zone?.kind === 'isochrone' && "
+        "window.geocrm.zone.counted === window.geocrm.zone.geometry"
+    )
+    assert int(page.locator("#zone-count").get_attribute("data-total")) > 0
+    session.screenshot("a11y-zone-by-keyboard")
+    assert session.errors == []

@@ -70,7 +70,7 @@ def test_hex_tiles_render_in_the_layer_colours(session):
     assert _hex_share(session.map_image("heatmap-customers")) > 0.2
     legend = session.page.locator("#legend")
     assert legend.is_visible()
-    assert "customers" in legend.inner_text()
+    assert "Customers (all stages)" in legend.inner_text()  # the measure's label
     assert session.errors == []
 
 
