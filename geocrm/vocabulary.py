@@ -204,6 +204,8 @@ TERMS: dict[str, str] = {
     "keep them together.",
     "Workload": "What a territory asks of its rep: customers, revenue or visits per month "
     "(or a mix of the three).",
+    "Balance": "How even a territory plan is: the busiest territory's workload divided by "
+    "the lightest one's; 1.00 is perfectly even, 1.20 means 20 % more work for one rep.",
     "Trade area": "The area a store draws its customers from.",
     "Foot traffic": "How many people walk along a street, as an index from 0 to 100.",
     "Penetration": "Customers per household: the share of homes that already buy from you.",
