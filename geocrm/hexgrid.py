@@ -27,6 +27,18 @@ FINEST = 11
 HUFF_RES = 10
 
 
+def across_words(res: int) -> str:
+    """A hexagon's size at ``res`` in words: twice the mean edge length (corner to corner),
+    rounded, in m under 1 km (``"150 m"``), else in km (``"1.1 km"``, ``"20 km"``)."""
+    _check_res(res)
+    metres = 2 * h3.average_hexagon_edge_length(res, "m")
+    if metres < 1000:
+        step = 10 if metres < 200 else 50
+        return f"{round(metres / step) * step:.0f} m"
+    km = metres / 1000
+    return f"{km:.1f} km" if km < 10 else f"{round(km):.0f} km"
+
+
 def latlng_to_cells(lats: Sequence[float], lons: Sequence[float], res: int = FINEST) -> np.ndarray:
     """H3 ids (int64) of many points; NaN coordinates give 0 (no cell)."""
     _check_res(res)

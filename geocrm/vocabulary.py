@@ -104,7 +104,7 @@ class Measure:
 
 #: Every measure a cell has, in output order.
 MEASURE_LIST: tuple[Measure, ...] = (
-    Measure("customers", "Customers", "customers"),
+    Measure("customers", "Customers (all stages)", "customers"),
     Measure("prospects", "Prospects", "prospects"),
     Measure("revenue", "Annual revenue", "EUR", integer=False),
     Measure("ltv", "Lifetime value", "EUR", integer=False),
@@ -145,6 +145,80 @@ MEASURE_LIST: tuple[Measure, ...] = (
         ratio=("customers", "households"),
     ),
 )
+# --------------------------------------------------------------------------- glossary
+# Plain words for the screen (the app's tooltips, info buttons and Glossary dialog), one
+# line each: what a measure, a map layer or a term means to a sales manager, no jargon.
+
+#: One plain line per measure (every measure has one; tests/test_glossary.py checks).
+MEASURE_DESCRIPTIONS: dict[str, str] = {
+    "customers": "Everyone past the prospect stage (customer, client, supporter, advocate "
+    "and partner), not only the stage called customer.",
+    "prospects": "People and businesses you may win but who have not bought yet.",
+    "revenue": "What the customers spend with you in a year, in euros.",
+    "ltv": "Lifetime value: the revenue a customer is expected to bring over the whole "
+    "relationship, in euros.",
+    "mean_satisfaction": "Average satisfaction score from surveys, 0 (unhappy) to 10 (delighted).",
+    "mean_churn_risk": "Average chance that a customer leaves, from 0 (stays) to 1 "
+    "(surely leaves).",
+    "orders": "Orders placed (every month, or the month chosen).",
+    "support_requests": "Requests for help sent to customer support.",
+    "complaints": "Complaints received.",
+    "visits": "Visits by a sales rep to a customer.",
+    "survey_responses": "Answers to satisfaction surveys.",
+    "campaign_responses": "Answers to marketing campaigns (a click, a call, a coupon used).",
+    "footfall": "Foot traffic: how many people walk past, as an index from 0 (quiet) to "
+    "100 (the busiest streets of the city).",
+    "addressable_buildings": "Buildings where customers could be (homes, offices, shops).",
+    "households": "Estimated number of households living there.",
+    "penetration": "Penetration: customers per household, the share of the homes there "
+    "that already buy from you.",
+}
+
+#: One plain line per map layer of tiles/catalog.toml (the base map included).
+LAYER_DESCRIPTIONS: dict[str, str] = {
+    "base": "The city map: water, parks, land use, roads and buildings.",
+    "trade_areas": "The area each store draws its customers from: how far one walks or "
+    "drives in some minutes, rings around it, and where its pull is strongest.",
+    "hexes": "The city cut into hexagons of equal size, coloured by the measure chosen; "
+    "they get smaller as you zoom in.",
+    "buildings": "Buildings coloured by use: homes, shops, offices, public, industry.",
+    "streets": "Streets coloured by foot traffic: how many people walk there.",
+    "customers": "Your customers as dots when zoomed in, as counts per area further out.",
+    "stores": "Your stores and branches.",
+    "zones": "The target zones marketers drew and saved.",
+    "territories": "The sales territories: the area each rep covers.",
+    "plan_changes": "What a new territory plan would change: the customers who would get "
+    "another rep, and the strong bonds that would break.",
+}
+
+#: Terms the screens use, explained (shown in the Glossary dialog).
+TERMS: dict[str, str] = {
+    "Hexagon": "A cell of the map grid (H3). All hexagons at one zoom have the same size, "
+    "so counts compare fairly between areas.",
+    "Ladder stage": "Where a relationship stands: prospect, customer, client, supporter, "
+    "advocate, partner (from first contact to closest partner).",
+    "Huff probability": "The chance that a customer at this address shops at the nearest "
+    "store rather than another one, given distances and store sizes (the Huff model).",
+    "Strong bond": "A customer who has known the same rep for years or met them often in "
+    "the last year; such customers often follow their rep, so a new territory plan should "
+    "keep them together.",
+    "Workload": "What a territory asks of its rep: customers, revenue or visits per month "
+    "(or a mix of the three).",
+    "Balance": "How even a territory plan is: the busiest territory's workload divided by "
+    "the lightest one's; 1.00 is perfectly even, 1.20 means 20 % more work for one rep.",
+    "Trade area": "The area a store draws its customers from.",
+    "Foot traffic": "How many people walk along a street, as an index from 0 to 100.",
+    "Penetration": "Customers per household: the share of homes that already buy from you.",
+    "Lifetime value": "The revenue a customer is expected to bring over the whole relationship.",
+}
+
+
+def hexagon_size(res: int) -> str:
+    """A hexagon's size in plain words, e.g. ``"hexagons ~150 m across"`` (corner to
+    corner, twice the mean edge length of the resolution)."""
+    return f"hexagons ~{hexgrid.across_words(res)} across"
+
+
 #: Every measure name, in output order.
 MEASURES = tuple(m.name for m in MEASURE_LIST)
 #: Measures that add up over cells (the rest are ratios of sums).
@@ -335,7 +409,9 @@ def describe(values: Mapping[str, list[dict[str, Any]]], months: list[str]) -> d
         ``description``, ``integer``, ``multiple`` (several values allowed), ``zones``
         (whether a target zone's audience takes it) and ``values``; ``measure_details``:
         one entry per measure with ``name``, ``label``, ``unit``, ``additive``,
-        ``integer``.
+        ``integer`` and ``description`` (plain words); ``layer_descriptions``: a plain
+        line per map layer; ``terms``: the glossary of terms; ``hexagon_sizes``: per
+        resolution, a hexagon's size in words.
     """
     filters = [
         {
@@ -372,7 +448,14 @@ def describe(values: Mapping[str, list[dict[str, Any]]], months: list[str]) -> d
             "additive": m.additive,
             "integer": m.integer,
             "by_month": m.name in FACT_MEASURES,
+            "description": MEASURE_DESCRIPTIONS[m.name],
         }
         for m in MEASURE_LIST
     ]
-    return {"filters": filters, "measure_details": measures}
+    return {
+        "filters": filters,
+        "measure_details": measures,
+        "layer_descriptions": dict(LAYER_DESCRIPTIONS),
+        "terms": dict(TERMS),
+        "hexagon_sizes": {str(r): hexagon_size(r) for r in RESOLUTIONS},
+    }

@@ -14,6 +14,8 @@ export function initAccounts(map) {
     const q = input.value.trim();
     if (q.length < 2) {
       results.replaceChildren();
+      shown = [];
+      input.setAttribute("aria-expanded", "false");
       return;
     }
     searching?.abort();
@@ -22,23 +24,61 @@ export function initAccounts(map) {
       const found = await api(`/api/customers/search?${new URLSearchParams({ q, limit: 10 })}`, {
         signal: searching.signal,
       });
+      shown = found;
+      active = -1;
       results.replaceChildren(
         ...(found.length
-          ? found.map((c) =>
+          ? found.map((c, i) =>
               el(
                 "li",
-                { onclick: () => open(c), "data-customer-id": c.customer_id },
+                {
+                  onclick: () => open(c),
+                  "data-customer-id": c.customer_id,
+                  id: `search-result-${i}`,
+                  role: "option",
+                  "aria-selected": "false",
+                },
                 el("strong", {}, c.name),
                 el("div", { class: "hint" }, `${c.address || "no address"} · ${c.stage}`),
               ),
             )
-          : [el("li", { class: "empty" }, `No customer matches “${q}”.`)]),
+          : [el("li", { class: "empty", role: "option", "aria-disabled": "true" }, `No customer matches “${q}”.`)]),
       );
+      input.setAttribute("aria-expanded", "true");
+      input.removeAttribute("aria-activedescendant");
     } catch (error) {
       showError(error);
     }
   }, 200);
   input.addEventListener("input", search);
+
+  // the results as a listbox: ↓ and ↑ move the active result, Enter opens it, Escape closes
+  let shown = [];
+  let active = -1;
+  function activate(i) {
+    const items = results.querySelectorAll("[role=option]");
+    items.forEach((item, j) => item.setAttribute("aria-selected", String(j === i)));
+    active = i;
+    if (i < 0) input.removeAttribute("aria-activedescendant");
+    else {
+      input.setAttribute("aria-activedescendant", items[i].id);
+      items[i].scrollIntoView({ block: "nearest" });
+    }
+  }
+  input.addEventListener("keydown", (event) => {
+    if (!shown.length) return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      activate((active + step + shown.length) % shown.length);
+    } else if (event.key === "Enter" && active >= 0) {
+      event.preventDefault();
+      // the card opened from the keyboard takes the focus (its heading)
+      open(shown[active]).then(() => document.querySelector("#card h2")?.focus());
+    } else if (event.key === "Escape") {
+      activate(-1);
+    }
+  });
 
   let opened = 0; // the latest card asked for: an older answer arriving later is dropped
 
@@ -79,7 +119,7 @@ function renderCard(feature, history) {
   const e = p.enrichment || {};
   const minutes = e.nearest_store_minutes;
   return [
-    el("h2", {}, p.name),
+    el("h2", { tabindex: "-1" }, p.name),
     el(
       "table",
       {},
@@ -88,8 +128,8 @@ function renderCard(feature, history) {
       row("Segment", p.segment),
       row("Annual revenue", formatValue("revenue", p.annual_revenue)),
       row("Lifetime value", formatValue("ltv", p.lifetime_value)),
-      row("Satisfaction", p.satisfaction),
-      row("Churn risk", p.churn_risk),
+      row("Satisfaction", p.satisfaction == null ? "–" : `${p.satisfaction} / 10`),
+      row("Churn risk", p.churn_risk == null ? "–" : `${Math.round(p.churn_risk * 100)} % chance of leaving`),
       row("Rep", p.rep_name),
     ),
     el("h3", {}, "Where"),
@@ -105,7 +145,7 @@ function renderCard(feature, history) {
           : "–",
       ),
       row("Trade areas", e.trade_area_ids ? String(e.trade_area_ids.length) : "–"),
-      row("Huff probability", e.huff_probability?.toFixed(2)),
+      row("Chance of shopping at the nearest store (Huff)", e.huff_probability == null ? "–" : `${Math.round(e.huff_probability * 100)} %`),
     ),
     el("h3", {}, "History"),
     history.length

@@ -5,7 +5,10 @@ import { api, el, formatValue, showError } from "./api.js";
 import { filterSummary } from "./filters.js";
 import { filterQuery, saveState, state } from "./state.js";
 import { seriesBlock, seriesQuery } from "./series.js";
-import { label, valueLabel } from "./vocabulary.js";
+import { hexagonSize, label, valueLabel } from "./vocabulary.js";
+
+/** A hexagon's size in short words: "~150 m" (for the breadcrumbs and headings). */
+const across = (res) => hexagonSize(res).replace(/^hexagons /, "").replace(/ across$/, "");
 
 /** The zoom at which the hex layer draws cells of a resolution. */
 function zoomForRes(resByZoom, res) {
@@ -59,11 +62,11 @@ export async function openCell(map, cell, resByZoom, { fly = true } = {}) {
       chain.map((c) =>
         el(
           "button",
-          { onclick: () => openCell(map, c.h3, resByZoom), title: `resolution ${c.res}` },
-          `res ${c.res} ›`,
+          { onclick: () => openCell(map, c.h3, resByZoom), title: `the larger hexagon (${hexagonSize(c.res)})` },
+          `${across(c.res)} ›`,
         ),
       ),
-      el("span", {}, `res ${detail.res}`),
+      el("span", {}, across(detail.res)),
     );
     const measures = el(
       "table",
@@ -88,20 +91,20 @@ export async function openCell(map, cell, resByZoom, { fly = true } = {}) {
     const childList = el(
       "ul",
       { class: "children" },
-      children.map((c) =>
+      children.map((c, i) =>
         el(
           "li",
           {},
           el(
             "button",
-            { onclick: () => openCell(map, c.h3, resByZoom) },
-            `${c.h3} · ${formatValue(state.measure, c[state.measure])}`,
+            { onclick: () => openCell(map, c.h3, resByZoom), "data-h3": c.h3 },
+            `Part ${i + 1} · ${label(state.measure)} ${formatValue(state.measure, c[state.measure])}`,
           ),
         ),
       ),
     );
     panel.replaceChildren(
-      el("h2", {}, `Hexagon ${cell}`),
+      el("h2", { tabindex: "-1", "data-h3": cell }, `Hexagon ${across(detail.res)} across`),
       crumbs,
       el(
         "div",
@@ -125,8 +128,8 @@ export async function openCell(map, cell, resByZoom, { fly = true } = {}) {
       detail.top_customers?.length ? top : el("p", { class: "empty" }, "No customers."),
       el("h3", {}, "Breakdown"),
       breakdown.length ? el("div", { class: "breakdown" }, breakdown) : el("p", { class: "empty" }, "Nothing to break down."),
-      el("h3", {}, `Drill down: ${children.length} cells at res ${detail.res + 1}`),
-      children.length ? childList : el("p", { class: "empty" }, "The finest resolution."),
+      el("h3", {}, `Drill down: ${children.length} smaller hexagons (${across(detail.res + 1)} across)`),
+      children.length ? childList : el("p", { class: "empty" }, "The smallest hexagons: no finer detail."),
     );
   } catch (error) {
     if (ticket !== opening) return;

@@ -7,7 +7,7 @@
 
 import { el, formatNumber, formatValue, showMessage, unitText } from "./api.js";
 import { parseClasses, saveState, state } from "./state.js";
-import { label } from "./vocabulary.js";
+import { describe, hexagonSize, label } from "./vocabulary.js";
 
 /** The hex classes' colours, lowest first, and the colour of no data: the catalogue's
  * (metadata.legend of hexes-fill; the reports use the same), set by createLegend. */
@@ -67,7 +67,7 @@ function hexArea(res) {
 export function measureHeading(measure) {
   const name = label(measure);
   const unitName = unitText(measure);
-  if (!unitName) return name;
+  if (!unitName || name.toLowerCase().includes(unitName.toLowerCase())) return name;
   if (unitName.toLowerCase().startsWith(name.toLowerCase())) {
     return name + unitName.slice(name.length);
   }
@@ -224,8 +224,8 @@ export function createLegend(map, { resByZoom, hexJson, overlays, dims }) {
     map.setPaintProperty(fillLayer.id, "fill-color", fill);
 
     hexPart.replaceChildren(
-      el("strong", { class: "legend-title" }, measureHeading(state.measure)),
-      el("div", { class: "legend-note" }, `per hexagon of ~${hexArea(res)}`),
+      el("strong", { class: "legend-title", title: describe(state.measure) }, measureHeading(state.measure)),
+      el("div", { class: "legend-note" }, `${hexagonSize(res)} (~${hexArea(res)} each)`),
     );
     if (!features.length && !fixed) {
       hexPart.append(el("div", { class: "empty" }, "No hexagons here for these filters."));

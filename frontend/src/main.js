@@ -3,6 +3,7 @@
 
 import maplibregl from "./maplibre.js";
 import { initAccounts } from "./accounts.js";
+import { initAccess } from "./a11y.js";
 import { api, setMapLoading, showError, unauthorized } from "./api.js";
 import { can, onResume, signIn } from "./auth.js";
 import { createDrawing } from "./drawing.js";
@@ -96,6 +97,7 @@ async function main() {
     },
   });
   heatmap.updateLegend();
+  initAccess(map, dims, catalogue); // glossary, keyboard paths, labels (a11y.js)
   // for tests and power users: the MapLibre map (window.geocrmMap), the views and the state
   window.geocrmMap = map;
   window.geocrm = { ...(window.geocrm || {}), map, views, state, ready: true };

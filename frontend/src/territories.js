@@ -139,7 +139,7 @@ export function initTerritories(map, terraDraw, reps) {
       type: "radio",
       name: "paint",
       value: t.territory_id,
-      "aria-label": `move clicked cells to ${t.name}`,
+      "aria-label": `move clicked hexagons to ${t.name}`,
       disabled: draft ? undefined : "disabled",
     });
     pick.checked = paint === t.territory_id;
@@ -221,7 +221,7 @@ export function initTerritories(map, terraDraw, reps) {
       "p",
       { class: "warning contiguity", role: "alert" },
       `Contiguity broken: ${names.join(", ") || "a territory"} is now in pieces (outlined in red). ` +
-        "Undo, or move the cells that join it back.",
+        "Undo, or move the hexagons that join it back.",
     );
   }
 
@@ -245,7 +245,7 @@ export function initTerritories(map, terraDraw, reps) {
         figure("strong-bonds", compare.strong_bonds),
         " strong rep–customer bonds break.",
       ),
-      el("p", { class: "hint" }, "On the map: the cells whose customers change rep, darker where more do."),
+      el("p", { class: "hint" }, "On the map: the hexagons whose customers change rep, darker where more do."),
     );
   }
 
@@ -269,7 +269,7 @@ export function initTerritories(map, terraDraw, reps) {
       buttons.push(button("New version", newVersion));
     }
     if (mayEdit) {
-      buttons.push(button("Redesign keeping locks", redesign, { title: "A new version designed anew: locked territories and cells stay" }));
+      buttons.push(button("Redesign keeping locks", redesign, { title: "A new version designed anew: locked territories and hexagons stay" }));
     }
     buttons.push(button("Compare with current", () => setCompare(!comparing), { "aria-pressed": String(comparing) }));
     const parts = [
@@ -293,7 +293,7 @@ export function initTerritories(map, terraDraw, reps) {
         el(
           "table",
           { class: "territories" },
-          el("tr", {}, el("th", {}, ""), el("th", {}, "Territory · rep"), el("th", {}, "Workload"), el("th", {}, "Customers"), el("th", { title: "locked: keeps exactly its cells" }, "Lock")),
+          el("tr", {}, el("th", {}, ""), el("th", {}, "Territory · rep"), el("th", {}, "Workload"), el("th", {}, "Customers"), el("th", { title: "locked: keeps exactly its hexagons" }, "Lock")),
           plan.territories.map((t) => row(t, draft, pieces)),
         ),
       ),
@@ -302,9 +302,9 @@ export function initTerritories(map, terraDraw, reps) {
             "p",
             { class: "hint" },
             lasso
-              ? "Lasso: click on the map, move around the cells, click again (or drag): every cell " +
+              ? "Lasso: click on the map, move around the hexagons, click again (or drag): every one " +
                   "whose centre is inside moves to the picked territory."
-              : "Pick a territory, then click cells on the map to move them to it, or draw a Lasso around several.",
+              : "Pick a territory, then click hexagons on the map to move them to it (or focus the map, put the crosshair on one and press Enter), or draw a Lasso around several.",
           )
         : el(
             "p",
@@ -496,7 +496,7 @@ export function initTerritories(map, terraDraw, reps) {
     const shape = terraDraw.getSnapshotFeature(id);
     terraDraw.removeFeatures([id]);
     if (paint === null) {
-      showMessage("Pick the territory to move the cells to, then draw the lasso.");
+      showMessage("Pick the territory to move the hexagons to, then draw the lasso.");
       return;
     }
     const inside = new Set(polygonToCells(shape.geometry.coordinates, plan.res, true));

@@ -50,3 +50,25 @@ export function valueLabel(name, value) {
 export function formats() {
   return { locale: vocabulary.locale || "fi-FI", currency: vocabulary.currency || "EUR" };
 }
+
+// The glossary (plain words for tooltips, info buttons and the Glossary dialog)
+
+/** A measure's meaning in plain words ("" when unknown). */
+export function describe(measure) {
+  return vocabulary.measure_details.find((m) => m.name === measure)?.description ?? "";
+}
+
+/** A map layer's meaning in plain words (by catalogue name; "" when unknown). */
+export function layerDescription(name) {
+  return vocabulary.layer_descriptions?.[name] ?? "";
+}
+
+/** The glossary's terms: {term: meaning}. */
+export function terms() {
+  return vocabulary.terms ?? {};
+}
+
+/** A hexagon's size at a resolution in words ("hexagons ~150 m across"). */
+export function hexagonSize(res) {
+  return vocabulary.hexagon_sizes?.[String(res)] ?? `resolution ${res}`;
+}

@@ -27,7 +27,8 @@ from geocrm.territories.area import DEFAULT_RES, MEASURES, Area
 from geocrm.territories.designer import design
 from geocrm.territories.evaluation import evaluate
 from geocrm.territories.loading import load_area, network_travel, rep_bases
-from geocrm.territories.plans import _plan, _record, _stats_json
+from geocrm.territories.plans import _plan, _record, _stats_json, plan_title
+from geocrm.vocabulary import hexagon_size
 
 
 def _check_measure(measure: Any) -> str:
@@ -47,7 +48,7 @@ def _locked_indices(
         if hexgrid.get_resolution(cell) != res:
             raise InvalidInput(f"locked cell {key} is not at resolution {res}")
         if cell not in index:
-            raise InvalidInput(f"locked cell {key} is not in the area (no customers there)")
+            raise InvalidInput("a locked hexagon is outside the area (no customers there)")
         if not isinstance(territory, int) or isinstance(territory, bool) or not 0 <= territory < k:
             raise InvalidInput(
                 f"locked cell {key}: territory must be an index 0..{k - 1}, not {territory!r}"
@@ -92,7 +93,8 @@ def _load_base(conn: Connection, plan_id: int, k: int) -> _Base:
     ]
     if len(keeping) > k:
         raise InvalidInput(
-            f"plan {plan_id} has {len(keeping)} territories with locks: k must be at least that"
+            f"{plan_title(row)} has {len(keeping)} territories with locks: the number of "
+            "territories must be at least that"
         )
     index = {tid: i for i, tid in enumerate(keeping)}
     return _Base(
@@ -135,9 +137,12 @@ def _res_and_name(
 ) -> tuple[int, str]:
     """The resolution and name of a design, checked (default: the base plan's)."""
     if base is not None and res is not None and res != base.res:
-        raise InvalidInput(f"plan {base.plan_id} is at resolution {base.res}, not {res}")
+        raise InvalidInput(
+            f"{plan_title({'plan_id': base.plan_id, 'name': base.name})} uses "
+            f"{hexagon_size(base.res)} (resolution {base.res}), not resolution {res}"
+        )
     res = hexgrid.check_res(base.res if base else DEFAULT_RES if res is None else res)
-    name = (name or "").strip() or (base.name if base else f"{measure} k={k} res={res}")
+    name = (name or "").strip() or (base.name if base else f"{k} territories by {measure}")
     if len(name) > 200:
         raise InvalidInput("name must be at most 200 characters")
     return res, name

@@ -33,6 +33,8 @@ from geocrm.territories.plans import (
     _record,
     _stats_json,
     _territory_rows,
+    plan_title,
+    territory_title,
 )
 
 
@@ -170,20 +172,23 @@ def move_cells(
         draft = _load_draft(conn, plan_id)
         by_id = {t["territory_id"]: t for t in draft.territories}
         if territory_id is not None and territory_id not in by_id:
-            raise InvalidInput(f"territory {territory_id} is not in plan {plan_id}")
+            raise InvalidInput(f"the chosen territory is not one of {plan_title(draft.plan)}'s")
         parsed = [hexgrid.parse_cell(c) for c in cells]
         missing = [h3.int_to_str(c) for c in parsed if c not in draft.cells]
         if missing:
-            raise InvalidInput(f"cells not in plan {plan_id}: {', '.join(missing[:5])}")
+            raise InvalidInput(
+                f"{len(missing)} of the chosen hexagons are outside {plan_title(draft.plan)}: "
+                "choose hexagons inside its territories"
+            )
         if territory_id is not None:
             for c in parsed:
                 here = draft.cells[c]
                 for end in (here, territory_id) if here != territory_id else ():
                     if by_id[end]["locked"]:
                         raise InvalidInput(
-                            f"territory {end} ({by_id[end]['name']}) is locked: it keeps "
-                            f"exactly its cells, so cell {h3.int_to_str(c)} cannot move "
-                            f"{'out of' if end == here else 'into'} it (unlock it first)"
+                            f"{territory_title(by_id[end])} is locked: it keeps exactly its "
+                            f"hexagons, so none can move {'out of' if end == here else 'into'}"
+                            " it (unlock it first)"
                         )
         old = draft.labels()
         owners = _owners(conn, draft.territories)
@@ -201,7 +206,8 @@ def move_cells(
         ]
         if emptied:
             raise InvalidInput(
-                f"the move would leave territory {emptied[0]} without cells: keep at least one"
+                f"the move would leave {territory_title(by_id[emptied[0]])} without cells: "
+                "keep at least one hexagon in it"
             )
         edit = {
             "action": "edit",
@@ -272,7 +278,7 @@ def edit_territory(
             if rep is None:
                 raise InvalidInput(f"rep {rep_id} does not exist")
             if not rep["active"]:
-                raise InvalidInput(f"rep {rep_id} ({rep['name']}) is not active")
+                raise InvalidInput(f"rep {rep['name']} is not active")
         requested = {"rep_id": rep_id, "locked": locked, "name": name}
         changes = {
             field_name: {"before": row[field_name], "after": value}

@@ -133,6 +133,19 @@ def list_plans(engine: Engine) -> list[dict[str, Any]]:
         return [_plan_summary(r) for r in rows]
 
 
+def plan_title(plan: Mapping[str, Any]) -> str:
+    """A plan as a message names it for a user: ``plan “North 2027”`` (its id only when it
+    has no name; ids stay in the logs and the audit trail)."""
+    name = (plan.get("name") or "").strip()
+    return f"plan “{name}”" if name else f"plan {plan['plan_id']}"
+
+
+def territory_title(territory: Mapping[str, Any]) -> str:
+    """A territory as a message names it for a user: ``territory “Kallio”``."""
+    name = (territory.get("name") or "").strip()
+    return f"territory “{name}”" if name else f"territory {territory['territory_id']}"
+
+
 def _draft_for_update(conn: Connection, plan_id: int) -> Mapping[str, Any]:
     """The plan's row, locked for an edit (``NotFound``; ``Conflict`` unless a draft)."""
     row = conn.execute(query("territories/plan_for_update"), {"plan_id": plan_id})
@@ -141,7 +154,7 @@ def _draft_for_update(conn: Connection, plan_id: int) -> Mapping[str, Any]:
         raise NotFound(f"territory plan {plan_id} does not exist")
     if plan["status"] != "draft":
         raise Conflict(
-            f"territory plan {plan_id} is {plan['status']}: it is read-only (design a new plan)"
+            f"territory {plan_title(plan)} is {plan['status']}: it is read-only (design a new plan)"
         )
     return plan
 
@@ -154,7 +167,8 @@ def publish_plan(engine: Engine, plan_id: int, *, who: str = "geocrm") -> dict[s
     except IntegrityError:
         # another plan was published at the same instant: one active plan at a time
         raise Conflict(
-            f"another territory plan was published while plan {plan_id} was: try again"
+            f"another territory plan was published while {plan_title(get_plan(engine, plan_id))}"
+            " was: try again"
         ) from None
     published = get_plan(engine, plan_id)
     published.update(customers_updated=updated, archived_plans=archived)

@@ -71,7 +71,7 @@ def test_hex_tiles_render_in_the_layer_colours(session):
     assert _hex_share(session.map_image("heatmap-customers")) > 0.2
     legend = session.page.locator("#legend")
     assert legend.is_visible()
-    assert "Customers" in legend.inner_text()
+    assert "Customers (all stages)" in legend.inner_text()  # the measure's label
     assert session.errors == []
 
 
@@ -110,18 +110,18 @@ def test_clicking_a_hex_opens_its_panel_with_drill_down(session):
     panel = page.locator("#cell")
     panel.get_by_text("Top customers by revenue").wait_for(timeout=10_000)
     assert "Hexagon" in panel.inner_text()
-    assert "res 9" in panel.inner_text()
+    assert "~400 m across" in panel.inner_text()  # resolution 9, in plain words
     assert page.evaluate("window.geocrm.state.cell") in page.url
     # drill down to the first child, then roll back up
     panel.locator("ul.children button").first.click()
-    panel.get_by_text("res 10", exact=False).first.wait_for()
+    panel.get_by_text("~150 m across", exact=False).first.wait_for()  # resolution 10
     page.wait_for_function(
         "() => document.querySelector('#cell h2')?.innerText.includes('Hexagon')"
     )
     assert "Drill down" in panel.inner_text()
     panel.get_by_role("button", name="Roll up ↑").click()
     page.wait_for_function(
-        "() => document.querySelector('#cell .crumbs')?.innerText.trim().endsWith('res 9')"
+        "() => document.querySelector('#cell .crumbs')?.innerText.trim().endsWith('~400 m')"
     )
     # breadcrumbs res 5..8, computed in the page: the res-8 one is the API's parent
     cell = page.evaluate("window.geocrm.state.cell")

@@ -140,6 +140,7 @@ class MeasureDetail(BaseModel):
         description="a measure of the customers, so it changes by month of activity and can "
         "be compared between periods (else the cells' context: buildings, foot traffic)"
     )
+    description: str = Field("", description="what it means, in plain words (for tooltips)")
 
 
 def _dimension_field(dimension: vocabulary.Dimension) -> tuple[Any, Any]:
@@ -171,4 +172,13 @@ CubeDimensions = create_model(
     month=(list[str], Field(description="months of activity, YYYY-MM")),
     filters=(list[FilterControl], ...),
     measure_details=(list[MeasureDetail], ...),
+    layer_descriptions=(
+        dict[str, str],
+        Field(description="per map layer (catalogue name), what it shows in plain words"),
+    ),
+    terms=(dict[str, str], Field(description="the glossary: a term to its plain meaning")),
+    hexagon_sizes=(
+        dict[str, str],
+        Field(description="per resolution, a hexagon's size in words (hexagons ~150 m across)"),
+    ),
 )
