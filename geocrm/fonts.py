@@ -263,7 +263,7 @@ def _sdf(segments: np.ndarray, left: int, top: int, width: int, height: int) -> 
 
 def render(face, code_point: int) -> Glyph | None:
     """The SDF glyph of a code point, or None when the font has none."""
-    import freetype
+    import freetype  # only the glyph build needs FreeType; the server never loads it
 
     if not face.get_char_index(code_point):
         return None

@@ -189,6 +189,8 @@ LAYER_DESCRIPTIONS: dict[str, str] = {
     "territories": "The sales territories: the area each rep covers.",
     "plan_changes": "What a new territory plan would change: the customers who would get "
     "another rep, and the strong bonds that would break.",
+    "hex_change": "The difference map: how much a measure grew or shrank in each hexagon "
+    "between two months or two ranges of months (blue: more in the second, red: less).",
 }
 
 #: Terms the screens use, explained (shown in the Glossary dialog).

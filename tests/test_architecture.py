@@ -17,7 +17,7 @@ MAX_LINES = 600
 #: Optional or heavy third-party packages a function may import late, to keep ``import
 #: geocrm...`` (and so every CLI command) fast or to work without an optional extra.
 DEFERRED = frozenset(
-    {"geopy", "ortools", "osmium", "pyarrow", "pyogrio", "pyproj", "pyrosm", "uvicorn"}
+    {"freetype", "geopy", "ortools", "osmium", "pyarrow", "pyogrio", "pyproj", "pyrosm", "uvicorn"}
 )
 
 

@@ -83,6 +83,7 @@ function multiSelect(filter) {
     "summary",
     { title: filter.description },
     el("span", { class: "name" }, filter.label),
+    " ",
     shown,
   );
   const boxes = filter.values.map((v) =>
@@ -119,7 +120,9 @@ function multiSelect(filter) {
     // a value of the URL that the API does not offer stays in the state (the API says why)
     shown.textContent =
       values.length === 0 ? "all" : values.length === 1 ? valueLabel(name, values[0]) : `${values.length} selected`;
-    summary.setAttribute("aria-label", `${filter.label}: ${describe(name, values)}`);
+    // the accessible name holds the visible text (WCAG 2.5.3), then the values chosen
+    const detail = values.length > 1 ? ` (${describe(name, values)})` : "";
+    summary.setAttribute("aria-label", `${filter.label} ${shown.textContent}${detail}`);
   }
   return { node: details, sync };
 }

@@ -94,6 +94,23 @@ class Session:
         ARTIFACTS.mkdir(exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), **options)
 
+    def draw_rectangle(self) -> int:
+        """Draw a rectangle over the middle of the map in the zones view with the mouse and
+        wait for its count; the total the page shows."""
+        page = self.page
+        page.get_by_role("button", name="Rectangle").click()
+        box = page.locator("#map").bounding_box()
+        x0, y0 = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3
+        x1, y1 = box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.7
+        page.mouse.click(x0, y0)
+        page.mouse.move(x1, y1, steps=8)
+        page.mouse.click(x1, y1)
+        page.wait_for_function(
+            "() => window.geocrm.zone.geometry && "
+            "window.geocrm.zone.counted === window.geocrm.zone.geometry"
+        )
+        return int(page.locator("#zone-count").get_attribute("data-total"))
+
     def foreign_requests(self) -> list[str]:
         return [u for u in self.requests if not u.startswith((self.base, "data:", "blob:"))]
 

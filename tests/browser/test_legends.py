@@ -106,7 +106,8 @@ def test_fixed_classes_survive_a_filter_change_and_a_reload(session):
     assert breaks == sorted(breaks) and len(breaks) == len(before) - 1
     assert page.locator("#release-classes").is_visible()
     # another filter: other hexagons and values, the same classes and colours
-    page.select_option("select[name=stage]", "client")
+    page.locator("details[data-filter=stage] summary").click()
+    page.locator("details[data-filter=stage] input[value=client]").check()
     page.wait_for_function("() => window.location.search.includes('stage=client')")
     session.settle()
     assert page.evaluate(_LEGEND)["hexes"]["texts"][: len(before)] == before

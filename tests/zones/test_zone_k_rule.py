@@ -143,7 +143,8 @@ def test_saved_zones_and_their_counts_follow_the_rule(client, analyst, cleanup):
     zone_id = saved.json()["id"]
     assert "suppressed_cells" not in saved.json()["properties"]
     live = _count(analyst, BOX)
-    (listed,) = analyst.get("/api/zones").json()["features"]
+    # (other tests' zones may be saved too: this one is found by its id)
+    (listed,) = [f for f in analyst.get("/api/zones").json()["features"] if f["id"] == zone_id]
     one = analyst.get(f"/api/zones/{zone_id}").json()
     count = analyst.get(f"/api/zones/{zone_id}/count").json()
     for answer in (listed["properties"], one["properties"], count):
