@@ -4,11 +4,11 @@
 // the server) in a diverging palette with its own legend, classes symmetric around 0.
 // Turning it off puts the heatmap back.
 
-import { api, el, formatValue, showError } from "./api.js";
+import { api, el, formatValue, isMoney, showError } from "./api.js";
 import { openCell } from "./cellpanel.js";
+import { measureHeading } from "./legend.js";
 import { seriesMeasure } from "./series.js";
 import { saveState, state } from "./state.js";
-import { label, unit } from "./vocabulary.js";
 
 const SOURCE = "hex_change";
 // less in b (red) … no change (light grey) … more in b (blue): ColorBrewer RdBu, which
@@ -149,7 +149,7 @@ export function initCompare(map, catalogue, dims, resByZoom) {
       .filter((f) => f.properties.res === res);
     const m = measure();
     // counts and money step by whole numbers; means (satisfaction, churn risk) by fractions
-    const integer = unit(m) === "EUR" || Boolean(dims.measure_details.find((x) => x.name === m)?.integer);
+    const integer = isMoney(m) || Boolean(dims.measure_details.find((x) => x.name === m)?.integer);
     const [t, t2] = changeSteps(features.map((f) => f.properties.change), integer);
     const { a, b } = periods();
     const key = JSON.stringify([a, b, m, state.filters, t]);
@@ -180,9 +180,8 @@ export function initCompare(map, catalogue, dims, resByZoom) {
       [DIVERGING[1], `less in b: ${span("−", t, t2)}`],
       [DIVERGING[0], `less in b: −${f(t2)} or more`],
     ];
-    const units = unit(m) && unit(m) !== label(m).toLowerCase() ? ` (${unit(m)})` : "";
     legend.replaceChildren(
-      el("strong", {}, `Change in ${label(m)}${units}: b − a`),
+      el("strong", {}, `Change in ${measureHeading(m)}: b − a`),
       el("div", { class: "periods" }, `a: ${a} · b: ${b}`),
       ...rows.map(([colour, text]) => el("div", {}, el("span", { class: "swatch", style: `background:${colour}` }), text)),
     );
