@@ -111,6 +111,15 @@ class Session:
         )
         return int(page.locator("#zone-count").get_attribute("data-total"))
 
+    def wait_for_request(self, *parts: str, timeout_ms: int = 15_000) -> None:
+        """Wait until the page has asked a URL holding every one of ``parts`` (a changed
+        layer asks its TileJSON, then its tiles: later than the map's next idle)."""
+        for _ in range(timeout_ms // 100):
+            if any(all(p in u for p in parts) for u in self.requests):
+                return
+            self.page.wait_for_timeout(100)
+        raise AssertionError(f"no request for {parts}")
+
     def foreign_requests(self) -> list[str]:
         return [u for u in self.requests if not u.startswith((self.base, "data:", "blob:"))]
 
