@@ -23,6 +23,13 @@ HEX_COLOURS = list(_HEX_FILL["metadata"]["legend"]["palette"])
 HEX_OPACITY = _HEX_FILL["paint"]["fill-opacity"]
 PASSWORD = "correct horse battery"  # every user of tests/conftest.py make_user
 ME = "/api/auth/me"
+# the map's next idle (a repaint asked for, so that one comes), or 10 s at most
+_NEXT_IDLE = """() => new Promise(resolve => {
+    const map = window.geocrm.map;
+    const timer = setTimeout(resolve, 10000);
+    map.once('idle', () => { clearTimeout(timer); setTimeout(resolve, 0); });
+    map.triggerRepaint();
+})"""
 
 
 class Session:
@@ -78,10 +85,13 @@ class Session:
         form.get_by_role("button", name="Sign in").click()
 
     def settle(self) -> None:
-        """Wait until the map has drawn everything it asked for."""
+        """Wait until the map has drawn everything it asked for, and the app has seen it:
+        an ``idle`` event after the tiles loaded (the legend and panels update on idle; on
+        a busy machine a frame can take longer than any fixed wait)."""
         self.page.wait_for_function(
             "() => window.geocrm.map.loaded() && window.geocrm.map.areTilesLoaded()", timeout=30_000
         )
+        self.page.evaluate(_NEXT_IDLE)
         self.page.wait_for_timeout(500)
 
     def map_image(self, name: str) -> Image.Image:

@@ -58,7 +58,8 @@ def test_every_layer_drawn_has_a_legend_entry_with_units_in_the_paints_colours(s
     # the demo city draws at least these here; each has its section, and so does the rest
     assert {"hexes", "stores", "streets", "customers", "trade_areas"} <= on_screen
     missing = on_screen - set(legend)
-    assert not missing, f"layers drawn without a legend entry: {missing}"
+    hex_part = page.inner_text("#legend .legend-hexes")
+    assert not missing, f"layers drawn without a legend entry: {missing} (hexes: {hex_part!r})"
     # units: money with its currency, foot traffic on its index
     assert legend["hexes"]["title"] == "Annual revenue (€)"
     assert "index 0-100" in legend["streets"]["title"]
