@@ -27,7 +27,8 @@ DECLARE
     p record;
 BEGIN
     FOREACH t IN ARRAY ARRAY['crm.customers', 'crm.interactions', 'crm.customer_enrichment',
-                             'crm.import_jobs', 'crm.import_rejects']
+                             'crm.import_jobs', 'crm.import_rejects', 'crm.leads',
+                             'crm.lead_status']
     LOOP
         EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', t);
@@ -85,6 +86,36 @@ CREATE POLICY app_all ON crm.import_jobs FOR ALL TO geocrm_app
     USING ((SELECT auth.write_all())) WITH CHECK ((SELECT auth.write_all()));
 CREATE POLICY app_all ON crm.import_rejects FOR ALL TO geocrm_app
     USING ((SELECT auth.write_all())) WITH CHECK ((SELECT auth.write_all()));
+
+-- leads (issue 16): businesses of the city, not customer rows, but what the company thinks
+-- of them is its own. Everyone but a rep or a manager reads every lead (analysts too: no
+-- customer row is in one); a rep or a manager reads the leads in their reps' territories
+-- of the active plan and the leads given to their reps. Only GeoCRM's own work (the build)
+-- and admins write crm.leads. (crm.lead_visible: spatial_sql/functions/scope_leads.sql)
+CREATE POLICY app_read ON crm.leads FOR SELECT TO geocrm_app
+    USING ((SELECT auth.scope_all()) OR (SELECT auth.current_role()) = 'analyst'
+           OR crm.lead_visible(lead_id, h3_11));
+CREATE POLICY app_insert ON crm.leads FOR INSERT TO geocrm_app
+    WITH CHECK ((SELECT auth.write_all()));
+CREATE POLICY app_update ON crm.leads FOR UPDATE TO geocrm_app
+    USING ((SELECT auth.write_all())) WITH CHECK ((SELECT auth.write_all()));
+CREATE POLICY app_delete ON crm.leads FOR DELETE TO geocrm_app
+    USING ((SELECT auth.write_all()));
+
+-- a lead's status: read with the lead; set by admins, marketers, and managers and reps on
+-- the leads they see (an analyst changes nothing)
+CREATE POLICY app_read ON crm.lead_status FOR SELECT TO geocrm_app
+    USING (lead_id IN (SELECT l.lead_id FROM crm.leads l));
+CREATE POLICY app_insert ON crm.lead_status FOR INSERT TO geocrm_app
+    WITH CHECK ((SELECT auth.current_role()) IS DISTINCT FROM 'analyst'
+                AND lead_id IN (SELECT l.lead_id FROM crm.leads l));
+CREATE POLICY app_update ON crm.lead_status FOR UPDATE TO geocrm_app
+    USING ((SELECT auth.current_role()) IS DISTINCT FROM 'analyst'
+           AND lead_id IN (SELECT l.lead_id FROM crm.leads l))
+    WITH CHECK ((SELECT auth.current_role()) IS DISTINCT FROM 'analyst'
+                AND lead_id IN (SELECT l.lead_id FROM crm.leads l));
+CREATE POLICY app_delete ON crm.lead_status FOR DELETE TO geocrm_app
+    USING ((SELECT auth.write_all()));
 
 -- Row-level security keeps the planner from using an index with an operator that is not
 -- LEAKPROOF before the policy has filtered the rows, and PostGIS' bounding-box operators

@@ -79,6 +79,10 @@ class Customer(Base):
     geocoded_at: Mapped[datetime | None]
     #: placed too far from every loaded city: kept, but left out of enrichment and the cube
     outside_city: Mapped[bool] = mapped_column(default=False)
+    #: contact details a file may bring (optional); leads are matched on them (issue 16)
+    phone: Mapped[str | None]
+    email: Mapped[str | None]
+    website: Mapped[str | None]
     source: Mapped[str] = mapped_column(default="import")
     last_import_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
