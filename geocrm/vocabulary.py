@@ -191,6 +191,8 @@ LAYER_DESCRIPTIONS: dict[str, str] = {
     "another rep, and the strong bonds that would break.",
     "hex_change": "The difference map: how much a measure grew or shrank in each hexagon "
     "between two months or two ranges of months (blue: more in the second, red: less).",
+    "leads": "Businesses and buildings of the city that are not your customers yet, "
+    "coloured by where they stand (new, contacted, assigned ...).",
 }
 
 #: Terms the screens use, explained (shown in the Glossary dialog).

@@ -13,7 +13,7 @@ WHERE p.dataset_id = s.dataset_id
        OR (p.category || '=*' = ANY (s.poi_kinds)
            AND NOT p.category || '=' || coalesce(p.subcategory, '') = ANY (s.poi_excluded)));
 CREATE INDEX ON lead_candidates USING gist (geom);
-ANALYZE lead_candidates;
+ANALYZE lead_candidates (lead_id, origin, osm_type, osm_id, geom);
 
 INSERT INTO lead_candidates (lead_id, osm_type, osm_id, origin, name, category, subcategory,
                              tags, geom)
@@ -29,4 +29,4 @@ WHERE b.dataset_id = s.dataset_id
   AND NOT EXISTS (SELECT 1 FROM lead_candidates c
                   WHERE c.osm_type = b.osm_type AND c.osm_id = b.osm_id);
 CREATE UNIQUE INDEX ON lead_candidates (lead_id);
-ANALYZE lead_candidates;
+ANALYZE lead_candidates (lead_id, origin, osm_type, osm_id, geom);
