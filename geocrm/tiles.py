@@ -95,25 +95,17 @@ class TileScope:
 
     reps: tuple[int, ...] | None = None
     min_cell_count: int | None = None
-    #: an analyst: no customer row, like a user without reps, but every lead (the policy
-    #: of crm.leads, issue 16), so their tiles of the leads layer are not such a user's
-    analyst: bool = False
 
     @classmethod
-    def of(
-        cls, reps: Sequence[int] | None, min_cell_count: int | None, analyst: bool = False
-    ) -> TileScope:
+    def of(cls, reps: Sequence[int] | None, min_cell_count: int | None) -> TileScope:
         """A scope, normalised: no rule means every row; reps sorted, once each."""
         if min_cell_count is None:
             return EVERYTHING
-        reps = tuple(sorted(set(reps or ())))
-        return cls(reps=reps, min_cell_count=min_cell_count, analyst=bool(analyst))
+        return cls(reps=tuple(sorted(set(reps or ()))), min_cell_count=min_cell_count)
 
     def key(self) -> tuple:
         """The part of a tile's cache key (and ETag) that says whose tile it is."""
-        if self == EVERYTHING:
-            return ("all",)
-        return ("reps", self.reps, self.min_cell_count, *(("analyst",) if self.analyst else ()))
+        return ("all",) if self == EVERYTHING else ("reps", self.reps, self.min_cell_count)
 
 
 #: Every row and every figure: admins, marketers, the CLI (and a shared layer for anyone).
@@ -399,7 +391,7 @@ class TileServer:
         row = conn.execute(query("tiles/versions"), {"sources": list(layer.sources)}).one()
         if row.token is None:
             raise SetupError("the tile data versions are missing: run `geocrm db migrate`")
-        return row.token, TileScope.of(row.reps, row.min_cell_count, row.analyst)
+        return row.token, TileScope.of(row.reps, row.min_cell_count)
 
     def tile(
         self,

@@ -206,7 +206,7 @@ def test_a_scope_the_database_does_not_confirm_is_never_cached(app_engine, engin
         assert server.tile("hexes", z, x, y, {}, scope=EVERYTHING)[1] == "miss"
         assert server.tile("hexes", z, x, y, {}, scope=EVERYTHING)[1] == "miss"
         assert not server.cache._tiles
-        right = TileScope.of((), K, analyst=True)
+        right = TileScope.of((), K)
         first, how = server.tile("hexes", z, x, y, {}, scope=right)
         assert how == "miss"
         again, how = server.tile("hexes", z, x, y, {}, scope=right)

@@ -51,9 +51,7 @@ def tile_scope(principal: Principal) -> TileScope:
     if principal.role in _EVERYTHING_ROLES:
         return EVERYTHING
     reps = principal.reps if principal.role in _REP_ROLES else ()
-    return TileScope.of(
-        reps, max(current_scope().min_cell_count, 1), analyst=principal.role == "analyst"
-    )
+    return TileScope.of(reps, max(current_scope().min_cell_count, 1))
 
 
 def _caching(layer: str) -> dict[str, str]:

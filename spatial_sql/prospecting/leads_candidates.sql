@@ -3,6 +3,11 @@
 -- POI inside (a building with a shop inside is that shop's lead, not one of its own).
 -- lead_id: n/w/r + the OSM id, stable across rebuilds. A building's point is a point on
 -- its surface (the same as its H3 cell's in spatial_sql/enrich/reference_points.sql).
+-- The one-row settings have statistics (else the planner, guessing hundreds of rows, costs
+-- every join by the million and compiles each with JIT, slower than running it); the
+-- steps are a few set-based statements each: no JIT.
+SET LOCAL jit = off;
+ANALYZE lead_build;
 CREATE TEMP TABLE lead_candidates ON COMMIT DROP AS
 SELECT left(p.osm_type, 1) || p.osm_id AS lead_id, p.osm_type, p.osm_id,
        'poi'::text AS origin, p.name, p.category, p.subcategory, p.tags, p.geom

@@ -2,8 +2,7 @@
 -- A source's version is the sum of its per-session counters (migration 0014); the time of
 -- its last change (microseconds) keeps tokens unique across a re-created database.
 -- With it, whose tiles this transaction draws (geocrm.tiles.TileScope): the k of the
--- aggregates' k-rule (NULL: every row and figure), the reps whose rows the user sees, and
--- whether they are an analyst (who sees every lead: crm.leads' policy).
+-- aggregates' k-rule (NULL: every row and figure) and the reps whose rows the user sees.
 SELECT (SELECT string_agg(source || '=' || version || '@' || changed_us, ',' ORDER BY source)
         FROM (
             SELECT source, sum(version) AS version,
@@ -13,5 +12,4 @@ SELECT (SELECT string_agg(source || '=' || version || '@' || changed_us, ',' ORD
             GROUP BY source
         ) AS v) AS token,
        auth.min_cell_count() AS min_cell_count,
-       auth.scope_reps() AS reps,
-       coalesce(auth.current_role() = 'analyst', false) AS analyst
+       auth.scope_reps() AS reps
