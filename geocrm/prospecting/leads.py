@@ -317,6 +317,7 @@ def _stage_cells(conn: Connection) -> None:
 def _match(conn: Connection, rules: LeadRules, keys: str) -> dict[str, int]:
     """Which leads customers match (``lead_matches``), the leads' keys made by the step
     ``keys`` (of a build's leads, or of every current lead); counts per rule."""
+    _run_script(conn, "leads_customer_points")
     conn.execute(_sql(keys), {"name_within_m": rules.name_within_m})
     _run_script(conn, "leads_keys_analyze")
     conn.execute(_sql("leads_match"), rules.match_params())

@@ -1,11 +1,12 @@
 -- What the current leads (crm.leads, every city) are recognised by (leads_match.sql). A
 -- key is computed only where a customer could match on it (a million names cost a minute):
--- the name of a lead with a customer within :name_within_m metres, the address when some
--- business customer exists, a phone / web site / e-mail when some customer has one.
+-- the name of a lead with a customer within :name_within_m metres (leads_customer_points),
+-- the address when some business customer exists, a phone / web site / e-mail when some
+-- customer has one.
 CREATE TEMP TABLE lead_keys ON COMMIT DROP AS
 SELECT r.lead_id, r.geom,
        CASE WHEN EXISTS (
-                SELECT 1 FROM crm.customers c
+                SELECT 1 FROM lead_customer_points c
                 WHERE c.geom && ST_Expand(r.geom, CAST(:name_within_m AS float8) / 111320
                                                   / cos(radians(ST_Y(r.geom))))
                   AND ST_DWithin(c.geom::geography, r.geom::geography,
