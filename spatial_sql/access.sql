@@ -91,10 +91,12 @@ CREATE POLICY app_all ON crm.import_rejects FOR ALL TO geocrm_app
 -- of them is its own. Everyone but a rep or a manager reads every lead (analysts too: no
 -- customer row is in one); a rep or a manager reads the leads in their reps' territories
 -- of the active plan and the leads given to their reps. Only GeoCRM's own work (the build)
--- and admins write crm.leads. (crm.lead_visible: spatial_sql/functions/scope_leads.sql)
+-- and admins write crm.leads. (the sets it reads: spatial_sql/functions/scope_leads.sql)
 CREATE POLICY app_read ON crm.leads FOR SELECT TO geocrm_app
     USING ((SELECT auth.scope_all()) OR (SELECT auth.current_role()) = 'analyst'
-           OR crm.lead_visible(lead_id, h3_11));
+           OR ((h3_11 & ~(15::bigint << 52)) | (SELECT crm.active_plan_parent_bits()))
+              IN (SELECT crm.scope_lead_cells())
+           OR lead_id IN (SELECT crm.scope_assigned_leads()));
 CREATE POLICY app_insert ON crm.leads FOR INSERT TO geocrm_app
     WITH CHECK ((SELECT auth.write_all()));
 CREATE POLICY app_update ON crm.leads FOR UPDATE TO geocrm_app
