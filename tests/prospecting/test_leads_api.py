@@ -251,6 +251,8 @@ def test_a_bbox_and_a_lasso_give_the_leads_inside_paged_never_capped(client, eng
     ids, matched = walk(client, res)
     expected = sql_ids(engine, "l.geom && ST_MakeEnvelope(24.94, 60.163, 24.952, 60.17, 4326)")
     assert ids == expected and matched == {len(expected)} and len(expected) > 50
+    in_body = client.post("/api/leads/query", json={"bbox": list(BBOX), "limit": 1000}).json()
+    assert [f["id"] for f in in_body["features"]] == expected
     lasso = client.post("/api/leads/query", json={"polygon": LASSO, "limit": 60})
     ids, matched = walk(client, lasso)
     inside = sql_ids(engine, "ST_Intersects(ST_GeomFromGeoJSON(:g), l.geom)", g=json.dumps(LASSO))
@@ -474,6 +476,7 @@ def test_changes_and_exports_are_audited(client, engine, make_user, territory):
     entry = entries(engine, action="leads.export", limit=1)[0]
     assert entry["detail"]["format"] == "geojson"
     assert entry["detail"]["filters"] == {"min_score": 0.5}
+    assert entry["detail"]["leads"] == len(sql_ids(engine, "l.score >= CAST(0.5 AS real)"))
 
 
 def test_the_export_is_every_matching_lead_with_no_live_formula(client, engine, leads):
@@ -529,6 +532,7 @@ def test_the_export_is_every_matching_lead_with_no_live_formula(client, engine, 
             "Polygon",
         ),
         ("POST", "/api/leads/query", {"polygon": LASSO, "min_score": -1}, "min_score"),
+        ("POST", "/api/leads/query", {"bbox": [24.9, 60.1, 25.0]}, "bbox"),
         ("POST", "/api/leads/query", {"polygon": LASSO, "cursor": "W251bGwsIDVd"}, "cursor"),
         ("PATCH", "/api/leads/n1", {"status": "gone"}, "status"),
         ("PATCH", "/api/leads/x1", {"status": "new"}, "lead_id"),
