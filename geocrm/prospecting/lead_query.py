@@ -100,6 +100,8 @@ class LeadFilter:
     zone: int | str | None = None
     #: the lasso and the zone, intersected
     area: MultiPolygon | None = None
+    #: whether a lasso was drawn (``area`` holds it)
+    lasso: bool = False
     categories: tuple[str, ...] | None = None
     building_classes: tuple[str, ...] | None = None
     statuses: tuple[str, ...] | None = None
@@ -132,7 +134,7 @@ class LeadFilter:
             out["bbox"] = [b.min_lon, b.min_lat, b.max_lon, b.max_lat]
         if self.zone is not None:
             out["zone"] = self.zone
-        if self.area is not None and self.zone is None:
+        if self.lasso:
             out["polygon"] = True
         for name in ("categories", "building_classes", "statuses", "min_score"):
             if getattr(self, name) is not None:
@@ -159,7 +161,9 @@ def _values(value: str | Sequence[str] | None, what: str) -> tuple[str, ...] | N
     return out
 
 
-def _known(values: tuple[str, ...] | None, allowed: Sequence[str], what: str):
+def _known(
+    values: tuple[str, ...] | None, allowed: Sequence[str], what: str
+) -> tuple[str, ...] | None:
     unknown = [v for v in values or () if v not in allowed]
     if unknown:
         raise InvalidInput(f"unknown {what} {', '.join(unknown)}: one of {', '.join(allowed)}")
@@ -223,6 +227,7 @@ def lead_filter(
         bbox=bbox,
         zone=zone,
         area=area,
+        lasso=polygon is not None,
         categories=_values(category, "category"),
         building_classes=_known(
             _values(building_class, "building_class"), BUILDING_CLASSES, "building_class"

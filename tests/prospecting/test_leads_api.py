@@ -19,9 +19,10 @@ from geocrm import zones
 from geocrm.auth.audit import entries
 from geocrm.auth.principal import Principal
 from geocrm.cli import main
+from geocrm.cube import build_cube
 from geocrm.errors import Conflict
 from geocrm.hexgrid import latlng_to_cells
-from geocrm.pipeline import after_customer_change
+from geocrm.pipeline import after_customer_change, enrich_city
 from geocrm.prospecting import lead_actions
 
 #: Every res-9 cell of the test territory holds leads; the rep of that territory sees them.
@@ -583,3 +584,29 @@ def test_the_command_lists_leads_in_a_zone_above_a_score(
         assert main(["leads", "list", "--min-score", "7"]) == 2
     finally:
         zones.delete_zone(engine, zone["id"])
+
+
+def test_an_assigned_lead_is_enriched_and_counted_in_the_hex_cube(client, engine, territory):
+    enrich_city(engine, progress=False)  # skipped when done
+    build_cube(engine)
+    _, other_rep, _ = territory
+    lead_id = _a_lead(engine)
+    facts = text(
+        "SELECT coalesce(sum(f.prospects), 0) FROM cube.facts f JOIN crm.leads l "
+        "ON l.h3_11 = f.h3_11 WHERE l.lead_id = :l AND f.rep_id = :r"
+    )
+    with engine.connect() as conn:
+        before = conn.execute(facts, {"l": lead_id, "r": other_rep}).scalar()
+    done = client.post(f"/api/leads/{lead_id}/assign", json={"rep_id": other_rep})
+    assert done.status_code == 200, done.text
+    with engine.connect() as conn:
+        after = conn.execute(facts, {"l": lead_id, "r": other_rep}).scalar()
+        enriched = conn.execute(
+            text(
+                "SELECT e.h3_11 = l.h3_11 FROM crm.customer_enrichment e, crm.leads l "
+                "WHERE e.customer_id = :c AND l.lead_id = :l"
+            ),
+            {"c": done.json()["customer_id"], "l": lead_id},
+        ).scalar()
+    assert enriched is True
+    assert after == before + 1
