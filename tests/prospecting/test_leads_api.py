@@ -91,7 +91,8 @@ def leads(engine, demo):
 @pytest.fixture(scope="module")
 def territory(engine, leads):
     """An active territory plan at res 9 whose one territory (every other res-9 cell that
-    holds leads) is the first demo rep's; the plans active before are archived meanwhile.
+    holds leads) is the first demo rep's, deleted afterwards; the plan active before (if
+    any) is inactive meanwhile.
     Yields (rep_id, other_rep_id, cells)."""
     with engine.begin() as conn:
         reps = conn.execute(text("SELECT rep_id FROM crm.reps ORDER BY rep_id LIMIT 2")).scalars()
@@ -142,13 +143,7 @@ def territory(engine, leads):
         )
     yield rep_id, other_rep, set(cells)
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "UPDATE crm.territory_plans SET active = false, status = 'archived' "
-                "WHERE plan_id = :p"
-            ),
-            {"p": plan_id},
-        )
+        conn.execute(text("DELETE FROM crm.territory_plans WHERE plan_id = :p"), {"p": plan_id})
         if len(before) == 1:
             conn.execute(
                 text("UPDATE crm.territory_plans SET active = true WHERE plan_id = :p"),
