@@ -45,6 +45,7 @@ from geocrm.db import migrate as schema
 from geocrm.db import query
 from geocrm.freshness import FreshnessReport
 from geocrm.pause import pause_at
+from geocrm.prospecting import whitespace
 
 logger = logging.getLogger("geocrm.pipeline")
 
@@ -241,6 +242,7 @@ def after_enrichment(engine: Engine, *, layers_changed: bool) -> FreshnessReport
     def work(report: FreshnessReport, _started: float) -> None:
         if layers_changed:
             cube.build_cube(engine)
+            whitespace.build_whitespace(engine)  # the context changed: fit again
             report.rebuilt = True
         else:
             report.cells = cube.refresh_cube(engine)["cells"]
