@@ -5,10 +5,13 @@ give the same figures, the actual ones under the k-rule of the user who asks."""
 
 from __future__ import annotations
 
+import re
+
 import mapbox_vector_tile
 import pytest
 from sqlalchemy import text
 
+from geocrm.cli import main
 from geocrm.cube import build_cube
 from geocrm.db import make_engine
 from geocrm.errors import NotFound
@@ -256,3 +259,23 @@ def test_whitespace_needs_the_cube_and_enough_customers(built, make_database):
             whitespace_cells(empty, 10)
     finally:
         empty.dispose()
+
+
+def test_geocrm_cube_build_fits_the_whitespace_too(built, engine, use_database, capsys):
+    before = last_whitespace_build(engine)["built_at"]
+    assert main(["cube", "build"]) == 0
+    out = capsys.readouterr().out
+    assert "hex cube built" in out
+    assert re.search(r"whitespace: \d+ res-11 cells modelled .* 5-fold cross-fitted", out), out
+    assert last_whitespace_build(engine)["built_at"] > before
+
+
+def test_a_whitespace_build_redraws_the_cached_tiles(built, engine, client):
+    x, y = tile_xy(*CENTRE, 14)
+    url = f"/tiles/whitespace/14/{x}/{y}.mvt"
+    before = client.get(url)
+    assert client.get(url).headers["x-tile-cache"] == "hit"
+    build_whitespace(engine)  # the same expectations, a new data version of the layer
+    after = client.get(url, headers={"If-None-Match": before.headers["etag"]})
+    assert after.status_code == 200 and after.headers["x-tile-cache"] == "miss"
+    assert after.headers["etag"] != before.headers["etag"]
