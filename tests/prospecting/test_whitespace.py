@@ -11,6 +11,7 @@ import mapbox_vector_tile
 import pytest
 from sqlalchemy import text
 
+from geocrm import vocabulary
 from geocrm.cli import main
 from geocrm.cube import build_cube
 from geocrm.db import make_engine
@@ -279,3 +280,14 @@ def test_a_whitespace_build_redraws_the_cached_tiles(built, engine, client):
     after = client.get(url, headers={"If-None-Match": before.headers["etag"]})
     assert after.status_code == 200 and after.headers["x-tile-cache"] == "miss"
     assert after.headers["etag"] != before.headers["etag"]
+
+
+def test_the_whitespace_measures_are_described_for_clients(built, client):
+    body = client.get("/api/cube/dimensions").json()
+    details = {d["name"]: d for d in body["whitespace_measure_details"]}
+    assert list(details) == list(vocabulary.WHITESPACE_MEASURES)
+    assert details["revenue_whitespace"]["unit"] == body["currency"]
+    assert not details["market_penetration"]["additive"] and details["whitespace"]["additive"]
+    assert all(d["description"] for d in details.values())
+    assert not set(details) & set(body["measures"])  # not the hexes layer's measures
+    assert "Whitespace" in body["terms"] and "whitespace" in body["layer_descriptions"]
