@@ -26,6 +26,7 @@ from geocrm.api import (
     geocoding,
     health,
     imports,
+    lookalike,
     search,
     stores,
     territories,
@@ -140,6 +141,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(territories.router)
     app.include_router(visits.router)
     app.include_router(search.router)
+    app.include_router(lookalike.router)  # issue 16: the lookalike model card
 
     if FRONTEND_DIST.joinpath("index.html").is_file():
         # the web map app, last: every path no API route took is a file of the app
