@@ -163,8 +163,8 @@ def shuffled(data: TrainingData, seed: int = model.SEED) -> TrainingData:
 
 def _figures(v: model.Validation) -> str:
     return (
-        f"AUC {v.auc:.2f} on {v.held_out} held-out customers (95% interval "
-        f"{v.auc_low:.2f}-{v.auc_high:.2f}), top-decile lift {v.lift_top_decile:.2f}"
+        f"held-out AUC {v.auc:.2f}, 95% interval {v.auc_low:.2f}-{v.auc_high:.2f}, on "
+        f"{v.held_out} customers; top-decile lift {v.lift_top_decile:.2f}"
     )
 
 
@@ -221,8 +221,8 @@ def score_leads(
             fitted = model.fit(data.frame, data.labels)
         else:
             reason = (
-                f"The lookalike model does not beat random ({_figures(validation)}; it "
-                "must have the interval above 0.5 and a lift above 1). No lead is scored."
+                f"The lookalike model does not beat random ({_figures(validation)}); a "
+                "model must have the interval above 0.5 and a lift above 1. No lead is scored."
             )
     bar.update(1)
     bar.set_postfix_str("scoring leads")

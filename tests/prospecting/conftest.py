@@ -4,11 +4,12 @@ in front, trade areas, nearest store, H3 cell)."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from sqlalchemy import text
 
 from geocrm.cube import build_cube
-from geocrm.db import bulk_transaction
+from geocrm.db import bulk_transaction, query
 from geocrm.pipeline import enrich_city
 
 #: Business POIs as leads, joined to what is around them as the lead build does.
@@ -52,3 +53,11 @@ def leads(engine, demo) -> int:
     with bulk_transaction(engine) as conn:
         conn.execute(text(LEADS_FROM_POIS))
         return conn.execute(text("SELECT count(*) FROM crm.leads")).scalar_one()
+
+
+@pytest.fixture(scope="package")
+def pool(engine, city):
+    """The loaded city's address pool, which the demo generator draws from."""
+    with engine.connect() as conn:
+        dataset_id = conn.execute(text("SELECT min(dataset_id) FROM ref.datasets")).scalar_one()
+        return pd.read_sql(query("demo/address_pool"), conn, params={"dataset_id": dataset_id})
