@@ -91,4 +91,10 @@ def card_text(card: Mapping[str, Any]) -> str:
                 for f in sorted(weighted, key=lambda f: -abs(f["weight"]))
             )
         )
+    classes = next(
+        (f["weight"] for f in card["features"] if isinstance(f.get("weight"), dict)), None
+    )
+    if classes:
+        ranked = sorted(classes.items(), key=lambda kv: -kv[1])
+        lines.append("  building class: " + ", ".join(f"{k} {v:+.2f}" for k, v in ranked if v))
     return "\n".join(lines)
