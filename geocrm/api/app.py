@@ -26,6 +26,7 @@ from geocrm.api import (
     geocoding,
     health,
     imports,
+    lookalike,
     search,
     stores,
     territories,
@@ -134,6 +135,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(customers.router)
     app.include_router(imports.router)
     app.include_router(stores.router)
+    app.include_router(lookalike.router)  # issue 16: the lookalike model card
     app.include_router(compare.router)  # before cube: /api/cube/compare is no cell
     app.include_router(cube.router)
     app.include_router(tiles.router)
