@@ -19,15 +19,15 @@ from geocrm.cli import main
 from geocrm.cube import build_cube
 from geocrm.errors import InvalidInput
 from geocrm.pipeline import enrich_city
-from geocrm.prospecting.hotspots import (
+from geocrm.prospecting.hotspot_stats import (
     CLASSES,
     MIN_CELLS,
-    SOURCES,
-    city_cover,
     fdr_adjust,
     gi_star,
-    hotspots,
+    permutation_p,
+    ring_neighbours,
 )
+from geocrm.prospecting.hotspots import SOURCES, city_cover, hotspots
 from geocrm.tiles import catalog, tile_xy
 
 RES = 10
@@ -100,6 +100,36 @@ def test_a_field_with_no_pattern_has_no_hotspot(cover):
         assert (stat.p_fdr >= stat.p - 1e-12).all() and (stat.p_fdr <= 1).all()
     flat = gi_star(cover, np.full(len(cover), 42.0))
     assert set(flat.classes) == {"not_significant"} and (flat.z == 0).all()
+
+
+def test_permutation_p_agrees_with_pysal_where_values_do_not_tie(cover):
+    """On continuous values the test here and PySAL's (2 x p_sim) give the same p-values
+    up to the randomness of the permutations."""
+    from esda.getisord import G_Local
+    from libpysal.weights import W
+
+    values = np.random.default_rng(5).lognormal(8, 1, len(cover))
+    values[: len(cover) // 10] *= 20  # some structure: a few small p-values
+    neighbours = ring_neighbours(cover)
+    ours = permutation_p(values, neighbours, permutations=9999, seed=1)
+    theirs = G_Local(
+        values, W(neighbours), transform="B", star=True, permutations=9999, seed=1, n_jobs=1
+    )
+    assert np.abs(ours - np.minimum(2 * theirs.p_sim, 1)).max() < 0.05
+
+
+def test_ties_are_no_evidence(cover):
+    """Most cells of a city have no revenue: a cell of zeros among zeros ties with a large
+    share of the permutations and is no cold spot (PySAL's folded p_sim gives it the
+    smallest p there is)."""
+    rng = np.random.default_rng(8)
+    values = np.where(rng.random(len(cover)) < 0.85, 0.0, rng.lognormal(8, 1, len(cover)))
+    stat = gi_star(cover, values)
+    neighbours = ring_neighbours(cover)
+    quiet = [i for i in range(len(cover)) if values[i] == 0 == values[neighbours[i]].sum()]
+    assert len(quiet) > 10
+    assert (stat.p[quiet] > 0.1).all()
+    assert not any(str(c).startswith("cold") for c in stat.classes[quiet])
 
 
 def test_too_few_cells_is_a_clear_error(cover):
