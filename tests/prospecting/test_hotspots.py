@@ -13,10 +13,12 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from geocrm.api.app import create_app
 from geocrm.cli import main
 from geocrm.cube import build_cube
+from geocrm.db.scope import Scope, acting_as
 from geocrm.errors import InvalidInput
 from geocrm.pipeline import enrich_city
 from geocrm.prospecting.hotspot_stats import (
@@ -270,3 +272,38 @@ def test_the_command_prints_json(use_database, built, capsys):
     assert body["res"] == RES and len(body["cells"]) >= 100
     assert main(["hotspots", "--res", "8"]) != 0
     assert "too few" in capsys.readouterr().err
+
+
+def test_kept_results_are_read_only_by_users_with_the_same_view(
+    engine, app_engine, make_user, built, busiest_rep
+):
+    """Row-level security on the kept results: a rep's result is read by the rep, not by an
+    analyst (another view of the cube), and nobody keeps a result under another's view."""
+
+    def user_id(email: str) -> int:
+        with engine.connect() as conn:
+            return conn.execute(
+                text("SELECT user_id FROM auth.users WHERE email = :e"), {"e": email}
+            ).scalar_one()
+
+    rep = user_id(make_user("rep", (busiest_rep,))[0])
+    analyst = user_id(make_user("analyst")[0])
+    with acting_as(Scope(user_id=rep)):
+        computed = hotspots(app_engine, "support_requests", RES)
+        again = hotspots(app_engine, "support_requests", RES)
+    assert computed.scope == f"reps:{busiest_rep};k:5" and again.cached
+    with acting_as(Scope(user_id=analyst)), app_engine.connect() as conn:
+        seen = conn.execute(text("SELECT scope_key, run_id FROM cube.hotspot_runs")).all()
+        assert computed.scope not in {s for s, _ in seen}
+        cells = conn.execute(text("SELECT count(*) FROM cube.hotspot_cells")).scalar_one()
+        assert cells == sum(
+            conn.execute(text("SELECT cells FROM cube.hotspot_runs")).scalars().all()
+        )
+        with pytest.raises(DBAPIError, match="row-level security"):
+            conn.execute(
+                text(
+                    "INSERT INTO cube.hotspot_runs (scope_key, measure, res, permutations, "
+                    "seed, versions, cells, seconds) VALUES ('all', 'revenue', 10, 999, 1, "
+                    "'x', 0, 0)"
+                )
+            )
