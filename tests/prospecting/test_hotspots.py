@@ -104,6 +104,7 @@ def test_a_field_with_no_pattern_has_no_hotspot(cover):
     assert set(flat.classes) == {"not_significant"} and (flat.z == 0).all()
 
 
+@pytest.mark.filterwarnings("ignore:The alternative hypothesis:DeprecationWarning")
 def test_permutation_p_agrees_with_pysal_where_values_do_not_tie(cover):
     """On continuous values the test here and PySAL's (2 x p_sim) give the same p-values
     up to the randomness of the permutations."""
@@ -270,6 +271,10 @@ def test_the_command_prints_json(use_database, built, capsys):
     assert main(["hotspots", "--measure", "revenue", "--res", str(RES), "--json"]) == 0
     body = json.loads(capsys.readouterr().out)
     assert body["res"] == RES and len(body["cells"]) >= 100
+    assert main(["hotspots", "--measure", "customers", "--filter", "kind=business"]) == 0
+    text_out = capsys.readouterr().out
+    assert text_out.startswith("Hotspots of customers at res 10 (hexagons ~150 m across)")
+    assert "not_significant" in text_out and "kind=['business']" in text_out
     assert main(["hotspots", "--res", "8"]) != 0
     assert "too few" in capsys.readouterr().err
 
