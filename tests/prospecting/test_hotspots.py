@@ -198,6 +198,12 @@ def test_measures_combine_and_are_kept(engine, built):
     kept = hotspots(engine, "revenue,customers", RES)
     assert kept.cached and kept.cells == combined.cells
     assert set(kept.counts()) == set(CLASSES)
+    with engine.begin() as conn:  # the cube changes (a statement trigger bumps its version)
+        conn.execute(text("UPDATE cube.rollup SET revenue = revenue WHERE false"))
+    fresh = hotspots(engine, "revenue,customers", RES)
+    assert not fresh.cached and fresh.cells == combined.cells
+    with engine.connect() as conn:  # the stale result is gone
+        assert conn.execute(text("SELECT count(*) FROM cube.hotspot_runs")).scalar_one() == 1
 
 
 # --------------------------------------------------------------------------- API, tiles
