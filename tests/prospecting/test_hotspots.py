@@ -6,6 +6,7 @@ a resolution with too few cells, and computes a rep's hotspots from what the rep
 from __future__ import annotations
 
 import json
+from typing import get_args
 
 import h3
 import mapbox_vector_tile
@@ -16,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from geocrm.api.app import create_app
+from geocrm.api.hotspots import HotspotClass
 from geocrm.cli import main
 from geocrm.cube import build_cube
 from geocrm.db.scope import Scope, acting_as
@@ -267,6 +269,7 @@ def test_the_tile_layer_draws_the_classes_for_the_caller(app_engine, make_user, 
 
 
 def test_the_layer_is_declared_with_the_sources_results_depend_on():
+    assert set(get_args(HotspotClass)) == set(CLASSES)  # the API's model says the same
     layer = catalog().layer("hotspots")
     assert tuple(sorted(layer.sources)) == SOURCES and not layer.shared
     legend = layer.style[0]["metadata"]["legend"]
