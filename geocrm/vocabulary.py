@@ -191,6 +191,9 @@ LAYER_DESCRIPTIONS: dict[str, str] = {
     "another rep, and the strong bonds that would break.",
     "hex_change": "The difference map: how much a measure grew or shrank in each hexagon "
     "between two months or two ranges of months (blue: more in the second, red: less).",
+    # issue 16 (hotspots)
+    "hotspots": "Where a measure clusters: red hexagons where high values sit together "
+    "(hot spots), blue where low values do (cold spots), shaded by how sure the test is.",
 }
 
 #: Terms the screens use, explained (shown in the Glossary dialog).
@@ -220,6 +223,14 @@ TERMS: dict[str, str] = {
     "one (0.5 is a coin toss, 1 is perfect), measured on customers held out of training.",
     "Top-decile lift": "How many more best customers are among the top 10 % by score than "
     "among all (2 means twice as many).",
+    # issue 16 (hotspots)
+    "Hotspot": "A group of neighbouring hexagons where a measure is high together (a hot "
+    "spot) or low together (a cold spot) more than chance would give.",
+    "Gi*": "Getis-Ord Gi*: the test behind hotspots. It compares a hexagon and its six "
+    "neighbours with the whole city; the z-score says how far above (or below) chance.",
+    "FDR": "False discovery rate: testing every hexagon at once finds some hotspots by "
+    "chance; the Benjamini-Hochberg correction keeps such false finds to at most 10 % (or "
+    "5 %, 1 %) of those shown.",
 }
 
 

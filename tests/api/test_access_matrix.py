@@ -234,6 +234,8 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/api/routes"): Sample(
         ok(200), json=lambda w, role: {"rep_id": w.rep_id, "max_stops": 2, "mode": "walk"}
     ),
+    # issue 16: hotspots (every role, over what it may see)
+    ("GET", "/api/hotspots"): Sample(ok(200), params=lambda w: {"measure": "customers", "res": 10}),
 }
 
 
