@@ -191,6 +191,9 @@ LAYER_DESCRIPTIONS: dict[str, str] = {
     "another rep, and the strong bonds that would break.",
     "hex_change": "The difference map: how much a measure grew or shrank in each hexagon "
     "between two months or two ranges of months (blue: more in the second, red: less).",
+    # issue 16 (hotspots)
+    "hotspots": "Where a measure clusters: red hexagons where high values sit together "
+    "(hot spots), blue where low values do (cold spots), shaded by how sure the test is.",
     "leads": "Businesses and buildings of the city that are not your customers yet, "
     "coloured by where they stand (new, contacted, assigned ...).",
 }
@@ -214,6 +217,22 @@ TERMS: dict[str, str] = {
     "Foot traffic": "How many people walk along a street, as an index from 0 to 100.",
     "Penetration": "Customers per household: the share of homes that already buy from you.",
     "Lifetime value": "The revenue a customer is expected to bring over the whole relationship.",
+    # issue 16, the lookalike scores of the leads (wt-lookalike)
+    "Lookalike score": "How much a lead looks like your best customers (0 to 1), from where "
+    "it is: its building, foot traffic, nearest store and what is around it. Shown only "
+    "when the model beats random on customers it did not learn from.",
+    "AUC": "How well a score ranks: the chance that a best customer scores above another "
+    "one (0.5 is a coin toss, 1 is perfect), measured on customers held out of training.",
+    "Top-decile lift": "How many more best customers are among the top 10 % by score than "
+    "among all (2 means twice as many).",
+    # issue 16 (hotspots)
+    "Hotspot": "A group of neighbouring hexagons where a measure is high together (a hot "
+    "spot) or low together (a cold spot) more than chance would give.",
+    "Gi*": "Getis-Ord Gi*: the test behind hotspots. It compares a hexagon and its six "
+    "neighbours with the whole city; the z-score says how far above (or below) chance.",
+    "FDR": "False discovery rate: testing every hexagon at once finds some hotspots by "
+    "chance; the Benjamini-Hochberg correction keeps such false finds to at most 10 % (or "
+    "5 %, 1 %) of those shown.",
 }
 
 
@@ -415,7 +434,9 @@ def describe(values: Mapping[str, list[dict[str, Any]]], months: list[str]) -> d
         one entry per measure with ``name``, ``label``, ``unit``, ``additive``,
         ``integer`` and ``description`` (plain words); ``layer_descriptions``: a plain
         line per map layer; ``terms``: the glossary of terms; ``hexagon_sizes``: per
-        resolution, a hexagon's size in words.
+        resolution, a hexagon's size in words; ``whitespace_measure_details``: the
+        whitespace measures (``GET /api/cube?measure=`` without filters, issue 16) as
+        ``measure_details``.
     """
     filters = [
         {
@@ -462,4 +483,67 @@ def describe(values: Mapping[str, list[dict[str, Any]]], months: list[str]) -> d
         "layer_descriptions": dict(LAYER_DESCRIPTIONS),
         "terms": dict(TERMS),
         "hexagon_sizes": {str(r): hexagon_size(r) for r in RESOLUTIONS},
+        "whitespace_measure_details": [
+            {
+                "name": m.name,
+                "label": m.label,
+                "unit": m.unit,
+                "additive": m.additive,
+                "integer": m.integer,
+                "by_month": False,
+                "description": WHITESPACE_DESCRIPTIONS[m.name],
+            }
+            for m in WHITESPACE_MEASURE_LIST
+        ],
     }
+
+
+# --------------------------------------------------------------------------- whitespace
+# Measures of a place rather than of the customers a filter selects (issue 16): the
+# whitespace model's expectations per cell against the cube's actual customers and revenue
+# (geocrm/prospecting/whitespace.py). The cube answers them without filters only.
+
+#: The whitespace measures of ``GET /api/cube?measure=``, in output order.
+WHITESPACE_MEASURE_LIST: tuple[Measure, ...] = (
+    Measure("whitespace", "Whitespace (customers)", "customers", integer=False),
+    Measure("expected_customers", "Expected customers", "customers", integer=False),
+    Measure("revenue_whitespace", "Whitespace (revenue)", "EUR", integer=False),
+    Measure("expected_revenue", "Expected revenue", "EUR", integer=False),
+    Measure(
+        "market_penetration",
+        "Market penetration",
+        "customers per household or workplace",
+        integer=False,
+        ratio=("customers", "households + workplaces"),
+    ),
+)
+WHITESPACE_MEASURES = tuple(m.name for m in WHITESPACE_MEASURE_LIST)
+#: One plain line per whitespace measure (the glossary's words).
+WHITESPACE_DESCRIPTIONS: dict[str, str] = {
+    "whitespace": "Untapped demand: the customers a place like this one usually has, minus "
+    "the customers you have there (positive: room to grow).",
+    "expected_customers": "The customers a place like this one usually has, judged from its "
+    "homes, workplaces, foot traffic, shops and buildings across the whole city.",
+    "revenue_whitespace": "Untapped revenue: the revenue a place like this one usually "
+    "brings, minus what your customers there spend, in euros a year.",
+    "expected_revenue": "The yearly revenue a place like this one usually brings, in euros.",
+    "market_penetration": "Customers per home or job: your customers divided by the "
+    "estimated households and workplaces there.",
+}
+LAYER_DESCRIPTIONS["whitespace"] = (
+    "Untapped demand per hexagon: the customers a place like this usually has minus the "
+    "customers you have there (orange: room to grow, blue: more than expected)."
+)
+TERMS["Whitespace"] = (
+    "Untapped demand: how many more customers (or how much more revenue) a place would "
+    "have if it were like the rest of the city with the same homes, workplaces, foot "
+    "traffic and shops. Expected minus actual; positive means room to grow."
+)
+TERMS["Expected customers"] = (
+    "What a model fitted across the whole city predicts for a place from what is there, "
+    "never from the place's own customers."
+)
+TERMS["Market penetration"] = (
+    "Customers per home or job: your customers divided by the estimated households plus "
+    "workplaces of the place (the Penetration measure counts homes only)."
+)

@@ -25,7 +25,9 @@ from geocrm.api import (
     customers,
     geocoding,
     health,
+    hotspots,
     imports,
+    lookalike,
     search,
     stores,
     territories,
@@ -33,6 +35,8 @@ from geocrm.api import (
     visits,
     zones,
 )
+from geocrm.api import leads as leads_api  # issue 16: wt-leadsapi
+from geocrm.api import whitespace as whitespace_api  # issue 16
 from geocrm.api.access import PUBLIC, AuthMiddleware, BrowserGuardMiddleware, allow
 from geocrm.api.deadline import DeadlineMiddleware
 from geocrm.api.deps import engine_of_app
@@ -133,6 +137,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(customers.router)
     app.include_router(imports.router)
     app.include_router(stores.router)
+    app.include_router(lookalike.router)  # issue 16: the lookalike model card
     app.include_router(compare.router)  # before cube: /api/cube/compare is no cell
     app.include_router(cube.router)
     app.include_router(tiles.router)
@@ -140,6 +145,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(territories.router)
     app.include_router(visits.router)
     app.include_router(search.router)
+    app.include_router(leads_api.router)  # issue 16: leads
+    app.include_router(whitespace_api.router)  # issue 16: prospecting
+    app.include_router(hotspots.router)  # issue 16: prospecting
 
     if FRONTEND_DIST.joinpath("index.html").is_file():
         # the web map app, last: every path no API route took is a file of the app

@@ -143,8 +143,12 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ),
     ("GET", "/api/stores"): Sample(ok(200)),
     ("GET", "/api/trade-areas"): Sample(ok(200)),
+    # issue 16, the lookalike model card (wt-lookalike): every signed-in role reads it
+    ("GET", "/api/prospecting/model"): Sample(ok(200)),
     ("GET", "/api/cube"): Sample(ok(200), params=lambda w: {"res": 9}),
     ("GET", "/api/cube/dimensions"): Sample(ok(200)),
+    # issue 16: 404 until a whitespace build (this world builds the cube only)
+    ("GET", "/api/whitespace"): Sample(ok(200, 404), params=lambda w: {"res": 10}),
     ("GET", "/api/cube/concentration"): Sample(ok(200), params=lambda w: {"res": 9}),
     ("GET", "/api/cube/{cell}"): Sample(ok(200), path=lambda w: {"cell": w.cell}),
     ("GET", "/api/cube/{cell}/children"): Sample(ok(200), path=lambda w: {"cell": w.cell}),
@@ -229,6 +233,18 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ),
     ("POST", "/api/routes"): Sample(
         ok(200), json=lambda w, role: {"rep_id": w.rep_id, "max_stops": 2, "mode": "walk"}
+    ),
+    # issue 16: hotspots (every role, over what it may see)
+    ("GET", "/api/hotspots"): Sample(ok(200), params=lambda w: {"measure": "customers", "res": 10}),
+    # leads (issue 16): a missing lead for the changes (refused after the rule)
+    ("GET", "/api/leads"): Sample(ok(200)),
+    ("POST", "/api/leads/query"): Sample(ok(200), json=lambda w, role: {"polygon": SQUARE}),
+    ("GET", "/api/leads/export"): Sample(ok(200), params=lambda w: {"format": "csv"}),
+    ("POST", "/api/leads/{lead_id}/assign"): Sample(
+        ok(404), path=lambda w: {"lead_id": "n1"}, json=lambda w, role: {"rep_id": w.rep_id}
+    ),
+    ("PATCH", "/api/leads/{lead_id}"): Sample(
+        ok(404), path=lambda w: {"lead_id": "n1"}, json=lambda w, role: {"status": "contacted"}
     ),
 }
 

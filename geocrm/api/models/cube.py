@@ -17,6 +17,10 @@ MeasureValue = int | float | None
 # measure added there is described here with no edit. Optional because ``?measure=``
 # returns just one of them (the routes leave out the measures not computed).
 _MEASURE_FIELDS: dict[str, Any] = {name: (MeasureValue, None) for name in MEASURES}
+#: The whitespace measures a cell of ``GET /api/cube?measure=`` may carry (issue 16).
+_WHITESPACE_FIELDS: dict[str, Any] = {
+    name: (MeasureValue, None) for name in vocabulary.WHITESPACE_MEASURES
+}
 
 _H3 = (str, Field(description="H3 index, hex text", examples=["891126d06dbffff"]))
 #: Only in the answers to a user under the k-rule (analysts; managers and reps outside
@@ -38,6 +42,7 @@ CubeCellProperties = create_model(
     h3=_H3,
     res=_RES,
     **_MEASURE_FIELDS,
+    **_WHITESPACE_FIELDS,
     suppressed_cells=_SUPPRESSED,
 )
 
@@ -48,6 +53,7 @@ CubeCell = create_model(
     h3=_H3,
     res=_RES,
     **_MEASURE_FIELDS,
+    **_WHITESPACE_FIELDS,
     suppressed_cells=_SUPPRESSED,
 )
 
@@ -172,6 +178,13 @@ CubeDimensions = create_model(
     month=(list[str], Field(description="months of activity, YYYY-MM")),
     filters=(list[FilterControl], ...),
     measure_details=(list[MeasureDetail], ...),
+    whitespace_measure_details=(
+        list[MeasureDetail],
+        Field(
+            description="the whitespace measures of a place (issue 16), asked of GET /api/cube "
+            "without filters; not drawn by the hexes layer (see the whitespace layer)"
+        ),
+    ),
     layer_descriptions=(
         dict[str, str],
         Field(description="per map layer (catalogue name), what it shows in plain words"),
