@@ -14,7 +14,7 @@ them into RESULTS.md.
 2. Stability: the held-out AUC and lift over ``--splits`` other split seeds (mean, min, max)
    and how often the model beats random, real against shuffled labels.
 3. ``score_leads`` end to end with the default settings, timed; the leads are the lead
-   build's (``geocrm.prospecting.leads.build_leads``) when it is there.
+   build's (``geocrm.prospecting.leads.build_leads``).
 """
 
 from __future__ import annotations
@@ -23,14 +23,13 @@ import argparse
 import time
 
 import numpy as np
-from sqlalchemy import text
 
 from benchmarks.common import bench_engine
 from geocrm.cube import build_cube
-from geocrm.db import bulk_transaction
 from geocrm.demo import generate_demo_data
 from geocrm.pipeline import enrich_city
 from geocrm.prospecting import lookalike_model as model
+from geocrm.prospecting.leads import build_leads
 from geocrm.prospecting.lookalike import (
     LookalikeSettings,
     TrainingData,
@@ -98,27 +97,14 @@ def stability(engine, splits: int) -> None:
 
 
 def end_to_end(engine) -> None:
-    try:
-        from geocrm.prospecting.leads import build_leads  # the lead build (wt-leads)
-    except ImportError:
-        build_leads = None
-    if build_leads is not None:
-        build_leads(engine, progress=False)
-        made = "the lead build"
-    else:  # until the lead build is merged: the test fixture's leads (shops and amenities)
-        from tests.prospecting.test_lookalike import LEADS_FROM_POIS
-
-        with bulk_transaction(engine) as conn:
-            conn.execute(text("DELETE FROM crm.leads"))
-            conn.execute(text(LEADS_FROM_POIS))
-        made = "shops and amenities made leads by the tests' fixture (no lead build yet)"
+    build_leads(engine, progress=False)
     started = time.perf_counter()
     report = score_leads(engine, progress=False)
     total = time.perf_counter() - started
     steps = ", ".join(f"{k} {v:.2f} s" for k, v in report.seconds.items())
     print(
         f"\n3. score_leads (default settings): {total:.2f} s ({steps}); "
-        f"{report.leads_scored} of {report.leads} leads scored ({made})\n   {report.message}"
+        f"{report.leads_scored} of {report.leads} leads scored (the lead build)\n   {report.message}"
     )
 
 

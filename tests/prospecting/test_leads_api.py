@@ -21,52 +21,34 @@ from geocrm.auth.principal import Principal
 from geocrm.cli import main
 from geocrm.cube import build_cube
 from geocrm.errors import Conflict
-from geocrm.hexgrid import latlng_to_cells
 from geocrm.pipeline import after_customer_change, enrich_city
 from geocrm.prospecting import lead_actions
+from geocrm.prospecting.leads import build_leads
 
 #: Every res-9 cell of the test territory holds leads; the rep of that territory sees them.
 TERRITORY_RES = 9
 
 
-def insert_leads_from_pois(engine) -> int:
-    """Leads made of the demo city's POIs, set-based, with scores (ties and NULLs on
-    purpose), reasons, building classes and contacts; returns how many.
-
-    Stands in for ``geocrm leads build`` until it is merged (then the build makes them)."""
+def build_test_leads(engine) -> int:
+    """The demo city's leads as `geocrm leads build` makes them, then given scores (ties and
+    NULLs on purpose), reasons and contacts set-based from their OSM id, so that ordering and
+    filters have something to sort on (the lookalike tests test the real scores); how many."""
+    build_leads(engine, "helsinki", progress=False)
     with engine.begin() as conn:
-        pois = conn.execute(
-            text("SELECT poi_id, ST_Y(geom), ST_X(geom) FROM ref.pois ORDER BY poi_id")
-        ).all()
-        ids = [p[0] for p in pois]
-        cells = latlng_to_cells([p[1] for p in pois], [p[2] for p in pois]).tolist()
-        return conn.execute(
+        conn.execute(
             text(
                 """
-                INSERT INTO crm.leads (lead_id, dataset_id, osm_type, osm_id, origin, name,
-                    category, subcategory, address, building_class, floor_area_m2,
-                    footfall_index, h3_11, phone, website, score, reasons, geom)
-                SELECT left(p.osm_type, 1) || p.osm_id, p.dataset_id, p.osm_type, p.osm_id,
-                       'poi', p.name, p.category, p.subcategory,
-                       'Testikatu ' || (p.poi_id % 90 + 1),
-                       (ARRAY['retail', 'office', 'commercial', 'public'])[1 + p.poi_id % 4],
-                       100 + p.poi_id % 500, (p.poi_id % 100)::real, c.h3,
-                       CASE WHEN p.poi_id % 3 = 0 THEN '+358 9 ' || p.poi_id END,
-                       CASE WHEN p.poi_id % 4 = 0 THEN 'https://example.com/' || p.poi_id END,
-                       CASE WHEN p.poi_id % 7 = 0 THEN NULL
-                            ELSE ((p.poi_id * 37) % 50) / 50.0 END,
-                       CASE WHEN p.poi_id % 7 = 0 THEN '{}'::text[]
-                            ELSE ARRAY['footfall in front', 'office building', 'near a store']
-                       END,
-                       p.geom
-                FROM ref.pois p
-                JOIN unnest(CAST(:ids AS bigint[]), CAST(:cells AS bigint[])) c (poi_id, h3)
-                  ON c.poi_id = p.poi_id
-                ON CONFLICT (osm_type, osm_id) DO NOTHING
+                UPDATE crm.leads SET
+                    phone = CASE WHEN osm_id % 3 = 0 THEN '+358 9 ' || osm_id % 100000 END,
+                    website = CASE WHEN osm_id % 4 = 0 THEN 'https://example.com/' || osm_id END,
+                    score = CASE WHEN osm_id % 7 = 0 THEN NULL ELSE ((osm_id * 37) % 50) / 50.0 END,
+                    reasons = CASE WHEN osm_id % 7 = 0 THEN '{}'::text[]
+                              ELSE ARRAY['footfall in front', 'office building', 'near a store']
+                              END
                 """
-            ),
-            {"ids": ids, "cells": cells},
-        ).rowcount
+            )
+        )
+        return conn.execute(text("SELECT count(*) FROM crm.leads")).scalar_one()
 
 
 def remove_leads(engine) -> None:
@@ -83,7 +65,7 @@ def remove_leads(engine) -> None:
 def leads(engine, demo):
     """The demo city's POIs as leads, for the package; removed afterwards."""
     remove_leads(engine)
-    count = insert_leads_from_pois(engine)
+    count = build_test_leads(engine)
     yield count
     remove_leads(engine)
 

@@ -17,40 +17,12 @@ from geocrm.auth.credentials import create_token
 from geocrm.auth.users import add_user
 from geocrm.cli import main
 from geocrm.cube import build_cube
-from geocrm.db import app_url, bulk_transaction, make_engine
+from geocrm.db import app_url, make_engine
 from geocrm.demo import generate_demo_data
 from geocrm.osm import load_osm
 from geocrm.pipeline import enrich_city, migrate
+from geocrm.prospecting.leads import build_leads
 from geocrm.prospecting.lookalike import LookalikeSettings, model_card, score_leads
-
-#: Business POIs as leads, with the columns the lead build fills (building, foot traffic in
-#: front, trade areas, nearest store, H3 cell), joined as the enrichment joins customers.
-LEADS_FROM_POIS = """
-INSERT INTO crm.leads (lead_id, dataset_id, osm_type, osm_id, origin, name, category,
-    subcategory, building_id, building_class, floor_area_m2, footfall_index, trade_area_ids,
-    nearest_store_id, nearest_store_minutes, nearest_store_mode, h3_11, geom)
-SELECT left(p.osm_type, 1) || p.osm_id, p.dataset_id, p.osm_type, p.osm_id, 'poi', p.name,
-       p.category, p.subcategory, b.building_id, b.building_class,
-       b.area_m2 * coalesce(b.levels, 4), ff.footfall_index, coalesce(ta.ids, '{}'),
-       st.store_id, st.travel_minutes, st.mode, p.h3_11, p.geom
-FROM ref.pois p
-LEFT JOIN LATERAL (SELECT building_id, building_class, area_m2, levels FROM ref.buildings b
-                   WHERE ST_Contains(b.footprint, p.geom) LIMIT 1) b ON true
-LEFT JOIN LATERAL (SELECT f.footfall_index FROM ref.streets s
-                   JOIN ref.street_footfall f USING (street_id)
-                   WHERE s.network = 'walk' AND ST_DWithin(s.geom, p.geom, 0.0015)
-                     AND ST_DWithin(s.geom::geography, p.geom::geography, 60)
-                   ORDER BY s.geom <-> p.geom LIMIT 1) ff ON true
-LEFT JOIN LATERAL (SELECT array_agg(DISTINCT t.trade_area_id) AS ids FROM crm.trade_area_parts t
-                   WHERE ST_Intersects(t.geom, p.geom)) ta ON true
-LEFT JOIN LATERAL (SELECT h.store_id, h.travel_minutes, h.mode FROM crm.huff_cells h
-                   WHERE h.h3 = ref.h3_cell_to_parent(p.h3_11, 10)
-                   ORDER BY CASE WHEN h.mode = 'walk' AND h.travel_minutes <= 15 THEN 0
-                                 WHEN h.mode = 'drive' THEN 1 ELSE 2 END, h.travel_minutes
-                   LIMIT 1) st ON true
-WHERE p.category IN ('shop', 'amenity') AND p.h3_11 IS NOT NULL
-ON CONFLICT DO NOTHING
-"""
 
 
 @dataclass
@@ -75,8 +47,7 @@ class World:
 def world(make_database, tmp_path_factory):
     """A database of its own, so that the customers other test modules import into the
     session's database do not change what the model learns from: Helsinki, the small demo
-    CRM (400 customers, seed 7) enriched and its cube built, and leads to score: until the
-    lead build (wt-leads) is merged, the city's shops and amenities made leads with SQL."""
+    CRM (400 customers, seed 7) enriched and its cube built, and its leads to score."""
     url = make_database("geocrm_test_lookalike")
     owner = make_engine(url)
     migrate(owner)
@@ -85,9 +56,7 @@ def world(make_database, tmp_path_factory):
     generate_demo_data(owner, customers=400, seed=7, out=out, progress=False)
     enrich_city(owner, progress=False)
     build_cube(owner)  # the cell context of the features, as `make demo` builds it
-    with bulk_transaction(owner) as conn:
-        conn.execute(text(LEADS_FROM_POIS))
-        leads = conn.execute(text("SELECT count(*) FROM crm.leads")).scalar_one()
+    leads = build_leads(owner, "helsinki", progress=False).total
     app = make_engine(app_url(url), scoped=True)
     yield World(url, owner, app, leads)
     app.dispose()
