@@ -14,6 +14,7 @@ const ABILITIES = {
   "territories.edit": ["admin", "manager"], // design, edit and publish territory plans
   "routes.plan": ["admin", "manager", "rep"], // plan a rep's visit route
   "customers.read": ["admin", "manager", "rep", "marketer"], // open individual accounts
+  "leads.act": ["admin", "manager", "rep", "marketer"], // assign a lead, set its status
 };
 
 const ROLE_LABELS = {

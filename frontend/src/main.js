@@ -10,6 +10,7 @@ import { createDrawing } from "./drawing.js";
 import { initHeatmap } from "./heatmap.js";
 import { Overlays } from "./overlays.js";
 import { initPopups } from "./popups.js";
+import { initProspecting } from "./prospecting.js";
 import { initRoutes } from "./routes.js";
 import { initMapSearch } from "./search.js";
 import { readFilters, saveState, state } from "./state.js";
@@ -57,9 +58,24 @@ async function main() {
   const zones = initZones(map, draw);
   const accounts = initAccounts(map);
   const reps = dims.rep_id;
-  initRoutes(map, reps);
+  const routes = initRoutes(map, reps);
   const territories = initTerritories(map, draw, reps);
-  const views = { heatmap, zones, accounts, territories };
+  // a lead assigned to a rep goes on the rep's route of the day (the Accounts view's planner)
+  const addToRoute = routes
+    ? async (repId, customerId) => {
+        show("accounts");
+        await routes.addStop(repId, customerId);
+        document.getElementById("route-section").scrollIntoView?.({ block: "start" });
+      }
+    : null;
+  const prospecting = initProspecting(map, draw, {
+    overlays,
+    reps,
+    dims,
+    addToRoute,
+    layersChanged: () => heatmap.updateLegend(),
+  });
+  const views = { heatmap, zones, accounts, territories, prospecting };
 
   function show(view) {
     views[state.view]?.onHide?.();

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from tests.browser.pages import VIEW, Session
 
 AXE = Path(__file__).parents[2] / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
-VIEWS = ("heatmap", "zones", "accounts", "territories")
+VIEWS = ("heatmap", "zones", "accounts", "territories", "prospecting")
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 CENTRE = "#13/60.1680/24.9440"  # a hexagon of resolution 9 under the map's centre
 

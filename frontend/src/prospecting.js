@@ -1,0 +1,581 @@
+// The Prospecting view (issue 16): where the untapped demand is (the whitespace and
+// hotspot layers, with their legends from the catalogue), and the leads of an area (a
+// rectangle or polygon drawn on the map, or a saved zone) ranked by their lookalike score
+// with its three reasons, filtered by category, building class and minimum score, paged
+// with the API's `next` cursor, exported as CSV or GeoJSON under the same filters. Per lead:
+// assign it to a rep (it becomes a prospect customer of that rep), set its status, put it on
+// the rep's visit route (the Accounts view's planner), fly to it.
+//
+// Routes: GET /api/leads (zone=), POST /api/leads/query (polygon), POST
+// /api/leads/{id}/assign, PATCH /api/leads/{id}, GET /api/leads/export, GET
+// /api/prospecting/model (whether scores are shown at all).
+
+import maplibregl from "./maplibre.js";
+import { api, el, formatPercent, showError } from "./api.js";
+import { can, currentUser } from "./auth.js";
+import { setDrawMode } from "./drawing.js";
+import { saveState, state } from "./state.js";
+import { valueLabel } from "./vocabulary.js";
+
+/** The catalogue layers of the view, in the order they are offered. */
+const LAYERS = ["whitespace", "hotspots", "leads"];
+/** Leads asked per page ("Show more" asks the next). */
+const PAGE_SIZE = 50;
+const STATUSES = ["new", "contacted", "disqualified", "do_not_contact", "assigned"];
+const DRAW_MODES = ["rectangle", "polygon"];
+const EMPTY = { type: "FeatureCollection", features: [] };
+
+/** A lead status in words ("do not contact"). */
+export function statusText(status) {
+  return (status || "new").replaceAll("_", " ");
+}
+
+/** A score 0..1 as a percentage, "–" when there is none. */
+function scoreText(score) {
+  return score === null || score === undefined ? "–" : formatPercent(score);
+}
+
+/**
+ * `draw`: the map's Terra Draw (drawing.js). `overlays`: the catalogue layers (overlays.js).
+ * `reps`: [{id, name}]. `dims`: the vocabulary (building classes). `addToRoute(repId,
+ * customerId)`: opens the Accounts view's route planner with that customer as a stop (null
+ * for a role that plans no route). `layersChanged()`: the legend follows.
+ */
+export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, layersChanged }) {
+  const section = document.querySelector('#panel section[data-view="prospecting"]');
+  const countBox = document.getElementById("lead-count");
+  const listBox = document.getElementById("lead-list");
+  const zonePicker = document.getElementById("lead-zone");
+  const drawButtons = document.getElementById("lead-draw");
+  const filterBox = document.getElementById("lead-filters");
+  const exportBox = document.getElementById("lead-export");
+  const modelBox = document.getElementById("lead-model");
+  // the area of the list: a drawn polygon (and whether it is a rectangle) or a saved zone
+  const area = { geometry: null, rectangle: false, zone: null };
+  // the list shown: its leads, the cursor of the next page, how many match in all
+  const list = { leads: [], next: null, matched: 0, key: "" };
+  const categories = new Set(); // every category seen in an answer (the filter's choices)
+  let model = null; // GET /api/prospecting/model, or {missing: message}
+  let shown = false;
+  let ticket = 0; // answers to an older question are dropped
+  let marker = null;
+  let hexesWereShown = false;
+
+  // -------------------------------------------------------------- layers
+  const layerBox = document.getElementById("prospect-layers");
+  const offered = LAYERS.filter((name) => overlays.layers.some((l) => l.name === name));
+  for (const name of offered) {
+    const layer = overlays.layers.find((l) => l.name === name);
+    const box = el("input", { type: "checkbox", name, "data-prospect-layer": name });
+    box.addEventListener("change", () => toggleLayer(name, box.checked).catch(showError));
+    layerBox.append(el("label", { class: "check" }, box, layer.title));
+  }
+  if (!offered.length) layerBox.append(el("p", { class: "empty" }, "No prospecting layer is served."));
+
+  async function toggleLayer(name, on) {
+    if (on) state.layers.add(name);
+    else state.layers.delete(name);
+    saveState();
+    // the heatmap's list of layers shows the same choice
+    const twin = document.querySelector(`#layers input[name="${CSS.escape(name)}"]`);
+    if (twin) twin.checked = on;
+    if (on) await overlays.show(name);
+    else overlays.hide(name);
+    layersChanged();
+  }
+
+  function syncLayerBoxes() {
+    for (const box of layerBox.querySelectorAll("input[type=checkbox]")) {
+      box.checked = state.layers.has(box.name);
+    }
+  }
+
+  // -------------------------------------------------------------- filters
+  const categorySelect = filterBox.querySelector("select[name=category]");
+  const classSelect = filterBox.querySelector("select[name=building_class]");
+  const minScore = filterBox.querySelector("input[name=min_score]");
+  const classes = dims.filters.find((f) => f.name === "building_class")?.values ?? [];
+  for (const v of classes) classSelect.append(el("option", { value: String(v.value) }, v.label));
+  categorySelect.addEventListener("change", () => ask());
+  classSelect.addEventListener("change", () => ask());
+  minScore.addEventListener("change", () => ask());
+
+  function addCategories(leads) {
+    let added = false;
+    for (const lead of leads) {
+      const c = lead.properties.category;
+      if (c && !categories.has(c)) {
+        categories.add(c);
+        added = true;
+      }
+    }
+    if (!added) return;
+    const chosen = categorySelect.value;
+    categorySelect.replaceChildren(
+      el("option", { value: "" }, "all"),
+      ...[...categories].sort().map((c) => el("option", { value: c }, c.replaceAll("_", " "))),
+    );
+    categorySelect.value = chosen;
+  }
+
+  /** The filters as the API takes them ({category, building_class, min_score}, the set ones). */
+  function filters() {
+    const out = {};
+    if (categorySelect.value) out.category = categorySelect.value;
+    if (classSelect.value) out.building_class = classSelect.value;
+    const min = minScore.value === "" ? null : Number(minScore.value);
+    if (min !== null && Number.isFinite(min)) out.min_score = String(Math.min(100, Math.max(0, min)) / 100);
+    return out;
+  }
+
+  /** What the filters keep, in words ("category cafe · score ≥ 40 %"), "" for none. */
+  function filterWords() {
+    const f = filters();
+    const words = [];
+    if (f.category) words.push(`category ${f.category.replaceAll("_", " ")}`);
+    if (f.building_class) words.push(`building ${valueLabel("building_class", f.building_class)}`);
+    if (f.min_score) words.push(`score ≥ ${formatPercent(Number(f.min_score))}`);
+    return words.join(" · ");
+  }
+
+  // -------------------------------------------------------------- the area
+  drawButtons.addEventListener("click", (event) => {
+    const mode = event.target.closest("button")?.dataset.mode;
+    if (!mode) return;
+    clearArea();
+    if (mode === "clear") {
+      setMode(null);
+      ask();
+      return;
+    }
+    setMode(mode);
+  });
+
+  function setMode(mode) {
+    for (const b of drawButtons.querySelectorAll("button")) {
+      b.setAttribute("aria-pressed", String(b.dataset.mode === mode));
+    }
+    if (DRAW_MODES.includes(mode)) setDrawMode(draw, mode);
+    else if (draw.enabled) setDrawMode(draw, "static");
+  }
+
+  function clearArea() {
+    if (draw.enabled) draw.clear();
+    map.getSource("prospect-area")?.setData(EMPTY);
+    area.geometry = null;
+    area.rectangle = false;
+    area.zone = null;
+    zonePicker.value = "";
+  }
+
+  draw.on("finish", () => {
+    if (state.view !== "prospecting") return;
+    const drawn = draw
+      .getSnapshot()
+      .filter((f) => f.geometry.type === "Polygon" && DRAW_MODES.includes(f.properties.mode));
+    const feature = drawn[drawn.length - 1];
+    if (!feature) return;
+    area.geometry = feature.geometry;
+    area.rectangle = feature.properties.mode === "rectangle";
+    area.zone = null;
+    zonePicker.value = "";
+    setMode(null); // one shape at a time: drawing again starts afresh
+    ask();
+  });
+
+  zonePicker.addEventListener("change", async () => {
+    const id = zonePicker.value;
+    if (draw.enabled) draw.clear();
+    setMode(null);
+    area.geometry = null;
+    area.rectangle = false;
+    area.zone = id ? Number(id) : null;
+    try {
+      const zone = id ? await api(`/api/zones/${id}`) : null;
+      ensureAreaLayer();
+      map.getSource("prospect-area").setData(zone ? { type: "FeatureCollection", features: [zone] } : EMPTY);
+      if (zone) map.fitBounds(bounds(zone.geometry), { padding: 40 });
+    } catch (error) {
+      showError(error);
+    }
+    ask();
+  });
+
+  async function listZones() {
+    try {
+      const zones = await api("/api/zones");
+      const chosen = zonePicker.value;
+      zonePicker.replaceChildren(
+        el("option", { value: "" }, "none: draw on the map"),
+        ...zones.features.map((f) => el("option", { value: String(f.id ?? f.properties.zone_id) }, f.properties.name)),
+      );
+      zonePicker.value = chosen;
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  function ensureAreaLayer() {
+    if (map.getSource("prospect-area")) return;
+    map.addSource("prospect-area", { type: "geojson", data: EMPTY });
+    map.addLayer({
+      id: "prospect-area-fill",
+      type: "fill",
+      source: "prospect-area",
+      paint: { "fill-color": "#253494", "fill-opacity": 0.08 },
+    });
+    map.addLayer({
+      id: "prospect-area-line",
+      type: "line",
+      source: "prospect-area",
+      paint: { "line-color": "#253494", "line-width": 2 },
+    });
+  }
+
+  // -------------------------------------------------------------- the list
+  /** The question of the list's first page (null with no area). */
+  function question() {
+    if (area.zone !== null) {
+      const query = new URLSearchParams({ zone: String(area.zone), ...filters(), limit: String(PAGE_SIZE) });
+      return { key: `zone:${query}`, page: (cursor) => getPage(query, cursor) };
+    }
+    if (!area.geometry) return null;
+    const body = { polygon: area.geometry, ...filters(), limit: PAGE_SIZE };
+    return {
+      key: `polygon:${JSON.stringify(body)}`,
+      page: (cursor) => api("/api/leads/query", { method: "POST", body: cursor ? { ...body, cursor } : body }),
+    };
+  }
+
+  function getPage(query, cursor) {
+    const q = new URLSearchParams(query);
+    if (cursor) q.set("cursor", cursor);
+    return api(`/api/leads?${q}`);
+  }
+
+  /** Ask the first page of the area's leads under the filters. */
+  async function ask() {
+    const q = question();
+    updateExport();
+    const mine = ++ticket;
+    if (!q) {
+      list.leads = [];
+      list.next = null;
+      list.key = "";
+      delete countBox.dataset.matched;
+      countBox.textContent = "Nothing drawn yet: draw a rectangle or a polygon, or pick a saved zone.";
+      listBox.replaceChildren();
+      return;
+    }
+    countBox.textContent = "Counting the leads…";
+    try {
+      const answer = await q.page(null);
+      if (mine !== ticket) return;
+      list.leads = answer.features;
+      list.next = answer.next ?? null;
+      list.matched = answer.numberMatched;
+      list.key = q.key;
+      list.ask = q;
+      addCategories(answer.features);
+      render();
+    } catch (error) {
+      if (mine !== ticket) return;
+      countBox.textContent = `The leads could not be listed: ${error.message}`;
+      showError(error);
+    }
+  }
+
+  async function more() {
+    const q = list.ask;
+    if (!q || !list.next) return;
+    const mine = ticket;
+    try {
+      const answer = await q.page(list.next);
+      if (mine !== ticket) return;
+      list.leads = list.leads.concat(answer.features);
+      list.next = answer.next ?? null;
+      addCategories(answer.features);
+      render();
+      // the first of the new rows takes the focus (a keyboard user reads on from there)
+      listBox.querySelectorAll("tbody.lead")[list.leads.length - answer.features.length]?.querySelector("button")?.focus();
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  function render() {
+    const where = area.zone !== null ? `in the zone “${zonePicker.selectedOptions[0]?.textContent}”` : "in the drawn area";
+    const kept = filterWords();
+    countBox.dataset.matched = String(list.matched);
+    countBox.textContent = list.matched
+      ? `${list.matched} leads ${where}${kept ? ` (${kept})` : ""}, best score first; ${list.leads.length} shown.`
+      : `No leads ${where}${kept ? ` for these filters (${kept})` : ""}.`;
+    if (!list.leads.length) {
+      listBox.replaceChildren(
+        el("p", { class: "empty" }, kept ? "No leads here for these filters: loosen them." : "No leads here: every business inside is a customer already, or none is mapped."),
+      );
+      return;
+    }
+    const notes = [];
+    if (model && !scoresShown()) notes.push(el("p", { class: "empty no-score" }, noScoreText()));
+    const table = el(
+      "table",
+      { class: "leads", id: "lead-table" },
+      el("caption", { class: "visually-hidden" }, `Leads ${where}, best score first`),
+      el(
+        "thead",
+        {},
+        el(
+          "tr",
+          {},
+          el("th", { scope: "col" }, "Name"),
+          el("th", { scope: "col" }, "Category"),
+          el("th", { scope: "col" }, "Building"),
+          el("th", { scope: "col", class: "num" }, "Score"),
+          el("th", { scope: "col" }, "Status"),
+        ),
+      ),
+      list.leads.map((lead, i) => leadRows(lead, i)),
+    );
+    const moreButton = list.next
+      ? el("button", { type: "button", id: "lead-more", onclick: more }, `Show more (${list.matched - list.leads.length} left)`)
+      : null;
+    listBox.replaceChildren(...notes, el("div", { class: "table-scroll" }, table), moreButton);
+  }
+
+  function repName(repId) {
+    if (repId === null || repId === undefined) return null;
+    return reps.find((r) => r.id === repId)?.name ?? `rep ${repId}`;
+  }
+
+  /** A lead's rows: its figures, its reasons, and what can be done with it. */
+  function leadRows(lead, index) {
+    const p = lead.properties;
+    const id = lead.id ?? p.lead_id;
+    const name = p.name || `${(p.category || "business").replaceAll("_", " ")} (no name)`;
+    const reasons = p.reasons?.length
+      ? el("ul", { class: "reasons" }, p.reasons.map((r) => el("li", {}, r)))
+      : el("span", { class: "hint" }, scoresShown() ? "no reasons given" : "no score, no reasons");
+    const message = el("p", { class: "lead-message", role: "status" });
+    const status = p.status || "new";
+    const assignedTo = repName(p.assigned_rep_id);
+    return el(
+      "tbody",
+      { class: "lead", "data-lead-id": id, "data-status": status },
+      el(
+        "tr",
+        { class: "figures" },
+        el("th", { scope: "row" }, el("span", { class: "rank" }, `${index + 1}. `), name),
+        el("td", {}, (p.category || "–").replaceAll("_", " ")),
+        el("td", {}, p.building_class ? valueLabel("building_class", p.building_class) : "–"),
+        el("td", { class: "num score" }, scoresShown() ? scoreText(p.score) : "–"),
+        el("td", { class: "status" }, statusText(status), assignedTo ? el("div", { class: "hint" }, assignedTo) : null),
+      ),
+      el("tr", { class: "why" }, el("td", { colspan: "5" }, el("span", { class: "hint" }, "Why: "), reasons)),
+      el("tr", { class: "actions" }, el("td", { colspan: "5" }, actions(lead, id, message), message)),
+    );
+  }
+
+  /** The buttons of a lead: fly to it, assign it, set its status, put it on a route. */
+  function actions(lead, id, message) {
+    const p = lead.properties;
+    const fly = el("button", { type: "button", class: "fly" }, "Fly to");
+    fly.addEventListener("click", () => flyTo(lead));
+    const parts = [fly];
+    if (can("leads.act")) {
+      const mine = currentUser()?.reps ?? [];
+      const offeredReps = mine.length ? reps.filter((r) => mine.includes(r.id)) : reps;
+      const repSelect = el(
+        "select",
+        { class: "rep", "aria-label": `Rep to assign ${p.name || "the lead"} to` },
+        offeredReps.map((r) => el("option", { value: String(r.id) }, r.name)),
+      );
+      if (p.assigned_rep_id) repSelect.value = String(p.assigned_rep_id);
+      const assign = el("button", { type: "button", class: "assign" }, "Assign");
+      assign.addEventListener("click", () => assignLead(lead, id, Number(repSelect.value), message));
+      const statusSelect = el(
+        "select",
+        { class: "set-status", "aria-label": `Status of ${p.name || "the lead"}` },
+        STATUSES.filter((s) => s !== "assigned").map((s) => el("option", { value: s }, statusText(s))),
+      );
+      statusSelect.value = STATUSES.includes(p.status) && p.status !== "assigned" ? p.status : "contacted";
+      const setStatus = el("button", { type: "button", class: "status-button" }, "Set status");
+      setStatus.addEventListener("click", () => patchStatus(lead, id, statusSelect.value, message));
+      parts.push(
+        el("span", { class: "group" }, repSelect, assign),
+        el("span", { class: "group" }, statusSelect, setStatus),
+      );
+    }
+    const route = el("button", { type: "button", class: "route" }, "Add to route");
+    route.addEventListener("click", () => routeLead(lead, message));
+    parts.push(route);
+    return el("div", { class: "lead-actions" }, parts);
+  }
+
+  function say(message, text, kind = "info") {
+    message.textContent = text;
+    message.className = `lead-message ${kind}`;
+  }
+
+  /** Put a lead's answer (a feature or its properties) into the list and redraw its rows. */
+  function replaceLead(id, changes) {
+    const lead = list.leads.find((l) => (l.id ?? l.properties.lead_id) === id);
+    if (!lead) return null;
+    Object.assign(lead.properties, changes);
+    const index = list.leads.indexOf(lead);
+    const old = listBox.querySelector(`tbody.lead[data-lead-id="${CSS.escape(id)}"]`);
+    const rows = leadRows(lead, index);
+    old?.replaceWith(rows);
+    if (map.getSource("leads")) map.refreshTiles("leads");
+    return rows;
+  }
+
+  async function assignLead(lead, id, repId, message) {
+    try {
+      const answer = await api(`/api/leads/${encodeURIComponent(id)}/assign`, { method: "POST", body: { rep_id: repId } });
+      const rows = replaceLead(id, {
+        status: answer.status ?? "assigned",
+        assigned_rep_id: answer.rep_id ?? repId,
+        customer_id: answer.customer_id,
+      });
+      const out = rows?.querySelector(".lead-message") ?? message;
+      say(out, `Assigned to ${repName(answer.rep_id ?? repId)}: now a prospect in their accounts.`, "done");
+      rows?.querySelector("button.assign")?.focus();
+    } catch (error) {
+      if (error.status === 409) say(message, `Already taken: ${error.message}`, "taken");
+      else say(message, error.message, "error");
+    }
+  }
+
+  async function patchStatus(lead, id, status, message) {
+    try {
+      const answer = await api(`/api/leads/${encodeURIComponent(id)}`, { method: "PATCH", body: { status } });
+      const props = answer?.properties ?? answer ?? {};
+      const rows = replaceLead(id, { status: props.status ?? status });
+      const out = rows?.querySelector(".lead-message") ?? message;
+      say(out, `Status set to ${statusText(props.status ?? status)}.`, "done");
+      rows?.querySelector("button.status-button")?.focus();
+    } catch (error) {
+      say(message, error.message, "error");
+    }
+  }
+
+  function routeLead(lead, message) {
+    const p = lead.properties;
+    if (!addToRoute) {
+      say(message, "Visit routes are planned by reps, their managers and administrators.", "error");
+      return;
+    }
+    if (!p.customer_id || !p.assigned_rep_id) {
+      say(message, "Assign the lead to a rep first: a route is a rep's day of visits.", "error");
+      return;
+    }
+    addToRoute(p.assigned_rep_id, p.customer_id).catch(showError);
+  }
+
+  function flyTo(lead) {
+    const [lon, lat] = lead.geometry.coordinates;
+    map.flyTo({ center: [lon, lat], zoom: Math.max(map.getZoom(), 17) });
+    marker?.remove();
+    marker = new maplibregl.Marker({ color: "#e7298a" }).setLngLat([lon, lat]).addTo(map);
+  }
+
+  // -------------------------------------------------------------- export
+  /** The export links: the same area (zone, or a drawn rectangle's bounds) and filters. */
+  function updateExport() {
+    const query = new URLSearchParams(filters());
+    if (area.zone !== null) query.set("zone", String(area.zone));
+    else if (area.geometry && area.rectangle) query.set("bbox", bounds(area.geometry).flat().map((v) => v.toFixed(6)).join(","));
+    const exportable = area.zone !== null || (area.geometry && area.rectangle);
+    exportBox.hidden = !area.zone && !area.geometry;
+    const csv = document.getElementById("lead-csv");
+    const geojson = document.getElementById("lead-geojson");
+    for (const [link, format] of [[csv, "csv"], [geojson, "geojson"]]) {
+      if (exportable) {
+        link.href = `/api/leads/export?${new URLSearchParams({ format, ...Object.fromEntries(query) })}`;
+        link.setAttribute("download", `leads.${format}`);
+        link.removeAttribute("aria-disabled");
+      } else {
+        link.removeAttribute("href");
+        link.setAttribute("aria-disabled", "true");
+      }
+    }
+    exportBox.title = exportable ? "" : "Save the polygon as a zone (Target zones) to export it";
+    exportBox.querySelector(".polygon-note")?.remove();
+    if (area.geometry && !area.rectangle) {
+      exportBox.append(el("span", { class: "polygon-note" }, " (a drawn polygon: save it as a target zone to export it)"));
+    }
+  }
+
+  // -------------------------------------------------------------- the model
+  function scoresShown() {
+    return Boolean(model && !model.missing && model.beats_random);
+  }
+
+  function noScoreText() {
+    if (!model || model.missing) return `No scores yet: ${model?.missing ?? "no lookalike model has been trained"}. The leads are listed by name.`;
+    const auc = model.auc === null || model.auc === undefined ? "" : ` (AUC ${model.auc.toFixed(2)})`;
+    return `No scores: the lookalike model did not beat random on held-out customers${auc}, so no score is shown. The leads are listed by name.`;
+  }
+
+  async function loadModel() {
+    try {
+      model = await api("/api/prospecting/model");
+    } catch (error) {
+      model = { missing: error.status === 404 ? "no lookalike model has been trained" : `the model could not be read (${error.message})` };
+    }
+    if (scoresShown()) {
+      const lift = model.top_decile_lift ?? model.lift;
+      modelBox.textContent =
+        `Scores: how much a lead looks like your best customers (lookalike model, AUC ${Number(model.auc).toFixed(2)}` +
+        (lift ? `, ${Number(lift).toFixed(1)}× more good customers in the top tenth` : "") +
+        " on held-out customers).";
+      modelBox.className = "hint";
+    } else {
+      modelBox.textContent = noScoreText();
+      modelBox.className = "empty no-score";
+    }
+  }
+
+  // -------------------------------------------------------------- the view
+  window.geocrm = { ...(window.geocrm || {}), prospecting: { area, list } };
+  return {
+    onShow: async () => {
+      shown = true;
+      document.body.classList.add("prospecting");
+      // the prospecting layers draw instead of the heatmap's hexagons
+      hexesWereShown = Boolean(map.getSource("hexes"));
+      overlays.hide("hexes");
+      if (!offered.some((name) => state.layers.has(name))) {
+        for (const name of offered.filter((n) => n !== "hotspots")) state.layers.add(name);
+        saveState();
+      }
+      syncLayerBoxes();
+      for (const name of offered) if (state.layers.has(name)) await overlays.show(name).catch(showError);
+      layersChanged();
+      listZones();
+      await loadModel();
+      if (shown && list.leads.length) render();
+      else if (shown && !list.key) ask();
+    },
+    onHide: () => {
+      shown = false;
+      document.body.classList.remove("prospecting");
+      setMode(null);
+      marker?.remove();
+      // the layers stay as chosen (the heatmap's list shows them); the hexagons come back
+      if (hexesWereShown && state.layers.has("hexes")) overlays.show("hexes").catch(showError);
+    },
+    section,
+  };
+}
+
+function bounds(geometry) {
+  const points = geometry.type === "Polygon" ? geometry.coordinates.flat() : geometry.coordinates.flat(2);
+  const xs = points.map((p) => p[0]);
+  const ys = points.map((p) => p[1]);
+  return [
+    [Math.min(...xs), Math.min(...ys)],
+    [Math.max(...xs), Math.max(...ys)],
+  ];
+}
