@@ -83,6 +83,8 @@ async function main() {
     saveState();
     for (const tab of document.querySelectorAll("nav [data-view]")) {
       tab.setAttribute("aria-selected", String(tab.dataset.view === view));
+      // on a phone the tabs scroll sideways: the chosen one stays in sight
+      if (tab.dataset.view === view) tab.scrollIntoView?.({ block: "nearest", inline: "nearest" });
     }
     for (const section of document.querySelectorAll("#panel section")) {
       section.hidden = section.dataset.view !== view;

@@ -278,6 +278,7 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
       list.ask = q;
       addCategories(answer.features);
       render();
+      countBox.scrollIntoView?.({ block: "nearest" }); // below the filters in a phone's sheet
     } catch (error) {
       if (mine !== ticket) return;
       countBox.textContent = `The leads could not be listed: ${error.message}`;
