@@ -12,6 +12,11 @@ when a change must ripple on:
   when the city or network layers changed (then every customer and the cells' context
   changed).
 
+The leads (``geocrm.prospecting.leads``, issue 16) follow the same events: an import (or a
+demo-data run) removes the leads its customers now match; ``load_city`` rebuilds the leads
+of a city it reloaded (once they were built); ``geocrm enrich``, when it recomputed the
+stores' layers, rewrites the leads' stores, trade areas and footfall.
+
 Both do nothing until the cube has been built once (``geocrm cube build`` stays explicit),
 and neither ever raises: the change that called them is committed already, so a failure is
 logged and reported, and the queued cells stay queued for the next refresh
@@ -39,12 +44,14 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from geocrm import cube, customers, demo, enrich, ingest, territories, tiles
+from geocrm import cube, customers, demo, enrich, ingest, osm, territories, tiles
 from geocrm.auth.principal import Principal
 from geocrm.db import migrate as schema
 from geocrm.db import query
+from geocrm.db.scope import system_scope
 from geocrm.freshness import FreshnessReport
 from geocrm.pause import pause_at
+from geocrm.prospecting import leads
 
 logger = logging.getLogger("geocrm.pipeline")
 
@@ -79,7 +86,9 @@ def generate_demo_data(engine: Engine, **options: Any) -> demo.DemoReport:
 def _catch_up_import(engine: Engine, imported: ingest.ImportReport) -> FreshnessReport:
     """``after_customer_change`` for a committed import whose job is still running: the job
     succeeds once the cube caught up, else is left ``interrupted`` (kept; ``recover``
-    finishes it), also when this process is stopped meanwhile."""
+    finishes it), also when this process is stopped meanwhile. First the leads that the
+    imported customers now match are removed (``remove_customer_leads``)."""
+    remove_customer_leads(engine)
     try:
         fresh = after_customer_change(engine)
     except BaseException:
@@ -90,6 +99,37 @@ def _catch_up_import(engine: Engine, imported: ingest.ImportReport) -> Freshness
     else:
         ingest.finish_job(engine, imported)
     return fresh
+
+
+def remove_customer_leads(engine: Engine) -> int | None:
+    """Remove the leads that customers match now (after an import), as GeoCRM's own work
+    (every customer and lead); returns how many, None when it failed (logged: the import
+    is committed already, and the next ``geocrm leads build`` drops them too)."""
+    try:
+        with system_scope(), engine.begin() as conn:
+            return leads.remove_customer_matches(conn)
+    except Exception:
+        logger.exception("removing the leads that imported customers match failed")
+        return None
+
+
+@dataclass
+class CityLoad:
+    """What ``load_city`` did: the load, and the leads' rebuild (None: none ran)."""
+
+    osm: osm.OsmLoadReport
+    leads: leads.LeadsReport | None = None
+
+
+def load_city(engine: Engine, path: Path | None = None, **options: Any) -> CityLoad:
+    """``geocrm load-osm`` (``osm.load_osm`` and its options); when it (re)loaded a city
+    whose leads were built, their build runs again on the new data."""
+    loaded = CityLoad(osm.load_osm(engine, path, **options))
+    if not loaded.osm.unchanged and leads.has_leads(engine, loaded.osm.dataset):
+        loaded.leads = leads.build_leads(
+            engine, loaded.osm.dataset, progress=options.get("progress", True)
+        )
+    return loaded
 
 
 def pin_customer(engine: Engine, external_id: str, *, lon: float, lat: float) -> dict[str, Any]:
@@ -112,12 +152,25 @@ def enrich_city(engine: Engine, dataset: str | None = None, **options: Any) -> e
     """``geocrm enrich`` (``enrich.enrich`` and its options), then refresh the cube, or
     rebuild it when the city or network layers were recomputed."""
     report = enrich.enrich(engine, dataset, **options)
+    if report.network_recomputed:
+        started = time.perf_counter()
+        _refresh_leads(engine, report.dataset)
+        report.seconds["leads"] = time.perf_counter() - started
     started = time.perf_counter()
     report.cube = after_enrichment(
         engine, layers_changed=report.reference_recomputed or report.network_recomputed
     )
     report.seconds["hex cube"] = time.perf_counter() - started
     return report
+
+
+def _refresh_leads(engine: Engine, dataset: str) -> None:
+    """The leads' stores, trade areas and footfall after the stores' layers were recomputed;
+    never raises (the enrichment is committed; ``geocrm leads build`` redoes it all)."""
+    try:
+        leads.refresh_network_fields(engine, dataset)
+    except Exception:
+        logger.exception("refreshing the leads' stores and trade areas failed")
 
 
 def publish_plan(engine: Engine, plan_id: int, *, who: str = "geocrm") -> dict[str, Any]:

@@ -307,3 +307,21 @@ def database_settings() -> DatabaseSettings:
 def api_settings() -> ApiSettings:
     """The API settings of this process (read once)."""
     return ApiSettings()
+
+
+class LeadSettings(BaseSettings):
+    """Prospecting leads (issue 16; the rules are in ``data/prospecting/leads.toml``)."""
+
+    model_config = SettingsConfigDict(env_prefix="GEOCRM_LEADS_", extra="ignore")
+
+    sell_to_consumers: bool | None = Field(
+        default=None,
+        description="true: the company sells to consumers, so homes (residential "
+        "buildings) are leads too; unset: as leads.toml says (false).",
+    )
+
+
+@lru_cache
+def lead_settings() -> LeadSettings:
+    """The leads settings of this process (read once)."""
+    return LeadSettings()

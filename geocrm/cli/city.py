@@ -38,9 +38,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_load_osm(args: argparse.Namespace) -> int:
-    """Load a city and print its census table."""
-    report = osm.load_osm(migrated_engine(), args.path, name=args.name, force=args.force)
-    print(osm_load_text(report))
+    """Load a city and print its census table (and its leads, rebuilt when it had some)."""
+    loaded = pipeline.load_city(migrated_engine(), args.path, name=args.name, force=args.force)
+    print(osm_load_text(loaded.osm))
+    if loaded.leads is not None:
+        print(loaded.leads.summary())
     return 0
 
 

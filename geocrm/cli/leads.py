@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from geocrm.cli.shared import migrated_engine, print_json, record
 from geocrm.errors import InvalidInput
+from geocrm.prospecting.leads import build_leads
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -31,7 +33,20 @@ def cmd_leads(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    raise InvalidInput("geocrm leads build: not built yet")
+    """Build the leads of the loaded city (or every one) and print what was found."""
+    report = build_leads(migrated_engine(), args.dataset, progress=not args.json)
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        print(report.summary())
+    record(
+        "leads.build",
+        args.dataset,
+        leads=report.total,
+        cities=[c.dataset for c in report.cities],
+        matched_customers=report.matched()["total"],
+    )
+    return 0
 
 
 # ----------------------------------------------------------------- list (wt-leadsapi)

@@ -24,6 +24,10 @@ FIELDS = (
     "relationship_start",
     "lat",
     "lon",
+    # contact details (optional; leads are matched on them, issue 16)
+    "phone",
+    "email",
+    "website",
 )
 REQUIRED = ("external_id", "name")
 #: Column names understood without --map (lower-cased, spaces and dashes as underscores).
@@ -47,6 +51,13 @@ ALIASES = {
     "assigned_rep": "rep",
     "ladder_stage": "stage",
     "customer_since": "relationship_start",
+    "telephone": "phone",
+    "phone_number": "phone",
+    "e_mail": "email",
+    "email_address": "email",
+    "web": "website",
+    "url": "website",
+    "homepage": "website",
 }
 
 

@@ -27,6 +27,9 @@ incoming AS (
            CASE WHEN :has_rep OR o.customer_id IS NULL THEN n.rep_id ELSE o.assigned_rep_id END AS assigned_rep_id,
            CASE WHEN :has_relationship_start OR o.customer_id IS NULL
                 THEN n.relationship_start ELSE o.relationship_start END AS relationship_start,
+           CASE WHEN :has_phone OR o.customer_id IS NULL THEN n.phone ELSE o.phone END AS phone,
+           CASE WHEN :has_email OR o.customer_id IS NULL THEN n.email ELSE o.email END AS email,
+           CASE WHEN :has_website OR o.customer_id IS NULL THEN n.website ELSE o.website END AS website,
            coalesce(o.region, :region) AS region,
            o.customer_id AS existing_id, o.geocode_match_level AS old_level, o.geom AS old_geom,
            o.address AS old_address, o.geocode_confidence AS old_confidence,
@@ -62,7 +65,7 @@ SELECT external_id, existing_id, name, kind, address, postcode, city, segment, s
        CAST(annual_revenue AS numeric(14, 2)) AS annual_revenue,
        CAST(lifetime_value AS numeric(14, 2)) AS lifetime_value,
        CAST(satisfaction AS real) AS satisfaction, CAST(churn_risk AS real) AS churn_risk,
-       assigned_rep_id, relationship_start, region, geom, level,
+       assigned_rep_id, relationship_start, phone, email, website, region, geom, level,
        CAST(confidence AS real) AS confidence, geocoded_address, geocoded_at,
        crm.outside_city(geom, city.area) AS outside_city
 FROM final

@@ -7,5 +7,6 @@ CREATE TEMP TABLE stage_import (
     external_id text, name text, kind text, address text, postcode text, city text,
     segment text, stage text, annual_revenue text, lifetime_value text, satisfaction text,
     churn_risk text, rep text, relationship_start text, lat text, lon text,
+    phone text, email text, website text,
     nearest_address text
 ) ON COMMIT DROP;

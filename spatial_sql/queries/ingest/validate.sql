@@ -31,6 +31,9 @@ cleaned AS MATERIALIZED (
            nullif(btrim(s.relationship_start), '') AS start_text,
            nullif(btrim(s.lat), '') AS lat_text,
            nullif(btrim(s.lon), '') AS lon_text,
+           nullif(btrim(s.phone), '') AS phone,
+           lower(nullif(btrim(s.email), '')) AS email,
+           nullif(btrim(s.website), '') AS website,
            s.nearest_address,
            regexp_match(btrim(s.relationship_start),
                         '^(\d{4})-(\d{1,2})-(\d{1,2})$|^(\d{1,2})\.(\d{1,2})\.(\d{4})$') AS date_parts
@@ -70,7 +73,7 @@ checked AS (
 )
 SELECT k.line, k.external_id, k.name, k.kind, k.address, k.postcode, k.city, k.segment,
        k.stage, k.annual_revenue, k.lifetime_value, k.satisfaction, k.churn_risk, k.rep_id,
-       k.relationship_start, k.lat, k.lon, k.nearest_address,
+       k.relationship_start, k.lat, k.lon, k.phone, k.email, k.website, k.nearest_address,
        array_remove(ARRAY[
            k.parse_problem,
            CASE WHEN k.external_id IS NULL THEN 'external_id is empty' END,
@@ -113,6 +116,13 @@ SELECT k.line, k.external_id, k.name, k.kind, k.address, k.postcode, k.city, k.s
                 THEN format('lat %s is outside -90..90 (lat and lon may be swapped)', k.lat)
                 WHEN k.lat NOT BETWEEN -90 AND 90 THEN format('lat %s is outside -90..90', k.lat)
                 WHEN k.lon NOT BETWEEN -180 AND 180 THEN format('lon %s is outside -180..180', k.lon) END,
+           CASE WHEN k.phone IS NOT NULL AND k.phone !~ '^[+(]?[0-9][0-9 ()./-]*$'
+                THEN format('phone %L is not a phone number (digits, spaces, + ( ) - . /)',
+                            k.phone) END,
+           CASE WHEN k.email IS NOT NULL AND k.email !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+                THEN format('email %L is not an e-mail address', k.email) END,
+           CASE WHEN k.website IS NOT NULL AND k.website ~ '\s'
+                THEN format('website %L is not a web address (it holds spaces)', k.website) END,
            CASE WHEN k.address IS NULL AND k.lat IS NULL AND k.lat_text IS NULL
                  AND k.parse_problem IS NULL
                 THEN 'no address and no coordinates: the customer cannot be placed' END

@@ -1,0 +1,11 @@
+-- The city's current leads as lead_points (as leads_points.sql makes them for a build), so
+-- that leads_network.sql recomputes their stores, trade areas and footfall in place.
+CREATE TEMP TABLE lead_points ON COMMIT DROP AS
+SELECT l.lead_id, l.h3_11, l.geom, ST_Scale(l.geom, s.kx, 1) AS geom_s
+FROM crm.leads l
+CROSS JOIN lead_build s
+WHERE l.dataset_id = s.dataset_id;
+CREATE UNIQUE INDEX ON lead_points (lead_id);
+CREATE INDEX ON lead_points USING gist (geom);
+CREATE INDEX ON lead_points USING gist (geom_s);
+ANALYZE lead_points;
