@@ -51,7 +51,7 @@ from geocrm.db import query
 from geocrm.db.scope import system_scope
 from geocrm.freshness import FreshnessReport
 from geocrm.pause import pause_at
-from geocrm.prospecting import leads
+from geocrm.prospecting import lead_actions, leads
 
 logger = logging.getLogger("geocrm.pipeline")
 
@@ -189,6 +189,15 @@ def forget_customer(
     counts: dict[str, Any] = dict(customers.forget_customer(engine, external_id, actor))
     counts["cube"] = after_customer_change(engine, enrich_customers=False).summary()
     return counts
+
+
+def assign_lead(engine: Engine, lead_id: str, rep_id: int, *, actor: Principal) -> dict[str, Any]:
+    """Give a lead to a rep (``prospecting.lead_actions.assign_lead``: it becomes a prospect
+    customer), then enrich the new customer and refresh the cube, as GeoCRM's own work."""
+    assigned = lead_actions.assign_lead(engine, lead_id, rep_id, actor=actor)
+    with system_scope():
+        after_customer_change(engine)
+    return assigned
 
 
 # --------------------------------------------------------------------------- the hooks

@@ -33,6 +33,7 @@ from geocrm.api import (
     visits,
     zones,
 )
+from geocrm.api import leads as leads_api  # issue 16: wt-leadsapi
 from geocrm.api.access import PUBLIC, AuthMiddleware, BrowserGuardMiddleware, allow
 from geocrm.api.deadline import DeadlineMiddleware
 from geocrm.api.deps import engine_of_app
@@ -140,6 +141,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(territories.router)
     app.include_router(visits.router)
     app.include_router(search.router)
+    app.include_router(leads_api.router)  # issue 16: leads
 
     if FRONTEND_DIST.joinpath("index.html").is_file():
         # the web map app, last: every path no API route took is a file of the app

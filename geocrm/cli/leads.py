@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from geocrm.cli.shared import migrated_engine, print_json, record
+from geocrm.cli.shared import migrated_engine, print_json, record, text_table
 from geocrm.errors import InvalidInput
+from geocrm.prospecting import lead_query
 from geocrm.prospecting.leads import build_leads
 
 
@@ -53,4 +54,52 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    raise InvalidInput("geocrm leads list: not built yet")
+    """The leads (every one: the command line is the owner), in a saved zone and above a
+    score if asked, best first: a table, JSON (``--json``) or a CSV file (``--out``)."""
+    engine = migrated_engine()
+    filters = lead_query.lead_filter(engine, zone=args.zone, min_score=args.min_score)
+    if args.out is not None:
+        written = lead_query.write_leads_csv(engine, filters, args.out, progress=not args.json)
+        record("leads.export", None, format="csv", file=str(args.out), leads=written)
+        if args.json:
+            print_json({"leads": written, "out": str(args.out), "filters": filters.summary()})
+        else:
+            print(f"{written} lead(s) written to {args.out}")
+        return 0
+    features = list(lead_query.iter_leads(engine, filters))
+    if args.json:
+        print_json(
+            {
+                "numberMatched": len(features),
+                "filters": filters.summary(),
+                "leads": [
+                    {
+                        **f["properties"],
+                        "lon": f["geometry"]["coordinates"][0],
+                        "lat": f["geometry"]["coordinates"][1],
+                    }
+                    for f in features
+                ],
+            }
+        )
+        return 0
+    if not features:
+        print("no leads match (build them with `geocrm leads build`)")
+        return 0
+    rows = [_table_row(f["properties"]) for f in features]
+    print(text_table(("lead", "score", "status", "category", "name", "address"), rows))
+    print(f"{len(features)} lead(s)")
+    return 0
+
+
+def _table_row(props: dict) -> tuple[str, ...]:
+    score = "" if props["score"] is None else f"{props['score']:.2f}"
+    kind = "/".join(v for v in (props["category"], props["subcategory"]) if v)
+    return (
+        props["lead_id"],
+        score,
+        props["status"],
+        kind[:30],
+        (props["name"] or "")[:40],
+        (props["address"] or "")[:40],
+    )

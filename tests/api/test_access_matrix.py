@@ -230,6 +230,16 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/api/routes"): Sample(
         ok(200), json=lambda w, role: {"rep_id": w.rep_id, "max_stops": 2, "mode": "walk"}
     ),
+    # leads (issue 16): a missing lead for the changes (refused after the rule)
+    ("GET", "/api/leads"): Sample(ok(200)),
+    ("POST", "/api/leads/query"): Sample(ok(200), json=lambda w, role: {"polygon": SQUARE}),
+    ("GET", "/api/leads/export"): Sample(ok(200), params=lambda w: {"format": "csv"}),
+    ("POST", "/api/leads/{lead_id}/assign"): Sample(
+        ok(404), path=lambda w: {"lead_id": "n1"}, json=lambda w, role: {"rep_id": w.rep_id}
+    ),
+    ("PATCH", "/api/leads/{lead_id}"): Sample(
+        ok(404), path=lambda w: {"lead_id": "n1"}, json=lambda w, role: {"status": "contacted"}
+    ),
 }
 
 
