@@ -51,7 +51,7 @@ from geocrm.db import query
 from geocrm.db.scope import system_scope
 from geocrm.freshness import FreshnessReport
 from geocrm.pause import pause_at
-from geocrm.prospecting import lead_actions, leads
+from geocrm.prospecting import lead_actions, leads, whitespace
 
 logger = logging.getLogger("geocrm.pipeline")
 
@@ -303,6 +303,7 @@ def after_enrichment(engine: Engine, *, layers_changed: bool) -> FreshnessReport
     def work(report: FreshnessReport, _started: float) -> None:
         if layers_changed:
             cube.build_cube(engine)
+            whitespace.build_whitespace(engine)  # the context changed: fit again
             report.rebuilt = True
         else:
             report.cells = cube.refresh_cube(engine)["cells"]

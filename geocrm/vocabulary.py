@@ -461,3 +461,53 @@ def describe(values: Mapping[str, list[dict[str, Any]]], months: list[str]) -> d
         "terms": dict(TERMS),
         "hexagon_sizes": {str(r): hexagon_size(r) for r in RESOLUTIONS},
     }
+
+
+# --------------------------------------------------------------------------- whitespace
+# Measures of a place rather than of the customers a filter selects (issue 16): the
+# whitespace model's expectations per cell against the cube's actual customers and revenue
+# (geocrm/prospecting/whitespace.py). The cube answers them without filters only.
+
+#: The whitespace measures of ``GET /api/cube?measure=``, in output order.
+WHITESPACE_MEASURE_LIST: tuple[Measure, ...] = (
+    Measure("whitespace", "Whitespace (customers)", "customers", integer=False),
+    Measure("expected_customers", "Expected customers", "customers", integer=False),
+    Measure("revenue_whitespace", "Whitespace (revenue)", "EUR", integer=False),
+    Measure("expected_revenue", "Expected revenue", "EUR", integer=False),
+    Measure(
+        "market_penetration",
+        "Market penetration",
+        "customers per household or workplace",
+        integer=False,
+    ),
+)
+WHITESPACE_MEASURES = tuple(m.name for m in WHITESPACE_MEASURE_LIST)
+#: One plain line per whitespace measure (the glossary's words).
+WHITESPACE_DESCRIPTIONS: dict[str, str] = {
+    "whitespace": "Untapped demand: the customers a place like this one usually has, minus "
+    "the customers you have there (positive: room to grow).",
+    "expected_customers": "The customers a place like this one usually has, judged from its "
+    "homes, workplaces, foot traffic, shops and buildings across the whole city.",
+    "revenue_whitespace": "Untapped revenue: the revenue a place like this one usually "
+    "brings, minus what your customers there spend, in euros a year.",
+    "expected_revenue": "The yearly revenue a place like this one usually brings, in euros.",
+    "market_penetration": "Customers per home or job: your customers divided by the "
+    "estimated households and workplaces there.",
+}
+LAYER_DESCRIPTIONS["whitespace"] = (
+    "Untapped demand per hexagon: the customers a place like this usually has minus the "
+    "customers you have there (orange: room to grow, blue: more than expected)."
+)
+TERMS["Whitespace"] = (
+    "Untapped demand: how many more customers (or how much more revenue) a place would "
+    "have if it were like the rest of the city with the same homes, workplaces, foot "
+    "traffic and shops. Expected minus actual; positive means room to grow."
+)
+TERMS["Expected customers"] = (
+    "What a model fitted across the whole city predicts for a place from what is there, "
+    "never from the place's own customers."
+)
+TERMS["Market penetration"] = (
+    "Customers per home or job: your customers divided by the estimated households plus "
+    "workplaces of the place (the Penetration measure counts homes only)."
+)

@@ -34,6 +34,7 @@ from geocrm.api import (
     zones,
 )
 from geocrm.api import leads as leads_api  # issue 16: wt-leadsapi
+from geocrm.api import whitespace as whitespace_api  # issue 16
 from geocrm.api.access import PUBLIC, AuthMiddleware, BrowserGuardMiddleware, allow
 from geocrm.api.deadline import DeadlineMiddleware
 from geocrm.api.deps import engine_of_app
@@ -142,6 +143,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(visits.router)
     app.include_router(search.router)
     app.include_router(leads_api.router)  # issue 16: leads
+    app.include_router(whitespace_api.router)  # issue 16: prospecting
 
     if FRONTEND_DIST.joinpath("index.html").is_file():
         # the web map app, last: every path no API route took is a file of the app

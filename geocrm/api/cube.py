@@ -27,6 +27,8 @@ from geocrm.cube import (
     query_cube,
 )
 from geocrm.cube.concentration import cell_concentration, concentration_csv
+from geocrm.prospecting.whitespace import whitespace_measure
+from geocrm.vocabulary import WHITESPACE_MEASURES
 
 router = APIRouter(
     prefix="/api/cube", tags=["cube"], responses=ERROR_RESPONSES, dependencies=[allow(*ANY_ROLE)]
@@ -78,11 +80,18 @@ def get_cube(
     note: Annotated[AuditNote, audited("cube.export")],
     res: Resolution = 9,
     measure: Annotated[
-        str | None, Query(description=f"only this measure, one of: {', '.join(MEASURES)}")
+        str | None,
+        Query(
+            description=f"only this measure, one of: {', '.join(MEASURES)}; or a whitespace "
+            f"measure (a place's, asked without filters): {', '.join(WHITESPACE_MEASURES)}"
+        ),
     ] = None,
     format: Annotated[Literal["json", "geojson", "csv"], Query()] = "json",
 ) -> Any:
-    cells = query_cube(engine, res=res, measure=measure, filters=filters)
+    if measure in WHITESPACE_MEASURES:  # issue 16: the whitespace model's, per place
+        cells = whitespace_measure(engine, res, measure, filters)
+    else:
+        cells = query_cube(engine, res=res, measure=measure, filters=filters)
     # the map's own reads are no export; a file of cells (CSV, GeoJSON) is
     note.skip = format == "json"
     note.detail = {"format": format, "res": res, "measure": measure, "filters": filters}

@@ -7,6 +7,7 @@ import argparse
 from geocrm import cube, enrich, pipeline
 from geocrm.cli.shared import migrated_engine
 from geocrm.errors import NotFound
+from geocrm.prospecting.whitespace import build_whitespace
 from geocrm.settings import NETWORK_DEFAULTS
 
 
@@ -99,6 +100,7 @@ def cmd_cube(args: argparse.Namespace) -> int:
         f"{_month_span(summary['months'])} in {summary['seconds']['total']:.1f} s"
         + _outside(summary)
     )
+    print(build_whitespace(engine, progress=True).summary())  # issue 16: after the cube
     return 0
 
 

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from geocrm.cli.shared import migrated_engine, print_json, record, text_table
-from geocrm.errors import InvalidInput
 from geocrm.prospecting import lead_query
 from geocrm.prospecting.leads import build_leads
 

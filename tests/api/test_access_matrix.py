@@ -145,6 +145,8 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("GET", "/api/trade-areas"): Sample(ok(200)),
     ("GET", "/api/cube"): Sample(ok(200), params=lambda w: {"res": 9}),
     ("GET", "/api/cube/dimensions"): Sample(ok(200)),
+    # issue 16: 404 until a whitespace build (this world builds the cube only)
+    ("GET", "/api/whitespace"): Sample(ok(200, 404), params=lambda w: {"res": 10}),
     ("GET", "/api/cube/concentration"): Sample(ok(200), params=lambda w: {"res": 9}),
     ("GET", "/api/cube/{cell}"): Sample(ok(200), path=lambda w: {"cell": w.cell}),
     ("GET", "/api/cube/{cell}/children"): Sample(ok(200), path=lambda w: {"cell": w.cell}),

@@ -17,6 +17,10 @@ MeasureValue = int | float | None
 # measure added there is described here with no edit. Optional because ``?measure=``
 # returns just one of them (the routes leave out the measures not computed).
 _MEASURE_FIELDS: dict[str, Any] = {name: (MeasureValue, None) for name in MEASURES}
+#: The whitespace measures a cell of ``GET /api/cube?measure=`` may carry (issue 16).
+_WHITESPACE_FIELDS: dict[str, Any] = {
+    name: (MeasureValue, None) for name in vocabulary.WHITESPACE_MEASURES
+}
 
 _H3 = (str, Field(description="H3 index, hex text", examples=["891126d06dbffff"]))
 #: Only in the answers to a user under the k-rule (analysts; managers and reps outside
@@ -38,6 +42,7 @@ CubeCellProperties = create_model(
     h3=_H3,
     res=_RES,
     **_MEASURE_FIELDS,
+    **_WHITESPACE_FIELDS,
     suppressed_cells=_SUPPRESSED,
 )
 
@@ -48,6 +53,7 @@ CubeCell = create_model(
     h3=_H3,
     res=_RES,
     **_MEASURE_FIELDS,
+    **_WHITESPACE_FIELDS,
     suppressed_cells=_SUPPRESSED,
 )
 
