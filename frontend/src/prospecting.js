@@ -11,7 +11,7 @@
 // /api/prospecting/model (whether scores are shown at all).
 
 import maplibregl from "./maplibre.js";
-import { api, el, formatPercent, showError } from "./api.js";
+import { api, el, formatNumber, formatPercent, showError } from "./api.js";
 import { can, currentUser } from "./auth.js";
 import { setDrawMode } from "./drawing.js";
 import { saveState, state } from "./state.js";
@@ -383,7 +383,7 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
     const fly = el("button", { type: "button", class: "fly" }, "Fly to");
     fly.addEventListener("click", () => flyTo(lead));
     const parts = [fly];
-    if (can("leads.act")) {
+    if (can("leads.assign")) {
       const mine = currentUser()?.reps ?? [];
       const offeredReps = mine.length ? reps.filter((r) => mine.includes(r.id)) : reps;
       const repSelect = el(
@@ -394,6 +394,9 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
       if (p.assigned_rep_id) repSelect.value = String(p.assigned_rep_id);
       const assign = el("button", { type: "button", class: "assign" }, "Assign");
       assign.addEventListener("click", () => assignLead(lead, id, Number(repSelect.value), message));
+      parts.push(el("span", { class: "group" }, repSelect, assign));
+    }
+    if (can("leads.status")) {
       const statusSelect = el(
         "select",
         { class: "set-status", "aria-label": `Status of ${p.name || "the lead"}` },
@@ -402,10 +405,7 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
       statusSelect.value = STATUSES.includes(p.status) && p.status !== "assigned" ? p.status : "contacted";
       const setStatus = el("button", { type: "button", class: "status-button" }, "Set status");
       setStatus.addEventListener("click", () => patchStatus(lead, id, statusSelect.value, message));
-      parts.push(
-        el("span", { class: "group" }, repSelect, assign),
-        el("span", { class: "group" }, statusSelect, setStatus),
-      );
+      parts.push(el("span", { class: "group" }, statusSelect, setStatus));
     }
     const route = el("button", { type: "button", class: "route" }, "Add to route");
     route.addEventListener("click", () => routeLead(lead, message));
@@ -514,28 +514,30 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
   }
 
   function noScoreText() {
-    if (!model || model.missing) return `No scores yet: ${model?.missing ?? "no lookalike model has been trained"}. The leads are listed by name.`;
-    const auc = model.auc === null || model.auc === undefined ? "" : ` (AUC ${model.auc.toFixed(2)})`;
-    return `No scores: the lookalike model did not beat random on held-out customers${auc}, so no score is shown. The leads are listed by name.`;
+    if (!model || model.missing) return `No scores: ${model?.missing ?? "the lookalike model could not be read"}. The leads are listed by name.`;
+    if (!model.trained_at) return "No scores yet: no lookalike model has been trained (geocrm lookalike train). The leads are listed by name.";
+    const auc = model.auc === null || model.auc === undefined ? "" : ` (AUC ${formatNumber(model.auc, 2)} on ${model.held_out} held-out customers)`;
+    return `No scores: the lookalike model did not beat random${auc}, so no score is shown. The leads are listed by name.`;
   }
 
   async function loadModel() {
     try {
       model = await api("/api/prospecting/model");
     } catch (error) {
-      model = { missing: error.status === 404 ? "no lookalike model has been trained" : `the model could not be read (${error.message})` };
+      model = { missing: `the model could not be read (${error.message})` };
     }
     if (scoresShown()) {
-      const lift = model.top_decile_lift ?? model.lift;
+      const lift = model.lift_top_decile;
       modelBox.textContent =
-        `Scores: how much a lead looks like your best customers (lookalike model, AUC ${Number(model.auc).toFixed(2)}` +
-        (lift ? `, ${Number(lift).toFixed(1)}× more good customers in the top tenth` : "") +
-        " on held-out customers).";
+        `Score: how much a lead looks like your best customers (lookalike model; on ${model.held_out} held-out customers AUC ${formatNumber(model.auc, 2)}` +
+        (lift ? `, ${formatNumber(lift, 1)}× as many of the best in the top tenth` : "") +
+        ").";
       modelBox.className = "hint";
     } else {
       modelBox.textContent = noScoreText();
       modelBox.className = "empty no-score";
     }
+    modelBox.title = model.message ?? "";
   }
 
   // -------------------------------------------------------------- the view
