@@ -191,6 +191,9 @@ LAYER_DESCRIPTIONS: dict[str, str] = {
     "another rep, and the strong bonds that would break.",
     "hex_change": "The difference map: how much a measure grew or shrank in each hexagon "
     "between two months or two ranges of months (blue: more in the second, red: less).",
+    # issue 16 (hotspots)
+    "hotspots": "Where a measure clusters: red hexagons where high values sit together "
+    "(hot spots), blue where low values do (cold spots), shaded by how sure the test is.",
 }
 
 #: Terms the screens use, explained (shown in the Glossary dialog).
@@ -212,6 +215,14 @@ TERMS: dict[str, str] = {
     "Foot traffic": "How many people walk along a street, as an index from 0 to 100.",
     "Penetration": "Customers per household: the share of homes that already buy from you.",
     "Lifetime value": "The revenue a customer is expected to bring over the whole relationship.",
+    # issue 16 (hotspots)
+    "Hotspot": "A group of neighbouring hexagons where a measure is high together (a hot "
+    "spot) or low together (a cold spot) more than chance would give.",
+    "Gi*": "Getis-Ord Gi*: the test behind hotspots. It compares a hexagon and its six "
+    "neighbours with the whole city; the z-score says how far above (or below) chance.",
+    "FDR": "False discovery rate: testing every hexagon at once finds some hotspots by "
+    "chance; the Benjamini-Hochberg correction keeps such false finds to at most 10 % (or "
+    "5 %, 1 %) of those shown.",
 }
 
 

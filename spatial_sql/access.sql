@@ -136,3 +136,36 @@ BEGIN
         ALTER FUNCTION word_similarity_commutator_op(text, text) LEAKPROOF;
     END IF;
 END $$;
+
+-- hotspots (issue 16, migration 0032): a cached Gi* result is read and written only by the
+-- users who have the same view of the cube (cube.hotspot_scope_key(): every figure, or the
+-- same reps and k-rule); its cells go with it. Re-created here like the policies above.
+DO $$
+DECLARE
+    t text;
+    p record;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['cube.hotspot_runs', 'cube.hotspot_cells']
+    LOOP
+        EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', t);
+        FOR p IN SELECT policyname FROM pg_policies
+                 WHERE format('%I.%I', schemaname, tablename) = t LOOP
+            EXECUTE format('DROP POLICY %I ON %s', p.policyname, t);
+        END LOOP;
+        EXECUTE format('CREATE POLICY owner_all ON %s TO %I USING (true) WITH CHECK (true)',
+                       t, current_user);
+    END LOOP;
+END $$;
+CREATE POLICY app_read ON cube.hotspot_runs FOR SELECT TO geocrm_app
+    USING (scope_key = (SELECT cube.hotspot_scope_key()));
+CREATE POLICY app_insert ON cube.hotspot_runs FOR INSERT TO geocrm_app
+    WITH CHECK (scope_key = (SELECT cube.hotspot_scope_key()));
+CREATE POLICY app_delete ON cube.hotspot_runs FOR DELETE TO geocrm_app
+    USING (scope_key = (SELECT cube.hotspot_scope_key()));
+CREATE POLICY app_read ON cube.hotspot_cells FOR SELECT TO geocrm_app
+    USING (run_id IN (SELECT r.run_id FROM cube.hotspot_runs r));
+CREATE POLICY app_insert ON cube.hotspot_cells FOR INSERT TO geocrm_app
+    WITH CHECK (run_id IN (SELECT r.run_id FROM cube.hotspot_runs r));
+CREATE POLICY app_delete ON cube.hotspot_cells FOR DELETE TO geocrm_app
+    USING (run_id IN (SELECT r.run_id FROM cube.hotspot_runs r));

@@ -25,6 +25,7 @@ from geocrm.api import (
     customers,
     geocoding,
     health,
+    hotspots,
     imports,
     search,
     stores,
@@ -144,6 +145,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(leads_api.router)  # issue 16: leads
     app.include_router(whitespace_api.router)  # issue 16: prospecting
+    app.include_router(hotspots.router)  # issue 16: prospecting
 
     if FRONTEND_DIST.joinpath("index.html").is_file():
         # the web map app, last: every path no API route took is a file of the app

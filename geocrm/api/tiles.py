@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from geocrm.api.access import ANY_ROLE, CurrentUser, allow
 from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
+from geocrm.api.hotspots import prepare_tiles as prepare_hotspot_tiles
 from geocrm.api.models.tiles import Catalogue, MapStyle, TileJson
 from geocrm.api.params import Fontstack, GlyphRange, Layer, TileX, TileY, Zoom
 from geocrm.auth.principal import Principal
@@ -159,6 +160,8 @@ def get_tile(
     x: TileX,
     y: TileY,
 ) -> Response:
+    if layer == "hotspots":  # its tiles read a kept result: computed on the first tile
+        prepare_hotspot_tiles(tiles.engine, dict(request.query_params))
     tile, how = tiles.tile(
         layer,
         z,

@@ -242,6 +242,8 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("PATCH", "/api/leads/{lead_id}"): Sample(
         ok(404), path=lambda w: {"lead_id": "n1"}, json=lambda w, role: {"status": "contacted"}
     ),
+    # issue 16: hotspots (every role, over what it may see)
+    ("GET", "/api/hotspots"): Sample(ok(200), params=lambda w: {"measure": "customers", "res": 10}),
 }
 
 
