@@ -322,7 +322,9 @@ export function createLegend(map, { resByZoom, hexJson, overlays, dims }) {
     lastLayersKey = key;
     layerPart.replaceChildren(
       ...sections.map((s) => {
-        const unitName = s.meta.unit ? ` (${s.meta.unit})` : "";
+        // a unit the title already names is not repeated ("… actual customers", not "(customers)")
+        const repeated = s.meta.unit && s.title.toLowerCase().includes(String(s.meta.unit).toLowerCase());
+        const unitName = s.meta.unit && !repeated ? ` (${s.meta.unit})` : "";
         const section = el(
           "section",
           { class: "legend-layer", "data-source": s.source, "data-style-layer": s.id },

@@ -83,8 +83,7 @@ async function main() {
     saveState();
     for (const tab of document.querySelectorAll("nav [data-view]")) {
       tab.setAttribute("aria-selected", String(tab.dataset.view === view));
-      // on a phone the tabs scroll sideways: the chosen one stays in sight
-      if (tab.dataset.view === view) tab.scrollIntoView?.({ block: "nearest", inline: "nearest" });
+      if (tab.dataset.view === view) revealTab(tab);
     }
     for (const section of document.querySelectorAll("#panel section")) {
       section.hidden = section.dataset.view !== view;
@@ -116,9 +115,23 @@ async function main() {
   });
   heatmap.updateLegend();
   initAccess(map, dims, catalogue); // glossary, keyboard paths, labels (a11y.js)
+  // the glossary button narrowed the tabs: the chosen one comes back in sight on a phone
+  revealTab(document.querySelector("nav [aria-selected=true]"));
   // for tests and power users: the MapLibre map (window.geocrmMap), the views and the state
   window.geocrmMap = map;
   window.geocrm = { ...(window.geocrm || {}), map, views, state, ready: true };
+}
+
+/** On a phone the tabs scroll sideways: the chosen one is scrolled into the tab bar's sight
+ * (the bar only: the page itself never scrolls). */
+function revealTab(tab) {
+  const nav = tab?.parentElement;
+  if (!nav) return;
+  const left = tab.offsetLeft - nav.offsetLeft;
+  if (left < nav.scrollLeft) nav.scrollLeft = left;
+  else if (left + tab.offsetWidth > nav.scrollLeft + nav.clientWidth) {
+    nav.scrollLeft = left + tab.offsetWidth - nav.clientWidth;
+  }
 }
 
 main().catch((error) => {

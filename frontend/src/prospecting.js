@@ -265,6 +265,7 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
       delete countBox.dataset.matched;
       countBox.textContent = "Nothing drawn yet: draw a rectangle or a polygon, or pick a saved zone.";
       listBox.replaceChildren();
+      modelBox.hidden = false;
       return;
     }
     countBox.textContent = "Counting the leads…";
@@ -278,11 +279,21 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
       list.ask = q;
       addCategories(answer.features);
       render();
-      countBox.scrollIntoView?.({ block: "nearest" }); // below the filters in a phone's sheet
+      revealList();
     } catch (error) {
       if (mine !== ticket) return;
       countBox.textContent = `The leads could not be listed: ${error.message}`;
       showError(error);
+    }
+  }
+
+  /** The count and the list come to the top of the panel (a phone's bottom sheet is
+   * short); only the panel scrolls, never the page. */
+  function revealList() {
+    const panel = document.getElementById("panel");
+    const below = countBox.getBoundingClientRect().top - panel.getBoundingClientRect().top;
+    if (below > 0 && countBox.getBoundingClientRect().bottom > panel.getBoundingClientRect().bottom - 40) {
+      panel.scrollTop += below;
     }
   }
 
@@ -317,8 +328,10 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
       );
       return;
     }
+    // no score: said once, above the table (instead of at the top of the panel)
     const notes = [];
     if (model && !scoresShown()) notes.push(el("p", { class: "empty no-score" }, noScoreText()));
+    modelBox.hidden = notes.length > 0;
     const table = el(
       "table",
       { class: "leads", id: "lead-table" },
