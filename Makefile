@@ -18,6 +18,7 @@ demo: install
 	$(GEOCRM) demo-data --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED)
 	$(GEOCRM) users demo
 	$(GEOCRM) enrich
+	$(GEOCRM) leads build
 	$(GEOCRM) cube build
 	$(GEOCRM) serve
 

@@ -194,6 +194,8 @@ LAYER_DESCRIPTIONS: dict[str, str] = {
     # issue 16 (hotspots)
     "hotspots": "Where a measure clusters: red hexagons where high values sit together "
     "(hot spots), blue where low values do (cold spots), shaded by how sure the test is.",
+    "leads": "Businesses and buildings of the city that are not your customers yet, "
+    "coloured by where they stand (new, contacted, assigned ...).",
 }
 
 #: Terms the screens use, explained (shown in the Glossary dialog).

@@ -137,6 +137,8 @@ class CityLeads:
     #: the city's leads with a status row (which the build kept)
     with_status: int = 0
     seconds: float = 0.0
+    #: seconds per step of the build (``BUILD_STEPS``)
+    steps: dict[str, float] = field(default_factory=dict)
     #: why there are few or no leads, when that is so
     message: str | None = None
 
@@ -255,36 +257,39 @@ def _build_city(engine: Engine, rules: LeadRules, dataset_id: int, name: str, ba
     """One city's build, in one transaction (all or nothing)."""
     started = time.perf_counter()
     city = CityLeads(name)
+    running: list = [None, started]  # the step under way, and when it began
 
-    def step(label: str) -> None:
-        bar.set_postfix_str(f"{name}: {label}")
+    def step(label: str | None) -> None:
+        """Close the step under way (its time, one tick of the bar), begin ``label``."""
+        now = time.perf_counter()
+        if running[0] is not None:
+            city.steps[running[0]] = round(now - running[1], 3)
+            bar.update(1)
+        running[:] = [label, now]
+        if label:
+            bar.set_postfix_str(f"{name}: {label}")
 
     with bulk_transaction(engine) as conn:
         conn.execute(_sql("leads_lock"))
         conn.execute(_sql("leads_settings"), rules.build_params(dataset_id))
         step("candidates")
         _run_script(conn, "leads_candidates")
-        bar.update(1)
         step("H3 cells")
         _stage_cells(conn)
-        bar.update(1)
         step("place")
         _run_script(conn, "leads_points")
         _run_script(conn, "leads_place")
-        bar.update(1)
         step("stores")
         _run_script(conn, "leads_network")
         _run_script(conn, "leads_rows")
-        bar.update(1)
         step("dedupe")
         _run_script(conn, "leads_keys_build")
         city.matched = _match(conn, rules)
-        bar.update(1)
         step("write")
         _run_script(conn, "leads_replace")
         inserted = conn.execute(_sql("leads_insert")).rowcount
         census = conn.execute(_sql("leads_census")).one()
-        bar.update(1)
+        step(None)
     city.pois = census.pois
     city.candidates = {"poi": census.poi_candidates, "building": census.building_candidates}
     city.buildings_without_address = census.buildings_without_address
@@ -313,7 +318,7 @@ def _stage_cells(conn: Connection) -> None:
 def _match(conn: Connection, rules: LeadRules) -> dict[str, int]:
     """Which leads of ``lead_keys`` customers match (``lead_matches``); counts per rule."""
     conn.execute(_sql("leads_match"), rules.match_params())
-    counts = dict(conn.execute(_sql("leads_match_counts")).tuples().all())
+    counts = {rule: leads for rule, leads in conn.execute(_sql("leads_match_counts"))}
     return {rule: int(counts.get(rule, 0)) for rule in (*MATCH_RULES, "total")}
 
 

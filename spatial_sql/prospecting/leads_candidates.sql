@@ -3,6 +3,11 @@
 -- POI inside (a building with a shop inside is that shop's lead, not one of its own).
 -- lead_id: n/w/r + the OSM id, stable across rebuilds. A building's point is a point on
 -- its surface (the same as its H3 cell's in spatial_sql/enrich/reference_points.sql).
+-- The one-row settings have statistics (else the planner, guessing hundreds of rows, costs
+-- every join by the million and compiles each with JIT, slower than running it); the
+-- steps are a few set-based statements each: no JIT.
+SET LOCAL jit = off;
+ANALYZE lead_build;
 CREATE TEMP TABLE lead_candidates ON COMMIT DROP AS
 SELECT left(p.osm_type, 1) || p.osm_id AS lead_id, p.osm_type, p.osm_id,
        'poi'::text AS origin, p.name, p.category, p.subcategory, p.tags, p.geom
@@ -13,7 +18,7 @@ WHERE p.dataset_id = s.dataset_id
        OR (p.category || '=*' = ANY (s.poi_kinds)
            AND NOT p.category || '=' || coalesce(p.subcategory, '') = ANY (s.poi_excluded)));
 CREATE INDEX ON lead_candidates USING gist (geom);
-ANALYZE lead_candidates;
+ANALYZE lead_candidates (lead_id, origin, osm_type, osm_id, geom);
 
 INSERT INTO lead_candidates (lead_id, osm_type, osm_id, origin, name, category, subcategory,
                              tags, geom)
@@ -29,4 +34,4 @@ WHERE b.dataset_id = s.dataset_id
   AND NOT EXISTS (SELECT 1 FROM lead_candidates c
                   WHERE c.osm_type = b.osm_type AND c.osm_id = b.osm_id);
 CREATE UNIQUE INDEX ON lead_candidates (lead_id);
-ANALYZE lead_candidates;
+ANALYZE lead_candidates (lead_id, origin, osm_type, osm_id, geom);

@@ -8,4 +8,4 @@ CROSS JOIN lead_build s;
 CREATE UNIQUE INDEX ON lead_points (lead_id);
 CREATE INDEX ON lead_points USING gist (geom);
 CREATE INDEX ON lead_points USING gist (geom_s);
-ANALYZE lead_points;
+ANALYZE lead_points (lead_id, geom, geom_s);

@@ -21,4 +21,4 @@ LEFT JOIN lead_buildings w ON w.lead_id = c.lead_id
 LEFT JOIN ref.buildings b ON b.building_id = w.building_id
 WHERE c.origin = 'poi' OR a.address IS NOT NULL;
 CREATE UNIQUE INDEX ON lead_rows (lead_id);
-ANALYZE lead_rows;
+ANALYZE lead_rows (lead_id, geom);
