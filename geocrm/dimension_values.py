@@ -96,7 +96,7 @@ def dimensions(engine: Engine) -> dict[str, Any]:
     }
     formats = format_settings()
     described = vocabulary.describe(values, months)
-    for detail in described["measure_details"]:
+    for detail in [*described["measure_details"], *described["whitespace_measure_details"]]:
         # money is shown in the configured currency (the vocabulary marks it "EUR")
         if detail["unit"] == "EUR":
             detail["unit"] = formats.currency

@@ -426,7 +426,9 @@ def describe(values: Mapping[str, list[dict[str, Any]]], months: list[str]) -> d
         one entry per measure with ``name``, ``label``, ``unit``, ``additive``,
         ``integer`` and ``description`` (plain words); ``layer_descriptions``: a plain
         line per map layer; ``terms``: the glossary of terms; ``hexagon_sizes``: per
-        resolution, a hexagon's size in words.
+        resolution, a hexagon's size in words; ``whitespace_measure_details``: the
+        whitespace measures (``GET /api/cube?measure=`` without filters, issue 16) as
+        ``measure_details``.
     """
     filters = [
         {
@@ -473,6 +475,18 @@ def describe(values: Mapping[str, list[dict[str, Any]]], months: list[str]) -> d
         "layer_descriptions": dict(LAYER_DESCRIPTIONS),
         "terms": dict(TERMS),
         "hexagon_sizes": {str(r): hexagon_size(r) for r in RESOLUTIONS},
+        "whitespace_measure_details": [
+            {
+                "name": m.name,
+                "label": m.label,
+                "unit": m.unit,
+                "additive": m.additive,
+                "integer": m.integer,
+                "by_month": False,
+                "description": WHITESPACE_DESCRIPTIONS[m.name],
+            }
+            for m in WHITESPACE_MEASURE_LIST
+        ],
     }
 
 
@@ -492,6 +506,7 @@ WHITESPACE_MEASURE_LIST: tuple[Measure, ...] = (
         "Market penetration",
         "customers per household or workplace",
         integer=False,
+        ratio=("customers", "households + workplaces"),
     ),
 )
 WHITESPACE_MEASURES = tuple(m.name for m in WHITESPACE_MEASURE_LIST)

@@ -5,10 +5,14 @@ give the same figures, the actual ones under the k-rule of the user who asks."""
 
 from __future__ import annotations
 
+import re
+
 import mapbox_vector_tile
 import pytest
 from sqlalchemy import text
 
+from geocrm import vocabulary
+from geocrm.cli import main
 from geocrm.cube import build_cube
 from geocrm.db import make_engine
 from geocrm.errors import NotFound
@@ -256,3 +260,34 @@ def test_whitespace_needs_the_cube_and_enough_customers(built, make_database):
             whitespace_cells(empty, 10)
     finally:
         empty.dispose()
+
+
+def test_geocrm_cube_build_fits_the_whitespace_too(built, engine, use_database, capsys):
+    before = last_whitespace_build(engine)["built_at"]
+    assert main(["cube", "build"]) == 0
+    out = capsys.readouterr().out
+    assert "hex cube built" in out
+    assert re.search(r"whitespace: \d+ res-11 cells modelled .* 5-fold cross-fitted", out), out
+    assert last_whitespace_build(engine)["built_at"] > before
+
+
+def test_a_whitespace_build_redraws_the_cached_tiles(built, engine, client):
+    x, y = tile_xy(*CENTRE, 14)
+    url = f"/tiles/whitespace/14/{x}/{y}.mvt"
+    before = client.get(url)
+    assert client.get(url).headers["x-tile-cache"] == "hit"
+    build_whitespace(engine)  # the same expectations, a new data version of the layer
+    after = client.get(url, headers={"If-None-Match": before.headers["etag"]})
+    assert after.status_code == 200 and after.headers["x-tile-cache"] == "miss"
+    assert after.headers["etag"] != before.headers["etag"]
+
+
+def test_the_whitespace_measures_are_described_for_clients(built, client):
+    body = client.get("/api/cube/dimensions").json()
+    details = {d["name"]: d for d in body["whitespace_measure_details"]}
+    assert list(details) == list(vocabulary.WHITESPACE_MEASURES)
+    assert details["revenue_whitespace"]["unit"] == body["currency"]
+    assert not details["market_penetration"]["additive"] and details["whitespace"]["additive"]
+    assert all(d["description"] for d in details.values())
+    assert not set(details) & set(body["measures"])  # not the hexes layer's measures
+    assert "Whitespace" in body["terms"] and "whitespace" in body["layer_descriptions"]

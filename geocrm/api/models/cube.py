@@ -178,6 +178,13 @@ CubeDimensions = create_model(
     month=(list[str], Field(description="months of activity, YYYY-MM")),
     filters=(list[FilterControl], ...),
     measure_details=(list[MeasureDetail], ...),
+    whitespace_measure_details=(
+        list[MeasureDetail],
+        Field(
+            description="the whitespace measures of a place (issue 16), asked of GET /api/cube "
+            "without filters; not drawn by the hexes layer (see the whitespace layer)"
+        ),
+    ),
     layer_descriptions=(
         dict[str, str],
         Field(description="per map layer (catalogue name), what it shows in plain words"),
