@@ -19,6 +19,8 @@ MAX_LINES = 600
 DEFERRED = frozenset(
     {"freetype", "geopy", "ortools", "osmium", "pyarrow", "pyogrio", "pyproj", "pyrosm", "uvicorn"}
 )
+#: issue 16, hotspots: PySAL (esda, libpysal) loads in seconds and only Gi* needs it
+DEFERRED |= {"esda", "libpysal"}
 
 
 def _name(path: Path) -> str:

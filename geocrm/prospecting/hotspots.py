@@ -1,15 +1,15 @@
 """Hotspots: where a measure of the cube clusters high (hot) or low (cold) on the H3 grid.
 
-Getis-Ord Gi* (PySAL ``esda.G_Local`` with ``star=True``, binary weights) per cell of the
-loaded city's cover at a resolution: every cell of the city's extent has a value, 0 where
-the cube holds nothing (a gap-filled grid, plus any cell outside the extent with figures;
-for a ratio measure such as a mean, a cell with nothing to average takes the mean of the
-others, a neutral value). Neighbours are the
-cell's H3 ring 1. Significance comes from a conditional permutation test with a fixed seed
-(the same question gives the same answer), two-sided, and is controlled for the false
-discovery rate over all cells (Benjamini-Hochberg): a cell is ``hot_99`` when its z-score
-is positive and its FDR-adjusted p below 0.01, ``hot_95`` below 0.05, ``hot_90`` below
-0.10, ``cold_*`` alike for negative z-scores, else ``not_significant``.
+Getis-Ord Gi* (:mod:`geocrm.prospecting.hotspot_stats`) per cell of the loaded city's
+cover at a resolution: every cell of the city's extent has a value, 0 where the cube holds
+nothing (a gap-filled grid, plus any cell outside the extent with figures; for a ratio
+measure such as a mean, a cell with nothing to average takes the mean of the others, a
+neutral value). Neighbours are the cell's H3 ring 1. Significance comes from a conditional
+permutation test with a fixed seed (the same question gives the same answer), two-sided,
+and is controlled for the false discovery rate over all cells (Benjamini-Hochberg): a cell
+is ``hot_99`` when its z-score is positive and its FDR-adjusted p below 0.01, ``hot_95``
+below 0.05, ``hot_90`` below 0.10, ``cold_*`` alike for negative z-scores, else
+``not_significant``.
 
 The values are the cube's as the caller sees them (``geocrm.cube.query.cells``: row-level
 security and the k-rule), so a rep's hotspots use only what the rep may see. Several
@@ -22,7 +22,6 @@ view of the cube (``cube.hotspot_scope_key()``), question and data versions, so 
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,40 +39,40 @@ from geocrm.cube.query import measures as cube_measures
 from geocrm.db import query, sql_file
 from geocrm.dimension_values import built_summary, validate_filters
 from geocrm.errors import InvalidInput, NotFound
+from geocrm.prospecting.hotspot_stats import (
+    ALPHA,
+    CLASSES,
+    MIN_CELLS,
+    PERMUTATIONS,
+    SEED,
+    GiStar,
+    combine,
+    gi_star,
+)
+
+__all__ = [
+    "CLASSES",
+    "MIN_CELLS",
+    "PERMUTATIONS",
+    "SEED",
+    "HotspotResult",
+    "city_cover",
+    "ensure_hotspots",
+    "hotspots",
+]
 
 #: Resolutions hotspots are tested at (res 8: ~1 km across ... res 11: ~50 m across);
 #: coarser cells are too few in a city for a local statistic to mean anything.
 RESOLUTIONS = (8, 9, 10, 11)
 DEFAULT_RES = 10
 DEFAULT_MEASURE = "revenue"
-#: Fewer cells than this in the grid at a resolution: no meaningful test. A cell and its
-#: ring are 7 cells; in a grid of fewer than 50 one neighbourhood is more than a seventh
-#: of the city and the statistic is no longer local (the demo city's 27 cells at res 9).
-MIN_CELLS = 50
-PERMUTATIONS = 999
 #: Bounds of the permutations a caller may ask for.
 PERMUTATION_RANGE = (99, 9999)
-SEED = 12345
-#: The confidence levels of the classes: FDR-adjusted p below these.
-LEVELS = ((0.01, "99"), (0.05, "95"), (0.10, "90"))
-ALPHA = LEVELS[-1][0]
-CLASSES = ("hot_99", "hot_95", "hot_90", "cold_99", "cold_95", "cold_90", "not_significant")
 #: Measures combined in one question at most.
 MAX_MEASURES = 4
 #: The tile data sources a result depends on (also the ``hotspots`` layer's sources in
 #: tiles/catalog.toml): a change to any makes cached results stale.
 SOURCES = ("cells", "city", "cube", "customers")
-
-
-@dataclass(frozen=True)
-class GiStar:
-    """Gi* of every cell of a grid: z-scores, two-sided permutation p, FDR-adjusted p and
-    the class, aligned with the cells given."""
-
-    z: np.ndarray
-    p: np.ndarray
-    p_fdr: np.ndarray
-    classes: np.ndarray
 
 
 @dataclass
@@ -124,112 +123,6 @@ class HotspotResult:
             "counts": self.counts(),
             "cells": self.cells,
         }
-
-
-# --------------------------------------------------------------------------- statistics
-
-
-def ring_neighbours(cells: Sequence[int]) -> dict[int, list[int]]:
-    """Positions of each cell's H3 ring-1 neighbours among ``cells`` (a cell at the edge of
-    the grid has fewer than six)."""
-    position = {int(c): i for i, c in enumerate(cells)}
-    out: dict[int, list[int]] = {}
-    for i, cell in enumerate(cells):
-        text_id = h3.int_to_str(int(cell))
-        out[i] = [
-            position[n]
-            for n in (h3.str_to_int(s) for s in h3.grid_disk(text_id, 1) if s != text_id)
-            if n in position
-        ]
-    return out
-
-
-def fdr_adjust(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (the smallest FDR at which each is rejected)."""
-    p = np.asarray(p, dtype=float)
-    n = len(p)
-    if n == 0:
-        return p.copy()
-    order = np.argsort(p)
-    scaled = p[order] * n / np.arange(1, n + 1)
-    adjusted = np.minimum.accumulate(scaled[::-1])[::-1]
-    out = np.empty(n)
-    out[order] = np.minimum(adjusted, 1.0)
-    return out
-
-
-def classify(z: np.ndarray, p_fdr: np.ndarray) -> np.ndarray:
-    """The class of each cell from the sign of its z-score and its FDR-adjusted p."""
-    out = np.full(len(z), "not_significant", dtype=object)
-    for level, name in reversed(LEVELS):  # the strictest level last: it wins
-        hit = p_fdr < level
-        out[hit & (z > 0)] = f"hot_{name}"
-        out[hit & (z < 0)] = f"cold_{name}"
-    return out
-
-
-def gi_star(
-    cells: Sequence[int],
-    values: np.ndarray,
-    *,
-    permutations: int = PERMUTATIONS,
-    seed: int = SEED,
-) -> GiStar:
-    """Getis-Ord Gi* of ``values`` on the grid of ``cells`` (H3 ids, neighbours = ring 1).
-
-    Parameters
-    ----------
-    cells
-        H3 ids of one resolution, the whole grid tested (gap-filled by the caller).
-    values
-        One non-negative value per cell.
-    permutations
-        Conditional permutations of the pseudo p-values.
-    seed
-        Seed of the permutations: the same seed gives the same answer.
-
-    A grid whose values are all equal has nothing to cluster: every cell gets z 0, p 1.
-    """
-    from esda.getisord import G_Local  # imported here: PySAL takes a second to load
-    from libpysal.weights import W
-
-    values = np.asarray(values, dtype=float)
-    n = len(values)
-    if n < MIN_CELLS:
-        raise InvalidInput(f"{n} cells are too few for a hotspot test (at least {MIN_CELLS})")
-    if np.ptp(values) == 0:
-        ones = np.ones(n)
-        return GiStar(np.zeros(n), ones, ones, classify(np.zeros(n), ones))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # islands (a cell with no neighbour in the grid)
-        weights = W(ring_neighbours(cells), silence_warnings=True)
-        stat = G_Local(
-            values,
-            weights,
-            transform="B",
-            star=True,
-            permutations=permutations,
-            seed=seed,
-            n_jobs=1,  # deterministic, and one core: the machine is shared
-            keep_simulations=False,
-        )
-    z = np.nan_to_num(np.asarray(stat.Zs, dtype=float))
-    p = np.minimum(2.0 * np.asarray(stat.p_sim, dtype=float), 1.0)
-    p_fdr = fdr_adjust(p)
-    return GiStar(z, p, p_fdr, classify(z, p_fdr))
-
-
-def combine(columns: Mapping[str, np.ndarray]) -> np.ndarray:
-    """One value per cell from several measures: the mean of their standardised values,
-    shifted to start at 0 (Gi* z-scores do not change with a shift or a scale; a measure
-    equal everywhere adds nothing)."""
-    parts = []
-    for values in columns.values():
-        values = np.asarray(values, dtype=float)
-        spread = values.std()
-        parts.append((values - values.mean()) / spread if spread > 0 else np.zeros(len(values)))
-    mixed = np.mean(parts, axis=0)
-    return mixed - mixed.min()
 
 
 # --------------------------------------------------------------------------- questions
@@ -356,10 +249,10 @@ def hotspots(
             "seed": seed,
             "versions": _versions(conn),
         }
-        shown = _shown_filters(params)
         if use_cache:
-            kept = conn.execute(_sql("find_run"), question).mappings().first()
+            kept = _find_or_lock(conn, question)
             if kept is not None:
+                shown = _shown_filters(params)
                 return _kept_result(conn, kept, names, res, shown, permutations, seed)
         return _compute(conn, question, names, params, keep=use_cache)
 
@@ -386,7 +279,7 @@ def ensure_hotspots(
             "seed": SEED,
             "versions": _versions(conn),
         }
-        if conn.execute(_sql("find_run"), question).first() is not None:
+        if _find_or_lock(conn, question) is not None:
             return False
         _compute(conn, question, names, params, keep=True)
         return True
@@ -406,6 +299,16 @@ def _transaction(engine_or_conn: Engine | Connection):
     else:
         with engine_or_conn.begin() as conn:
             yield conn
+
+
+def _find_or_lock(conn: Connection, question: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The kept result of ``question``; when there is none, the transaction's lock on
+    computing it (a request computing it meanwhile is waited for, and its result read)."""
+    kept = conn.execute(_sql("find_run"), question).mappings().first()
+    if kept is None:
+        conn.execute(_sql("lock"), question)
+        kept = conn.execute(_sql("find_run"), question).mappings().first()
+    return kept
 
 
 def _versions(conn: Connection) -> str:

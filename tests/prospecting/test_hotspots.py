@@ -13,21 +13,23 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from geocrm.api.app import create_app
 from geocrm.cli import main
 from geocrm.cube import build_cube
+from geocrm.db.scope import Scope, acting_as
 from geocrm.errors import InvalidInput
 from geocrm.pipeline import enrich_city
-from geocrm.prospecting.hotspots import (
+from geocrm.prospecting.hotspot_stats import (
     CLASSES,
     MIN_CELLS,
-    SOURCES,
-    city_cover,
     fdr_adjust,
     gi_star,
-    hotspots,
+    permutation_p,
+    ring_neighbours,
 )
+from geocrm.prospecting.hotspots import SOURCES, city_cover, hotspots
 from geocrm.tiles import catalog, tile_xy
 
 RES = 10
@@ -100,6 +102,36 @@ def test_a_field_with_no_pattern_has_no_hotspot(cover):
         assert (stat.p_fdr >= stat.p - 1e-12).all() and (stat.p_fdr <= 1).all()
     flat = gi_star(cover, np.full(len(cover), 42.0))
     assert set(flat.classes) == {"not_significant"} and (flat.z == 0).all()
+
+
+def test_permutation_p_agrees_with_pysal_where_values_do_not_tie(cover):
+    """On continuous values the test here and PySAL's (2 x p_sim) give the same p-values
+    up to the randomness of the permutations."""
+    from esda.getisord import G_Local
+    from libpysal.weights import W
+
+    values = np.random.default_rng(5).lognormal(8, 1, len(cover))
+    values[: len(cover) // 10] *= 20  # some structure: a few small p-values
+    neighbours = ring_neighbours(cover)
+    ours = permutation_p(values, neighbours, permutations=9999, seed=1)
+    theirs = G_Local(
+        values, W(neighbours), transform="B", star=True, permutations=9999, seed=1, n_jobs=1
+    )
+    assert np.abs(ours - np.minimum(2 * theirs.p_sim, 1)).max() < 0.05
+
+
+def test_ties_are_no_evidence(cover):
+    """Most cells of a city have no revenue: a cell of zeros among zeros ties with a large
+    share of the permutations and is no cold spot (PySAL's folded p_sim gives it the
+    smallest p there is)."""
+    rng = np.random.default_rng(8)
+    values = np.where(rng.random(len(cover)) < 0.85, 0.0, rng.lognormal(8, 1, len(cover)))
+    stat = gi_star(cover, values)
+    neighbours = ring_neighbours(cover)
+    quiet = [i for i in range(len(cover)) if values[i] == 0 == values[neighbours[i]].sum()]
+    assert len(quiet) > 10
+    assert (stat.p[quiet] > 0.1).all()
+    assert not any(str(c).startswith("cold") for c in stat.classes[quiet])
 
 
 def test_too_few_cells_is_a_clear_error(cover):
@@ -240,3 +272,38 @@ def test_the_command_prints_json(use_database, built, capsys):
     assert body["res"] == RES and len(body["cells"]) >= 100
     assert main(["hotspots", "--res", "8"]) != 0
     assert "too few" in capsys.readouterr().err
+
+
+def test_kept_results_are_read_only_by_users_with_the_same_view(
+    engine, app_engine, make_user, built, busiest_rep
+):
+    """Row-level security on the kept results: a rep's result is read by the rep, not by an
+    analyst (another view of the cube), and nobody keeps a result under another's view."""
+
+    def user_id(email: str) -> int:
+        with engine.connect() as conn:
+            return conn.execute(
+                text("SELECT user_id FROM auth.users WHERE email = :e"), {"e": email}
+            ).scalar_one()
+
+    rep = user_id(make_user("rep", (busiest_rep,))[0])
+    analyst = user_id(make_user("analyst")[0])
+    with acting_as(Scope(user_id=rep)):
+        computed = hotspots(app_engine, "support_requests", RES)
+        again = hotspots(app_engine, "support_requests", RES)
+    assert computed.scope == f"reps:{busiest_rep};k:5" and again.cached
+    with acting_as(Scope(user_id=analyst)), app_engine.connect() as conn:
+        seen = conn.execute(text("SELECT scope_key, run_id FROM cube.hotspot_runs")).all()
+        assert computed.scope not in {s for s, _ in seen}
+        cells = conn.execute(text("SELECT count(*) FROM cube.hotspot_cells")).scalar_one()
+        assert cells == sum(
+            conn.execute(text("SELECT cells FROM cube.hotspot_runs")).scalars().all()
+        )
+        with pytest.raises(DBAPIError, match="row-level security"):
+            conn.execute(
+                text(
+                    "INSERT INTO cube.hotspot_runs (scope_key, measure, res, permutations, "
+                    "seed, versions, cells, seconds) VALUES ('all', 'revenue', 10, 999, 1, "
+                    "'x', 0, 0)"
+                )
+            )
