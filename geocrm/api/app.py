@@ -27,6 +27,7 @@ from geocrm.api import (
     health,
     hotspots,
     imports,
+    lookalike,
     search,
     stores,
     territories,
@@ -146,6 +147,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(leads_api.router)  # issue 16: leads
     app.include_router(whitespace_api.router)  # issue 16: prospecting
     app.include_router(hotspots.router)  # issue 16: prospecting
+    app.include_router(lookalike.router)  # issue 16: the lookalike model card
 
     if FRONTEND_DIST.joinpath("index.html").is_file():
         # the web map app, last: every path no API route took is a file of the app

@@ -5,8 +5,10 @@ frames; nothing here touches the database. Reps live at residential addresses sp
 the city, stores at shops, customers at homes (consumers) and offices and shops (business
 accounts). Twelve months of interactions are drawn so that the signals correlate the way
 they do in real CRMs: revenue follows an 80/20 shape, complaints lower satisfaction,
-silence and complaints raise churn risk. Everything depends only on the seed, the customer
-count and the pool.
+silence and complaints raise churn risk; a business account's revenue follows its place
+(building class, a busy street) in a modest, documented way (settings ``[place_value]``),
+so that a lookalike model has an honest signal to find. Everything depends only on the
+seed, the customer count and the pool.
 """
 
 from __future__ import annotations
@@ -243,6 +245,26 @@ def _signals(
     return satisfaction, churn_risk, lifetime_value
 
 
+def _place_factor(
+    pool: pd.DataFrame, site: np.ndarray, is_business: np.ndarray, settings: dict
+) -> np.ndarray:
+    """The value multiplier of each customer's place: for business accounts,
+    ``exp(class effect + busy x z)``, where z is the standardised log count of points of
+    interest within 150 m of the address (``pool.pois_150m``); 1 for consumers, and 1 where
+    the settings or the pool say nothing (documented in ``data/demo/settings.toml``)."""
+    planted = settings.get("place_value") or {}
+    effects = planted.get("building_class") or {}
+    cls = pool["building_class"].to_numpy()[site]
+    effect = np.array([float(effects.get(c, 0.0)) for c in cls]) if site.size else np.zeros(0)
+    busy = float(planted.get("busy", 0.0))
+    if busy and "pois_150m" in pool.columns and len(pool) > 1:
+        density = np.log1p(pool["pois_150m"].to_numpy(dtype=float))
+        spread = density.std()
+        if spread > 0:
+            effect = effect + busy * (density[site] - density.mean()) / spread
+    return np.where(is_business, np.exp(effect), 1.0)
+
+
 def build_demo_frames(
     pool: pd.DataFrame, n: int, seed: int, region: str, settings: dict | None = None
 ) -> dict[str, pd.DataFrame]:
@@ -291,6 +313,9 @@ def build_demo_frames(
     stage_idx = np.searchsorted(np.cumsum(shares) / shares.sum(), score, side="right")
     stage_idx = np.minimum(stage_idx, len(STAGES) - 1)
     prospect = stage_idx == 0
+    # The planted relation between place and value (settings [place_value]): deterministic
+    # from the site and drawn after the stages, so no random draw moves.
+    potential = potential * _place_factor(pool, site, is_business, settings)
     annual_revenue = np.where(prospect, 0.0, np.round(potential, 2))
     rel_years = np.where(prospect, 0, rng.gamma(1.0 + stage_idx, 1.2))
     relationship_start = [

@@ -143,6 +143,8 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ),
     ("GET", "/api/stores"): Sample(ok(200)),
     ("GET", "/api/trade-areas"): Sample(ok(200)),
+    # issue 16, the lookalike model card (wt-lookalike): every signed-in role reads it
+    ("GET", "/api/prospecting/model"): Sample(ok(200)),
     ("GET", "/api/cube"): Sample(ok(200), params=lambda w: {"res": 9}),
     ("GET", "/api/cube/dimensions"): Sample(ok(200)),
     # issue 16: 404 until a whitespace build (this world builds the cube only)

@@ -20,8 +20,8 @@ from playwright.sync_api import Page
 from sqlalchemy import text
 
 from geocrm.prospecting.leads import build_leads
-from geocrm.prospecting.whitespace import build_whitespace
 from geocrm.prospecting.lookalike import score_leads
+from geocrm.prospecting.whitespace import build_whitespace
 from tests.browser.pages import VIEW, Session
 
 PAGE_SIZE = 50  # the leads a page of the view asks (prospecting.js)

@@ -1,0 +1,2 @@
+-- How many leads there are to score.
+SELECT count(*) FROM crm.leads
