@@ -20,11 +20,13 @@ from playwright.sync_api import Page
 from sqlalchemy import text
 
 from geocrm.prospecting.leads import build_leads
-from geocrm.prospecting.lookalike import score_leads
+from geocrm.prospecting.lookalike import LookalikeSettings, score_leads
 from geocrm.prospecting.whitespace import build_whitespace
 from tests.browser.pages import VIEW, Session
 
 PAGE_SIZE = 50  # the leads a page of the view asks (prospecting.js)
+#: every customer past the prospect stage learns (the test demo has too few business accounts)
+ALL_CUSTOMERS = LookalikeSettings(customers="all")
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +36,7 @@ def leads(server, engine) -> Iterator[int]:
     leads go afterwards."""
     build_whitespace(engine)
     build_leads(engine, progress=False)
-    report = score_leads(engine, progress=False)
+    report = score_leads(engine, progress=False, settings=ALL_CUSTOMERS)
     assert report.beats_random, report  # the demo plants a relation: the scores are shown
     with engine.connect() as conn:
         count = conn.execute(text("SELECT count(*) FROM crm.leads")).scalar_one()
@@ -281,6 +283,25 @@ def test_the_export_links_carry_the_area_and_the_filters(session, leads, engine)
     finally:
         _api(page, f"/api/zones/{zone['properties']['zone_id']}", "DELETE")
     assert session.errors == []
+
+
+def test_a_model_no_better_than_random_shows_no_score_and_says_why(session, leads, engine):
+    report = score_leads(engine, progress=False, settings=ALL_CUSTOMERS, shuffle_labels=True)
+    assert not report.beats_random
+    try:
+        page = session.open(f"/?view=prospecting{VIEW}")
+        assert _draw_rectangle(session) > 0
+        note = page.locator("#lead-list .no-score")
+        assert "did not beat random" in note.inner_text()
+        assert "AUC" in note.inner_text()
+        rows = page.locator("#lead-table tbody.lead")
+        assert set(rows.locator("td.score").all_inner_texts()) == {"\u2013"}  # an en dash: no score
+        assert rows.locator("ul.reasons").count() == 0
+        assert "no score" in rows.first.locator("tr.why").inner_text()
+        session.screenshot("prospecting-no-score")
+        assert session.errors == []
+    finally:
+        assert score_leads(engine, progress=False, settings=ALL_CUSTOMERS).beats_random
 
 
 def test_the_view_on_a_phone(browser, server, admin, leads):
