@@ -17,8 +17,9 @@ import { setDrawMode } from "./drawing.js";
 import { saveState, state } from "./state.js";
 import { valueLabel } from "./vocabulary.js";
 
-/** The catalogue layers of the view, in the order they are offered. */
-const LAYERS = ["whitespace", "hotspots", "leads"];
+/** The catalogue layers of the view, in the order they are offered: drawn while the view
+ * is open only (the heatmap does not offer them). */
+export const PROSPECTING_LAYERS = ["whitespace", "hotspots", "leads"];
 /** Leads asked per page ("Show more" asks the next). */
 const PAGE_SIZE = 50;
 const STATUSES = ["new", "contacted", "disqualified", "do_not_contact", "assigned"];
@@ -63,7 +64,7 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
 
   // -------------------------------------------------------------- layers
   const layerBox = document.getElementById("prospect-layers");
-  const offered = LAYERS.filter((name) => overlays.layers.some((l) => l.name === name));
+  const offered = PROSPECTING_LAYERS.filter((name) => overlays.layers.some((l) => l.name === name));
   for (const name of offered) {
     const layer = overlays.layers.find((l) => l.name === name);
     const box = el("input", { type: "checkbox", name, "data-prospect-layer": name });
@@ -76,9 +77,6 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
     if (on) state.layers.add(name);
     else state.layers.delete(name);
     saveState();
-    // the heatmap's list of layers shows the same choice
-    const twin = document.querySelector(`#layers input[name="${CSS.escape(name)}"]`);
-    if (twin) twin.checked = on;
     if (on) await overlays.show(name);
     else overlays.hide(name);
     layersChanged();
@@ -161,11 +159,12 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
 
   function clearArea() {
     if (draw.enabled) draw.clear();
-    map.getSource("prospect-area")?.setData(EMPTY);
     area.geometry = null;
     area.rectangle = false;
     area.zone = null;
+    area.zoneGeometry = null;
     zonePicker.value = "";
+    showArea();
   }
 
   draw.on("finish", () => {
@@ -180,6 +179,9 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
     area.zone = null;
     zonePicker.value = "";
     setMode(null); // one shape at a time: drawing again starts afresh
+    // the area is drawn by the view (hidden with it), not left in the shared drawing
+    draw.clear();
+    showArea();
     ask();
   });
 
@@ -190,16 +192,26 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
     area.geometry = null;
     area.rectangle = false;
     area.zone = id ? Number(id) : null;
+    area.zoneGeometry = null;
+    showArea();
     try {
       const zone = id ? await api(`/api/zones/${id}`) : null;
-      ensureAreaLayer();
-      map.getSource("prospect-area").setData(zone ? { type: "FeatureCollection", features: [zone] } : EMPTY);
+      area.zoneGeometry = zone?.geometry ?? null;
+      showArea();
       if (zone) map.fitBounds(bounds(zone.geometry), { padding: 40 });
     } catch (error) {
       showError(error);
     }
     ask();
   });
+
+  /** The area of the list on the map (a drawn shape or the saved zone), or none. */
+  function showArea() {
+    ensureAreaLayer();
+    const geometry = area.zone !== null ? area.zoneGeometry : area.geometry;
+    const data = geometry && shown ? { type: "FeatureCollection", features: [{ type: "Feature", properties: {}, geometry }] } : EMPTY;
+    map.getSource("prospect-area").setData(data);
+  }
 
   async function listZones() {
     try {
@@ -367,9 +379,10 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
     const p = lead.properties;
     const id = lead.id ?? p.lead_id;
     const name = p.name || `${(p.category || "business").replaceAll("_", " ")} (no name)`;
+    // the three reasons of the score (none without a score: the row is left out)
     const reasons = p.reasons?.length
-      ? el("ul", { class: "reasons" }, p.reasons.map((r) => el("li", {}, r)))
-      : el("span", { class: "hint" }, scoresShown() ? "no reasons given" : "no score, no reasons");
+      ? el("tr", { class: "why" }, el("td", { colspan: "5" }, el("span", { class: "hint" }, "Why: "), el("ul", { class: "reasons" }, p.reasons.map((r) => el("li", {}, r)))))
+      : null;
     const message = el("p", { class: "lead-message", role: "status" });
     const status = p.status || "new";
     const assignedTo = repName(p.assigned_rep_id);
@@ -385,7 +398,7 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
         el("td", { class: "num score" }, scoresShown() ? scoreText(p.score) : "–"),
         el("td", { class: "status" }, statusText(status), assignedTo ? el("div", { class: "hint" }, assignedTo) : null),
       ),
-      el("tr", { class: "why" }, el("td", { colspan: "5" }, el("span", { class: "hint" }, "Why: "), reasons)),
+      reasons,
       el("tr", { class: "actions" }, el("td", { colspan: "5" }, actions(lead, id, message), message)),
     );
   }
@@ -527,10 +540,10 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
   }
 
   function noScoreText() {
-    if (!model || model.missing) return `No scores: ${model?.missing ?? "the lookalike model could not be read"}. The leads are listed by name.`;
-    if (!model.trained_at) return "No scores yet: no lookalike model has been trained (geocrm lookalike train). The leads are listed by name.";
+    if (!model || model.missing) return `No scores: ${model?.missing ?? "the lookalike model could not be read"}. The leads are listed unranked.`;
+    if (!model.trained_at) return "No scores yet: no lookalike model has been trained (geocrm lookalike train). The leads are listed unranked.";
     const auc = model.auc === null || model.auc === undefined ? "" : ` (AUC ${formatNumber(model.auc, 2)} on ${model.held_out} held-out customers)`;
-    return `No scores: the lookalike model did not beat random${auc}, so no score is shown. The leads are listed by name.`;
+    return `No scores: the lookalike model did not beat random${auc}, so no score is shown. The leads are listed unranked.`;
   }
 
   async function loadModel() {
@@ -567,6 +580,7 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
         saveState();
       }
       syncLayerBoxes();
+      showArea();
       for (const name of offered) if (state.layers.has(name)) await overlays.show(name).catch(showError);
       layersChanged();
       listZones();
@@ -579,7 +593,10 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
       document.body.classList.remove("prospecting");
       setMode(null);
       marker?.remove();
-      // the layers stay as chosen (the heatmap's list shows them); the hexagons come back
+      showArea(); // (hidden with the view)
+      // the prospecting layers leave with the view (kept in the link for the next visit);
+      // the hexagons come back
+      for (const name of offered) overlays.hide(name);
       if (hexesWereShown && state.layers.has("hexes")) overlays.show("hexes").catch(showError);
     },
     section,
