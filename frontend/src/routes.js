@@ -83,7 +83,17 @@ export function initRoutes(map, reps) {
       .map((f) => f.properties.customer_id)
       .filter((id) => id !== customerId);
     const route = await plan({ ...body, customer_ids: [customerId, ...ids].slice(0, 40) });
-    out.prepend(el("p", { class: "route-added" }, "The new prospect is on this route."));
+    const stop = route.features.find((f) => f.properties.kind === "stop" && f.properties.customer_id === customerId);
+    out.querySelector(`tr[data-customer-id="${customerId}"]`)?.classList.add("new-stop");
+    out.prepend(
+      el(
+        "p",
+        { class: "route-added" },
+        stop
+          ? `The new prospect, ${stop.properties.name}, is visit ${stop.properties.order} of this route.`
+          : "The new prospect does not fit this day's route.",
+      ),
+    );
     return route;
   }
 
@@ -125,7 +135,7 @@ export function initRoutes(map, reps) {
         stops.map((s) =>
           el(
             "tr",
-            {},
+            { "data-customer-id": s.properties.customer_id },
             el("td", {}, String(s.properties.order)),
             el("td", {}, s.properties.arrival.slice(11)),
             el("td", {}, s.properties.name),
