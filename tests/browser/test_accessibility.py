@@ -136,6 +136,7 @@ def test_the_views_are_a_tablist_with_arrow_keys_and_a_visible_focus(session):
         "-1",
         "-1",
         "-1",
+        "-1",
     ]
     page.locator("body").focus()
     page.keyboard.press("Tab")
@@ -155,7 +156,7 @@ def test_the_views_are_a_tablist_with_arrow_keys_and_a_visible_focus(session):
     assert page.evaluate("document.activeElement.id") == "tab-zones"
     assert page.locator("#panel").get_attribute("aria-labelledby") == "tab-zones"
     page.keyboard.press("End")
-    page.wait_for_function("() => window.geocrm.state.view === 'territories'")
+    page.wait_for_function("() => window.geocrm.state.view === 'prospecting'")
     page.keyboard.press("ArrowRight")  # wraps around
     page.wait_for_function("() => window.geocrm.state.view === 'heatmap'")
     # the tab order: the tab, the glossary, the user, then the panel, then the map

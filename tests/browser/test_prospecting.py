@@ -23,6 +23,7 @@ from geocrm.prospecting.leads import build_leads
 from geocrm.prospecting.lookalike import LookalikeSettings, score_leads
 from geocrm.prospecting.whitespace import build_whitespace
 from tests.browser.pages import VIEW, Session
+from tests.browser.test_accessibility import _axe
 
 PAGE_SIZE = 50  # the leads a page of the view asks (prospecting.js)
 #: every customer past the prospect stage learns (the test demo has too few business accounts)
@@ -144,6 +145,9 @@ def test_a_rectangle_lists_the_leads_inside_by_score_with_reasons(session, leads
     for i in (0, 1, PAGE_SIZE - 1):
         reasons = rows.nth(i).locator("ul.reasons li").all_inner_texts()
         assert reasons == api["features"][i]["properties"]["reasons"] and len(reasons) == 3
+    # axe-core finds no serious violation in the list and its actions
+    found = _axe(page)
+    assert not found, found
     # "Show more" asks the next page with the cursor: the same order goes on
     page.locator("#lead-more").click()
     page.wait_for_function(
