@@ -72,6 +72,22 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
     layerBox.append(el("label", { class: "check" }, box, layer.title));
   }
   if (!offered.length) layerBox.append(el("p", { class: "empty" }, "No prospecting layer is served."));
+  // the measure whose hot and cold spots are drawn (the hotspots layer's `measure`)
+  const hotspots = overlays.layers.find((l) => l.name === "hotspots");
+  if (hotspots && Object.keys(hotspots.params).includes("measure")) {
+    const measure = el(
+      "select",
+      { id: "hotspot-measure" },
+      dims.measure_details.map((m) => el("option", { value: m.name }, m.label)),
+    );
+    measure.value = dims.measure_details.some((m) => m.name === state.measure) ? state.measure : "revenue";
+    overlays.params.hotspots = { measure: measure.value };
+    measure.addEventListener("change", () => {
+      overlays.setParams("hotspots", { measure: measure.value });
+      layersChanged();
+    });
+    layerBox.append(el("label", { class: "hotspot-measure" }, "Hotspots of", measure));
+  }
 
   async function toggleLayer(name, on) {
     if (on) state.layers.add(name);

@@ -114,6 +114,10 @@ def test_the_view_opens_with_its_layers_and_their_legends(session, leads):
     page.wait_for_function("() => window.location.search.includes('hotspots')")
     session.settle()
     page.wait_for_selector("#legend [data-source=hotspots]", timeout=15_000)
+    # the hot and cold spots of another measure: the layer's tiles are asked with it
+    page.select_option("#hotspot-measure", "customers")
+    session.wait_for_request("hotspots", "measure=customers")
+    session.settle()
     assert "Nothing drawn yet" in page.locator("#lead-count").inner_text()
     assert "lookalike" in page.locator("#lead-model").inner_text()
     session.screenshot("prospecting-desktop")
