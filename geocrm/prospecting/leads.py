@@ -283,8 +283,7 @@ def _build_city(engine: Engine, rules: LeadRules, dataset_id: int, name: str, ba
         _run_script(conn, "leads_network")
         _run_script(conn, "leads_rows")
         step("dedupe")
-        _run_script(conn, "leads_keys_build")
-        city.matched = _match(conn, rules)
+        city.matched = _match(conn, rules, "leads_keys_build")
         step("write")
         _run_script(conn, "leads_replace")
         inserted = conn.execute(_sql("leads_insert")).rowcount
@@ -315,8 +314,12 @@ def _stage_cells(conn: Connection) -> None:
     )
 
 
-def _match(conn: Connection, rules: LeadRules) -> dict[str, int]:
-    """Which leads of ``lead_keys`` customers match (``lead_matches``); counts per rule."""
+def _match(conn: Connection, rules: LeadRules, keys: str) -> dict[str, int]:
+    """Which leads customers match (``lead_matches``), the leads' keys made by the step
+    ``keys`` (of a build's leads, or of every current lead); counts per rule."""
+    _run_script(conn, "leads_customer_points")
+    conn.execute(_sql(keys), {"name_within_m": rules.name_within_m})
+    _run_script(conn, "leads_keys_analyze")
     conn.execute(_sql("leads_match"), rules.match_params())
     counts = {rule: leads for rule, leads in conn.execute(_sql("leads_match_counts"))}
     return {rule: int(counts.get(rule, 0)) for rule in (*MATCH_RULES, "total")}
@@ -349,8 +352,7 @@ def remove_customer_matches(conn: Connection) -> int:
     stay (a rebuild would find the lead a customer again)."""
     conn.execute(_sql("leads_lock"))
     _run_script(conn, "leads_drop_match_tables")
-    _run_script(conn, "leads_keys_all")
-    conn.execute(_sql("leads_match"), lead_rules().match_params())
+    _match(conn, lead_rules(), "leads_keys_all")
     return conn.execute(_sql("leads_remove_matches")).rowcount
 
 

@@ -6,6 +6,7 @@ they import later is no lead any more."""
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from sqlalchemy import text
 
 from benchmarks.synthetic_city import write_synthetic_city
 from geocrm import enrich
+from geocrm.cli import main
 from geocrm.pipeline import enrich_city, import_customers, load_city
 from geocrm.prospecting.leads import (
     build_leads,
@@ -440,3 +442,15 @@ def test_new_stores_refresh_the_leads_stores_trade_areas_and_footfall(engine, ow
     )
     enrich_city(engine, progress=False)
     assert _rows(engine, f"SELECT lead_id, {fields} FROM crm.leads ORDER BY lead_id") == before
+
+
+def test_the_leads_command_builds_and_says_what_it_found(use_database, built, capsys):
+    assert main(["leads", "build", "--dataset", "helsinki"]) == 0
+    out = capsys.readouterr().out
+    assert "leads of 'helsinki'" in out and "already customers:" in out
+    assert main(["leads", "build", "--json"]) == 0  # every loaded city
+    data = json.loads(capsys.readouterr().out)
+    assert data["leads"] > 500 and set(data["matched_customers"]) >= {"name", "total"}
+    assert "helsinki" in [c["dataset"] for c in data["cities"]]
+    assert main(["leads", "build", "--dataset", "atlantis"]) == 3
+    assert "No loaded city named 'atlantis'" in capsys.readouterr().err
