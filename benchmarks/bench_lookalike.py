@@ -106,7 +106,7 @@ def end_to_end(engine) -> None:
         build_leads(engine, progress=False)
         made = "the lead build"
     else:  # until the lead build is merged: the test fixture's leads (shops and amenities)
-        from tests.prospecting.conftest import LEADS_FROM_POIS
+        from tests.prospecting.test_lookalike import LEADS_FROM_POIS
 
         with bulk_transaction(engine) as conn:
             conn.execute(text("DELETE FROM crm.leads"))

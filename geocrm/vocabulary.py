@@ -217,6 +217,14 @@ TERMS: dict[str, str] = {
     "Foot traffic": "How many people walk along a street, as an index from 0 to 100.",
     "Penetration": "Customers per household: the share of homes that already buy from you.",
     "Lifetime value": "The revenue a customer is expected to bring over the whole relationship.",
+    # issue 16, the lookalike scores of the leads (wt-lookalike)
+    "Lookalike score": "How much a lead looks like your best customers (0 to 1), from where "
+    "it is: its building, foot traffic, nearest store and what is around it. Shown only "
+    "when the model beats random on customers it did not learn from.",
+    "AUC": "How well a score ranks: the chance that a best customer scores above another "
+    "one (0.5 is a coin toss, 1 is perfect), measured on customers held out of training.",
+    "Top-decile lift": "How many more best customers are among the top 10 % by score than "
+    "among all (2 means twice as many).",
     # issue 16 (hotspots)
     "Hotspot": "A group of neighbouring hexagons where a measure is high together (a hot "
     "spot) or low together (a cold spot) more than chance would give.",

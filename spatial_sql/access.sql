@@ -91,10 +91,12 @@ CREATE POLICY app_all ON crm.import_rejects FOR ALL TO geocrm_app
 -- of them is its own. Everyone but a rep or a manager reads every lead (analysts too: no
 -- customer row is in one); a rep or a manager reads the leads in their reps' territories
 -- of the active plan and the leads given to their reps. Only GeoCRM's own work (the build)
--- and admins write crm.leads. (crm.lead_visible: spatial_sql/functions/scope_leads.sql)
+-- and admins write crm.leads. (the sets it reads: spatial_sql/functions/scope_leads.sql)
 CREATE POLICY app_read ON crm.leads FOR SELECT TO geocrm_app
     USING ((SELECT auth.scope_all()) OR (SELECT auth.current_role()) = 'analyst'
-           OR crm.lead_visible(lead_id, h3_11));
+           OR ((h3_11 & ~(15::bigint << 52)) | (SELECT crm.active_plan_parent_bits()))
+              IN (SELECT crm.scope_lead_cells())
+           OR lead_id IN (SELECT crm.scope_assigned_leads()));
 CREATE POLICY app_insert ON crm.leads FOR INSERT TO geocrm_app
     WITH CHECK ((SELECT auth.write_all()));
 CREATE POLICY app_update ON crm.leads FOR UPDATE TO geocrm_app
@@ -105,7 +107,8 @@ CREATE POLICY app_delete ON crm.leads FOR DELETE TO geocrm_app
 -- a lead's status: read with the lead; set by admins, marketers, and managers and reps on
 -- the leads they see (an analyst changes nothing)
 CREATE POLICY app_read ON crm.lead_status FOR SELECT TO geocrm_app
-    USING (lead_id IN (SELECT l.lead_id FROM crm.leads l));
+    USING ((SELECT auth.scope_all()) OR (SELECT auth.current_role()) = 'analyst'
+           OR lead_id IN (SELECT l.lead_id FROM crm.leads l));
 CREATE POLICY app_insert ON crm.lead_status FOR INSERT TO geocrm_app
     WITH CHECK ((SELECT auth.current_role()) IS DISTINCT FROM 'analyst'
                 AND lead_id IN (SELECT l.lead_id FROM crm.leads l));

@@ -137,6 +137,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(customers.router)
     app.include_router(imports.router)
     app.include_router(stores.router)
+    app.include_router(lookalike.router)  # issue 16: the lookalike model card
     app.include_router(compare.router)  # before cube: /api/cube/compare is no cell
     app.include_router(cube.router)
     app.include_router(tiles.router)
@@ -147,7 +148,6 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(leads_api.router)  # issue 16: leads
     app.include_router(whitespace_api.router)  # issue 16: prospecting
     app.include_router(hotspots.router)  # issue 16: prospecting
-    app.include_router(lookalike.router)  # issue 16: the lookalike model card
 
     if FRONTEND_DIST.joinpath("index.html").is_file():
         # the web map app, last: every path no API route took is a file of the app

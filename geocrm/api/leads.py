@@ -87,8 +87,11 @@ class LeadQuery(BaseModel):
     polygon: dict[str, Any] | None = Field(
         default=None, description="a lasso: GeoJSON Polygon in WGS84 (lon, lat)"
     )
-    bbox: str | None = Field(
-        default=None, max_length=200, description="min_lon,min_lat,max_lon,max_lat"
+    bbox: (
+        Annotated[str, Field(max_length=200)] | Annotated[list[float], Field(max_length=4)] | None
+    ) = Field(
+        default=None,
+        description='"min_lon,min_lat,max_lon,max_lat" or [min_lon, min_lat, max_lon, max_lat]',
     )
     zone: str | BodyId32 | None = Field(default=None, description="a saved zone: id or name")
     category: FilterList | None = None
@@ -182,7 +185,9 @@ def export_leads(
     format: Annotated[Literal["csv", "geojson"], Query(description="csv or geojson")] = "csv",
 ) -> StreamingResponse:
     export = lead_query.export_leads(engine, filters, fmt=format)
-    note.detail.update(format=format, filters=filters.summary(), file=export.filename)
+    note.detail.update(
+        format=format, filters=filters.summary(), file=export.filename, leads=export.number_matched
+    )
     return StreamingResponse(
         export.chunks,
         media_type=export.media_type,

@@ -54,7 +54,7 @@ MAX_LIMIT = 1000
 MAX_FILTER_VALUES = 100
 MAX_VALUE_CHARS = 100
 #: Leads read per query while an export walks its pages.
-EXPORT_PAGE = 1000
+EXPORT_PAGE = 5000
 #: Columns of the CSV export, in order.
 CSV_COLUMNS = (
     "lead_id",
@@ -100,6 +100,8 @@ class LeadFilter:
     zone: int | str | None = None
     #: the lasso and the zone, intersected
     area: MultiPolygon | None = None
+    #: whether a lasso was drawn (``area`` holds it)
+    lasso: bool = False
     categories: tuple[str, ...] | None = None
     building_classes: tuple[str, ...] | None = None
     statuses: tuple[str, ...] | None = None
@@ -132,7 +134,7 @@ class LeadFilter:
             out["bbox"] = [b.min_lon, b.min_lat, b.max_lon, b.max_lat]
         if self.zone is not None:
             out["zone"] = self.zone
-        if self.area is not None and self.zone is None:
+        if self.lasso:
             out["polygon"] = True
         for name in ("categories", "building_classes", "statuses", "min_score"):
             if getattr(self, name) is not None:
@@ -159,7 +161,9 @@ def _values(value: str | Sequence[str] | None, what: str) -> tuple[str, ...] | N
     return out
 
 
-def _known(values: tuple[str, ...] | None, allowed: Sequence[str], what: str):
+def _known(
+    values: tuple[str, ...] | None, allowed: Sequence[str], what: str
+) -> tuple[str, ...] | None:
     unknown = [v for v in values or () if v not in allowed]
     if unknown:
         raise InvalidInput(f"unknown {what} {', '.join(unknown)}: one of {', '.join(allowed)}")
@@ -184,7 +188,7 @@ def check_score(value: Any, what: str = "min_score") -> float | None:
 def lead_filter(
     engine: Engine | None = None,
     *,
-    bbox: BBox | str | None = None,
+    bbox: BBox | str | Sequence[float] | None = None,
     zone: int | str | None = None,
     polygon: Mapping[str, Any] | None = None,
     category: str | Sequence[str] | None = None,
@@ -197,7 +201,7 @@ def lead_filter(
     Parameters
     ----------
     engine : where a saved ``zone`` is looked up (needed only with one).
-    bbox : a :class:`BBox` or ``"min_lon,min_lat,max_lon,max_lat"``.
+    bbox : a :class:`BBox`, ``"min_lon,min_lat,max_lon,max_lat"`` or those four numbers.
     zone : a saved target zone's id or name (``NotFound`` when there is none).
     polygon : a lasso, a GeoJSON Polygon (or MultiPolygon) in lon/lat.
     category, building_class, status : ``"a,b"`` or a list; any of them matches.
@@ -205,6 +209,12 @@ def lead_filter(
     """
     if isinstance(bbox, str):
         bbox = BBox.parse(bbox)
+    elif isinstance(bbox, list | tuple):
+        if len(bbox) != 4 or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in bbox
+        ):
+            raise InvalidInput("bbox must be four numbers [min_lon, min_lat, max_lon, max_lat]")
+        bbox = BBox(*(float(v) for v in bbox))
     area = parse_geometry(polygon) if polygon is not None else None
     if zone is not None:
         if engine is None:
@@ -217,6 +227,7 @@ def lead_filter(
         bbox=bbox,
         zone=zone,
         area=area,
+        lasso=polygon is not None,
         categories=_values(category, "category"),
         building_classes=_known(
             _values(building_class, "building_class"), BUILDING_CLASSES, "building_class"
@@ -312,8 +323,11 @@ def lead_page(
 
     ``limit``: 1..:data:`MAX_LIMIT` leads. The page's ``next_cursor`` is None on the last
     page; a cursor not given by this function is ``InvalidInput``."""
+    return _page(engine, filters, check_limit(limit), cursor)
+
+
+def _page(engine: Engine, filters: LeadFilter | None, limit: int, cursor: str | None) -> LeadPage:
     filters = filters or LeadFilter()
-    limit = check_limit(limit)
     after_score, after_id = decode_cursor(cursor) if cursor is not None else (None, None)
     params = {
         **filters.params(),
@@ -339,16 +353,18 @@ def lead_page(
     )
 
 
-def iter_leads(engine: Engine, filters: LeadFilter | None = None) -> Iterator[dict[str, Any]]:
+def iter_leads(
+    engine: Engine, filters: LeadFilter | None = None, *, first: LeadPage | None = None
+) -> Iterator[dict[str, Any]]:
     """Every lead matching ``filters`` as a GeoJSON feature, in list order, read a page of
-    :data:`EXPORT_PAGE` at a time (each page its own short query)."""
-    cursor = None
+    :data:`EXPORT_PAGE` at a time (each page its own short query); ``first``: the first
+    page, read already."""
+    page = first or _page(engine, filters, EXPORT_PAGE, None)
     while True:
-        page = lead_page(engine, filters, limit=EXPORT_PAGE, cursor=cursor)
         yield from page.features
         if page.next_cursor is None:
             return
-        cursor = page.next_cursor
+        page = _page(engine, filters, EXPORT_PAGE, page.next_cursor)
 
 
 def one_lead(engine: Engine, lead_id: str) -> dict[str, Any] | None:
@@ -375,6 +391,8 @@ class LeadExport:
     filename: str
     media_type: str
     chunks: Iterator[str]
+    #: how many leads it holds
+    number_matched: int
 
 
 EXPORT_FORMATS = ("csv", "geojson")
@@ -385,10 +403,14 @@ def export_leads(engine: Engine, filters: LeadFilter | None = None, *, fmt: str)
     no live formula) or as a GeoJSON FeatureCollection, streamed as ``chunks`` is read."""
     if fmt not in EXPORT_FORMATS:
         raise InvalidInput(f"format must be csv or geojson, not {fmt!r}")
-    features = iter_leads(engine, filters)
+    # the first page now: an error (a timeout, say) is an error answer, not a cut file
+    first = _page(engine, filters, EXPORT_PAGE, None)
+    features = iter_leads(engine, filters, first=first)
     if fmt == "csv":
-        return LeadExport("leads.csv", "text/csv; charset=utf-8", _csv_chunks(features))
-    return LeadExport("leads.geojson", "application/geo+json", _geojson_chunks(features))
+        chunks, name, media = _csv_chunks(features), "leads.csv", "text/csv; charset=utf-8"
+    else:
+        chunks, name, media = _geojson_chunks(features), "leads.geojson", "application/geo+json"
+    return LeadExport(name, media, chunks, first.number_matched)
 
 
 def _csv_chunks(features: Iterator[dict[str, Any]], rows_per_chunk: int = 500) -> Iterator[str]:

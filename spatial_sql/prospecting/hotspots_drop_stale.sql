@@ -1,7 +1,6 @@
--- Results of the same question for the transaction's view computed from older data
--- versions: no request asks for them again (their cells go with them).
+-- Results of the transaction's view of the cube computed from other data versions than
+-- the current ones: stale, whatever their question, so no request reads them again (their
+-- cells go with them). Other views' results go when their users ask next (row-level
+-- security: one deletes only one's own).
 DELETE FROM cube.hotspot_runs
-WHERE scope_key = cube.hotspot_scope_key()
-  AND measure = :measure AND res = :res
-  AND filters = cube.hotspot_filter_key(CAST(:filters AS jsonb))
-  AND permutations = :permutations AND seed = :seed AND versions <> :versions
+WHERE scope_key = cube.hotspot_scope_key() AND versions <> :versions

@@ -234,6 +234,8 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("POST", "/api/routes"): Sample(
         ok(200), json=lambda w, role: {"rep_id": w.rep_id, "max_stops": 2, "mode": "walk"}
     ),
+    # issue 16: hotspots (every role, over what it may see)
+    ("GET", "/api/hotspots"): Sample(ok(200), params=lambda w: {"measure": "customers", "res": 10}),
     # leads (issue 16): a missing lead for the changes (refused after the rule)
     ("GET", "/api/leads"): Sample(ok(200)),
     ("POST", "/api/leads/query"): Sample(ok(200), json=lambda w, role: {"polygon": SQUARE}),
@@ -244,8 +246,6 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("PATCH", "/api/leads/{lead_id}"): Sample(
         ok(404), path=lambda w: {"lead_id": "n1"}, json=lambda w, role: {"status": "contacted"}
     ),
-    # issue 16: hotspots (every role, over what it may see)
-    ("GET", "/api/hotspots"): Sample(ok(200), params=lambda w: {"measure": "customers", "res": 10}),
 }
 
 

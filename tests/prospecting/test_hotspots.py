@@ -6,6 +6,7 @@ a resolution with too few cells, and computes a rep's hotspots from what the rep
 from __future__ import annotations
 
 import json
+from typing import get_args
 
 import h3
 import mapbox_vector_tile
@@ -16,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from geocrm.api.app import create_app
+from geocrm.api.hotspots import HotspotClass
 from geocrm.cli import main
 from geocrm.cube import build_cube
 from geocrm.db.scope import Scope, acting_as
@@ -104,6 +106,7 @@ def test_a_field_with_no_pattern_has_no_hotspot(cover):
     assert set(flat.classes) == {"not_significant"} and (flat.z == 0).all()
 
 
+@pytest.mark.filterwarnings("ignore:The alternative hypothesis:DeprecationWarning")
 def test_permutation_p_agrees_with_pysal_where_values_do_not_tie(cover):
     """On continuous values the test here and PySAL's (2 x p_sim) give the same p-values
     up to the randomness of the permutations."""
@@ -197,6 +200,12 @@ def test_measures_combine_and_are_kept(engine, built):
     kept = hotspots(engine, "revenue,customers", RES)
     assert kept.cached and kept.cells == combined.cells
     assert set(kept.counts()) == set(CLASSES)
+    with engine.begin() as conn:  # the cube changes (a statement trigger bumps its version)
+        conn.execute(text("UPDATE cube.rollup SET revenue = revenue WHERE false"))
+    fresh = hotspots(engine, "revenue,customers", RES)
+    assert not fresh.cached and fresh.cells == combined.cells
+    with engine.connect() as conn:  # the stale result is gone
+        assert conn.execute(text("SELECT count(*) FROM cube.hotspot_runs")).scalar_one() == 1
 
 
 # --------------------------------------------------------------------------- API, tiles
@@ -260,6 +269,7 @@ def test_the_tile_layer_draws_the_classes_for_the_caller(app_engine, make_user, 
 
 
 def test_the_layer_is_declared_with_the_sources_results_depend_on():
+    assert set(get_args(HotspotClass)) == set(CLASSES)  # the API's model says the same
     layer = catalog().layer("hotspots")
     assert tuple(sorted(layer.sources)) == SOURCES and not layer.shared
     legend = layer.style[0]["metadata"]["legend"]
@@ -270,6 +280,10 @@ def test_the_command_prints_json(use_database, built, capsys):
     assert main(["hotspots", "--measure", "revenue", "--res", str(RES), "--json"]) == 0
     body = json.loads(capsys.readouterr().out)
     assert body["res"] == RES and len(body["cells"]) >= 100
+    assert main(["hotspots", "--measure", "customers", "--filter", "kind=business"]) == 0
+    text_out = capsys.readouterr().out
+    assert text_out.startswith("Hotspots of customers at res 10 (hexagons ~150 m across)")
+    assert "not_significant" in text_out and "kind=['business']" in text_out
     assert main(["hotspots", "--res", "8"]) != 0
     assert "too few" in capsys.readouterr().err
 

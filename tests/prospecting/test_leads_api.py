@@ -19,9 +19,10 @@ from geocrm import zones
 from geocrm.auth.audit import entries
 from geocrm.auth.principal import Principal
 from geocrm.cli import main
+from geocrm.cube import build_cube
 from geocrm.errors import Conflict
 from geocrm.hexgrid import latlng_to_cells
-from geocrm.pipeline import after_customer_change
+from geocrm.pipeline import after_customer_change, enrich_city
 from geocrm.prospecting import lead_actions
 
 #: Every res-9 cell of the test territory holds leads; the rep of that territory sees them.
@@ -90,7 +91,8 @@ def leads(engine, demo):
 @pytest.fixture(scope="module")
 def territory(engine, leads):
     """An active territory plan at res 9 whose one territory (every other res-9 cell that
-    holds leads) is the first demo rep's; the plans active before are archived meanwhile.
+    holds leads) is the first demo rep's, deleted afterwards; the plan active before (if
+    any) is inactive meanwhile.
     Yields (rep_id, other_rep_id, cells)."""
     with engine.begin() as conn:
         reps = conn.execute(text("SELECT rep_id FROM crm.reps ORDER BY rep_id LIMIT 2")).scalars()
@@ -141,13 +143,7 @@ def territory(engine, leads):
         )
     yield rep_id, other_rep, set(cells)
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "UPDATE crm.territory_plans SET active = false, status = 'archived' "
-                "WHERE plan_id = :p"
-            ),
-            {"p": plan_id},
-        )
+        conn.execute(text("DELETE FROM crm.territory_plans WHERE plan_id = :p"), {"p": plan_id})
         if len(before) == 1:
             conn.execute(
                 text("UPDATE crm.territory_plans SET active = true WHERE plan_id = :p"),
@@ -251,6 +247,8 @@ def test_a_bbox_and_a_lasso_give_the_leads_inside_paged_never_capped(client, eng
     ids, matched = walk(client, res)
     expected = sql_ids(engine, "l.geom && ST_MakeEnvelope(24.94, 60.163, 24.952, 60.17, 4326)")
     assert ids == expected and matched == {len(expected)} and len(expected) > 50
+    in_body = client.post("/api/leads/query", json={"bbox": list(BBOX), "limit": 1000}).json()
+    assert [f["id"] for f in in_body["features"]] == expected
     lasso = client.post("/api/leads/query", json={"polygon": LASSO, "limit": 60})
     ids, matched = walk(client, lasso)
     inside = sql_ids(engine, "ST_Intersects(ST_GeomFromGeoJSON(:g), l.geom)", g=json.dumps(LASSO))
@@ -474,6 +472,7 @@ def test_changes_and_exports_are_audited(client, engine, make_user, territory):
     entry = entries(engine, action="leads.export", limit=1)[0]
     assert entry["detail"]["format"] == "geojson"
     assert entry["detail"]["filters"] == {"min_score": 0.5}
+    assert entry["detail"]["leads"] == len(sql_ids(engine, "l.score >= CAST(0.5 AS real)"))
 
 
 def test_the_export_is_every_matching_lead_with_no_live_formula(client, engine, leads):
@@ -529,6 +528,7 @@ def test_the_export_is_every_matching_lead_with_no_live_formula(client, engine, 
             "Polygon",
         ),
         ("POST", "/api/leads/query", {"polygon": LASSO, "min_score": -1}, "min_score"),
+        ("POST", "/api/leads/query", {"bbox": [24.9, 60.1, 25.0]}, "bbox"),
         ("POST", "/api/leads/query", {"polygon": LASSO, "cursor": "W251bGwsIDVd"}, "cursor"),
         ("PATCH", "/api/leads/n1", {"status": "gone"}, "status"),
         ("PATCH", "/api/leads/x1", {"status": "new"}, "lead_id"),
@@ -579,3 +579,29 @@ def test_the_command_lists_leads_in_a_zone_above_a_score(
         assert main(["leads", "list", "--min-score", "7"]) == 2
     finally:
         zones.delete_zone(engine, zone["id"])
+
+
+def test_an_assigned_lead_is_enriched_and_counted_in_the_hex_cube(client, engine, territory):
+    enrich_city(engine, progress=False)  # skipped when done
+    build_cube(engine)
+    _, other_rep, _ = territory
+    lead_id = _a_lead(engine)
+    facts = text(
+        "SELECT coalesce(sum(f.prospects), 0) FROM cube.facts f JOIN crm.leads l "
+        "ON l.h3_11 = f.h3_11 WHERE l.lead_id = :l AND f.rep_id = :r"
+    )
+    with engine.connect() as conn:
+        before = conn.execute(facts, {"l": lead_id, "r": other_rep}).scalar()
+    done = client.post(f"/api/leads/{lead_id}/assign", json={"rep_id": other_rep})
+    assert done.status_code == 200, done.text
+    with engine.connect() as conn:
+        after = conn.execute(facts, {"l": lead_id, "r": other_rep}).scalar()
+        enriched = conn.execute(
+            text(
+                "SELECT e.h3_11 = l.h3_11 FROM crm.customer_enrichment e, crm.leads l "
+                "WHERE e.customer_id = :c AND l.lead_id = :l"
+            ),
+            {"c": done.json()["customer_id"], "l": lead_id},
+        ).scalar()
+    assert enriched is True
+    assert after == before + 1

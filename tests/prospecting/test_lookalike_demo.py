@@ -7,9 +7,20 @@ import copy
 
 import numpy as np
 import pandas as pd
+import pytest
+from sqlalchemy import text
 
+from geocrm.db import query
 from geocrm.demo import build_demo_frames
 from geocrm.demo.generator import _settings
+
+
+@pytest.fixture(scope="module")
+def pool(engine, city):
+    """The loaded city's address pool, which the demo generator draws from."""
+    with engine.connect() as conn:
+        dataset_id = conn.execute(text("SELECT min(dataset_id) FROM ref.datasets")).scalar_one()
+        return pd.read_sql(query("demo/address_pool"), conn, params={"dataset_id": dataset_id})
 
 
 def test_business_revenue_follows_building_class_and_busy_streets_and_nothing_else_moves(pool):

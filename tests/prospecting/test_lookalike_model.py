@@ -99,3 +99,15 @@ def test_reasons_read_like_a_rep_would_say_them():
     assert texts["nearest_store_minutes"] == "5 min walk from the nearest store"
     assert texts["footfall_index"].startswith("High foot traffic in front (")
     assert len(model.reasons(fitted, frame.iloc[:0])) == 0
+
+
+def test_a_value_the_lead_does_not_have_is_never_a_reason():
+    frame, labels = customers(600)
+    fitted = model.fit(frame, labels)
+    lead = frame.head(1).copy()
+    lead[[f.name for f in model.FEATURES]] = np.nan  # nothing known but the building class
+    assert (
+        model.reasons(fitted, lead)[0][0]
+        == f"{lead['building_class'].iat[0].capitalize()} building"
+    )
+    assert not any(t.startswith("Unknown") for r in model.reasons(fitted, frame) for t in r)
