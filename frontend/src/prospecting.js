@@ -449,9 +449,11 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
       setStatus.addEventListener("click", () => patchStatus(lead, id, statusSelect.value, message));
       parts.push(el("span", { class: "group" }, statusSelect, setStatus));
     }
-    const route = el("button", { type: "button", class: "route" }, "Add to route");
-    route.addEventListener("click", () => routeLead(lead, message));
-    parts.push(route);
+    if (addToRoute) {
+      const route = el("button", { type: "button", class: "route" }, "Add to route");
+      route.addEventListener("click", () => routeLead(lead, message));
+      parts.push(route);
+    }
     return el("div", { class: "lead-actions" }, parts);
   }
 
@@ -505,10 +507,6 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
 
   function routeLead(lead, message) {
     const p = lead.properties;
-    if (!addToRoute) {
-      say(message, "Visit routes are planned by reps, their managers and administrators.", "error");
-      return;
-    }
     if (!p.customer_id || !p.assigned_rep_id) {
       say(message, "Assign the lead to a rep first: a route is a rep's day of visits.", "error");
       return;

@@ -321,6 +321,23 @@ def test_a_model_no_better_than_random_shows_no_score_and_says_why(session, lead
         assert score_leads(engine, progress=False, settings=ALL_CUSTOMERS).beats_random
 
 
+def test_an_analyst_reads_the_leads_and_is_offered_no_action(browser, server, make_user, leads):
+    analyst = Session(browser, server, make_user("analyst")[0])
+    try:
+        page = analyst.open(f"/?view=prospecting{VIEW}")
+        assert _draw_rectangle(analyst) > 0
+        first = page.locator("#lead-table tbody.lead").first
+        # an analyst reads (every lead: no customer row is in one) but assigns, sets and
+        # plans nothing: only "Fly to" is offered
+        assert first.locator("button").all_inner_texts() == ["Fly to"]
+        assert first.locator("select").count() == 0
+        first.locator("button.fly").click()
+        page.wait_for_function("() => window.geocrm.map.getZoom() >= 16.9")
+        assert analyst.errors == []
+    finally:
+        analyst.close()
+
+
 def test_the_view_on_a_phone(browser, server, admin, leads):
     phone = Session(browser, server, admin, width=390, height=844)
     try:
