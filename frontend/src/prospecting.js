@@ -165,7 +165,10 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
     setMode(mode);
   });
 
+  let drawing = null; // the draw mode on (clicks draw then, they open no popup)
+
   function setMode(mode) {
+    drawing = DRAW_MODES.includes(mode) ? mode : null;
     for (const b of drawButtons.querySelectorAll("button")) {
       b.setAttribute("aria-pressed", String(b.dataset.mode === mode));
     }
@@ -521,6 +524,59 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
     marker = new maplibregl.Marker({ color: "#e7298a" }).setLngLat([lon, lat]).addTo(map);
   }
 
+  // -------------------------------------------------------------- a lead on the map
+  let popup = null;
+  map.on("click", (event) => {
+    if (state.view !== "prospecting" || drawing || !map.getLayer("leads-points")) return;
+    const { x, y } = event.point;
+    const [hit] = map.queryRenderedFeatures(
+      [
+        [x - 4, y - 4],
+        [x + 4, y + 4],
+      ],
+      { layers: ["leads-points"] },
+    );
+    popup?.remove();
+    if (!hit) return;
+    const p = hit.properties;
+    const rows = [
+      ["Category", [p.category, p.subcategory].filter(Boolean).join(" · ").replaceAll("_", " ")],
+      ["Building", p.building_class ? valueLabel("building_class", p.building_class) : "–"],
+      ["Score", scoresShown() ? scoreText(p.score) : "–"],
+      ["Status", statusText(p.status)],
+    ];
+    const content = el(
+      "div",
+      { class: "lead-popup", "data-lead-id": p.lead_id },
+      el("h3", {}, p.name || "(no name)"),
+      el("table", {}, rows.map(([k, v]) => el("tr", {}, el("th", { scope: "row" }, k), el("td", {}, v)))),
+    );
+    const row = listBox.querySelector(`tbody.lead[data-lead-id="${CSS.escape(p.lead_id)}"]`);
+    if (row) {
+      const show = el("button", { type: "button" }, "Show in the list");
+      show.addEventListener("click", () => {
+        popup?.remove();
+        row.scrollIntoView({ block: "nearest" });
+        row.querySelector("button")?.focus();
+      });
+      content.append(show);
+    } else {
+      content.append(el("p", { class: "hint" }, "Not in the list: draw an area around it."));
+    }
+    popup = new maplibregl.Popup({ maxWidth: "260px", focusAfterOpen: true })
+      .setLngLat(hit.geometry.coordinates)
+      .setDOMContent(content)
+      .addTo(map);
+  });
+  // a pointer over a lead (the layer may not be there: no layer-bound listener)
+  let pointing = false;
+  map.on("mousemove", (event) => {
+    if (state.view !== "prospecting" || drawing || !map.getLayer("leads-points")) return;
+    const over = map.queryRenderedFeatures(event.point, { layers: ["leads-points"] }).length > 0;
+    if (over !== pointing) map.getCanvas().style.cursor = over ? "pointer" : "";
+    pointing = over;
+  });
+
   // -------------------------------------------------------------- export
   /** The export links: the same area (zone, or a drawn rectangle's bounds) and filters. */
   function updateExport() {
@@ -604,6 +660,7 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
     },
     onHide: () => {
       shown = false;
+      popup?.remove();
       document.body.classList.remove("prospecting");
       setMode(null);
       marker?.remove();

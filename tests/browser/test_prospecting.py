@@ -165,6 +165,23 @@ def test_a_rectangle_lists_the_leads_inside_by_score_with_reasons(session, leads
         page.evaluate("document.activeElement.closest('tbody.lead').dataset.leadId")
         == more[PAGE_SIZE]
     )
+    # a lead's dot on the map opens its popup, which leads to its row in the list
+    first = api["features"][0]
+    point = page.evaluate(
+        "c => { const p = window.geocrm.map.project(c); "
+        "const r = window.geocrm.map.getCanvas().getBoundingClientRect(); "
+        "return [r.left + p.x, r.top + p.y]; }",
+        first["geometry"]["coordinates"],
+    )
+    page.evaluate("window.geocrm.map.setCenter(window.geocrm.map.getCenter())")  # idle map
+    page.mouse.click(*point)
+    popup = page.locator(".lead-popup")
+    popup.wait_for()
+    under = popup.get_attribute("data-lead-id")
+    assert under in more or "Not in the list" in popup.inner_text()
+    if under in more:
+        popup.get_by_role("button", name="Show in the list").click()
+        assert page.evaluate("document.activeElement.closest('tbody.lead').dataset.leadId") == under
     # a minimum score above every lead: the empty state says so
     page.locator("#lead-filters input[name=min_score]").fill("100")
     page.locator("#lead-filters input[name=min_score]").dispatch_event("change")
