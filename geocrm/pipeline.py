@@ -51,7 +51,7 @@ from geocrm.db import query
 from geocrm.db.scope import system_scope
 from geocrm.freshness import FreshnessReport
 from geocrm.pause import pause_at
-from geocrm.prospecting import lead_actions, leads, whitespace
+from geocrm.prospecting import lead_actions, leads, lookalike, whitespace
 
 logger = logging.getLogger("geocrm.pipeline")
 
@@ -88,7 +88,7 @@ def _catch_up_import(engine: Engine, imported: ingest.ImportReport) -> Freshness
     succeeds once the cube caught up, else is left ``interrupted`` (kept; ``recover``
     finishes it), also when this process is stopped meanwhile. First the leads that the
     imported customers now match are removed (``remove_customer_leads``)."""
-    remove_customer_leads(engine)
+    remove_customer_leads(engine, imported.import_id)
     try:
         fresh = after_customer_change(engine)
     except BaseException:
@@ -101,13 +101,13 @@ def _catch_up_import(engine: Engine, imported: ingest.ImportReport) -> Freshness
     return fresh
 
 
-def remove_customer_leads(engine: Engine) -> int | None:
-    """Remove the leads that customers match now (after an import), as GeoCRM's own work
-    (every customer and lead); returns how many, None when it failed (logged: the import
-    is committed already, and the next ``geocrm leads build`` drops them too)."""
+def remove_customer_leads(engine: Engine, import_id: int | None = None) -> int | None:
+    """Remove the leads that customers (of the import ``import_id``, else all) match now,
+    as GeoCRM's own work (every customer and lead); returns how many, None when it failed
+    (logged: the import is committed already; the next ``geocrm leads build`` drops them)."""
     try:
         with system_scope(), engine.begin() as conn:
-            return leads.remove_customer_matches(conn)
+            return leads.remove_customer_matches(conn, import_id=import_id)
     except Exception:
         logger.exception("removing the leads that imported customers match failed")
         return None
@@ -115,10 +115,12 @@ def remove_customer_leads(engine: Engine) -> int | None:
 
 @dataclass
 class CityLoad:
-    """What ``load_city`` did: the load, and the leads' rebuild (None: none ran)."""
+    """What ``load_city`` did: the load, and the leads' rebuild and scoring (None: none
+    ran)."""
 
     osm: osm.OsmLoadReport
     leads: leads.LeadsReport | None = None
+    scores: lookalike.LookalikeReport | None = None
 
 
 def load_city(engine: Engine, path: Path | None = None, **options: Any) -> CityLoad:
@@ -126,10 +128,20 @@ def load_city(engine: Engine, path: Path | None = None, **options: Any) -> CityL
     whose leads were built, their build runs again on the new data."""
     loaded = CityLoad(osm.load_osm(engine, path, **options))
     if not loaded.osm.unchanged and leads.has_leads(engine, loaded.osm.dataset):
-        loaded.leads = leads.build_leads(
+        loaded.leads, loaded.scores = build_and_score_leads(
             engine, loaded.osm.dataset, progress=options.get("progress", True)
         )
     return loaded
+
+
+def build_and_score_leads(
+    engine: Engine, dataset: str | None = None, *, progress: bool = True
+) -> tuple[leads.LeadsReport, lookalike.LookalikeReport]:
+    """``geocrm leads build``: the leads of a loaded city (or every one), then the lookalike
+    model trained again and the leads scored (a rebuild keeps the scores of the same leads
+    until then; new ones have none)."""
+    built = leads.build_leads(engine, dataset, progress=progress)
+    return built, lookalike.score_leads(engine, progress=progress)
 
 
 def pin_customer(engine: Engine, external_id: str, *, lon: float, lat: float) -> dict[str, Any]:

@@ -498,10 +498,15 @@ def test_tile_sql_function_contract(engine, built):
                 layers[layer_name] += len(layer["features"])
             # zones and territory plans are made by users: there may be none here (their own
             # tests, test_zones.py and test_territories.py, draw them); hotspots draw a
-            # result the API computes before the first tile (tests/prospecting)
-            # (leads: made by `geocrm leads build`; tests/prospecting/test_leads.py draws them)
-            names = ("zones", "territories", "plan_changes", "leads", "hotspots")
-            assert layers or name in names, name
+            # result the API computes before the first tile (tests/prospecting); leads are
+            # made by `geocrm leads build` (tests/prospecting/test_leads_tiles.py draws them)
+            assert layers or name in (
+                "zones",
+                "territories",
+                "plan_changes",
+                "hotspots",
+                "leads",
+            ), name
 
 
 def test_enrichment_and_interactions_refresh_the_customer_tiles(app_client, engine):

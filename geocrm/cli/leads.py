@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from geocrm import pipeline
+from geocrm.cli.lookalike import train_text
 from geocrm.cli.shared import migrated_engine, print_json, record, text_table
 from geocrm.prospecting import lead_query
-from geocrm.prospecting.leads import build_leads
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -33,18 +34,24 @@ def cmd_leads(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    """Build the leads of the loaded city (or every one) and print what was found."""
-    report = build_leads(migrated_engine(), args.dataset, progress=not args.json)
+    """Build the leads of the loaded city (or every one), score them with the lookalike
+    model trained again, and print what was found."""
+    report, scores = pipeline.build_and_score_leads(
+        migrated_engine(), args.dataset, progress=not args.json
+    )
     if args.json:
-        print_json(report.as_dict())
+        print_json({**report.as_dict(), "lookalike": scores.as_dict()})
     else:
         print(report.summary())
+        print(train_text(scores.as_dict()))
     record(
         "leads.build",
         args.dataset,
         leads=report.total,
         cities=[c.dataset for c in report.cities],
         matched_customers=report.matched()["total"],
+        model_id=scores.model_id,
+        leads_scored=scores.leads_scored,
     )
     return 0
 

@@ -77,9 +77,14 @@ class LeadRules:
             "huff_res": hexgrid.HUFF_RES,
         }
 
-    def match_params(self) -> dict[str, Any]:
-        """The bound parameters of ``leads_match.sql``."""
-        return {"name_within_m": self.name_within_m, "shared_hosts": list(self.shared_hosts)}
+    def match_params(self, import_id: int | None = None) -> dict[str, Any]:
+        """The bound parameters of ``leads_match.sql`` (``import_id``: only the customers
+        that import wrote)."""
+        return {
+            "name_within_m": self.name_within_m,
+            "shared_hosts": list(self.shared_hosts),
+            "import_id": import_id,
+        }
 
 
 def _pairs(table: dict[str, list[str]]) -> tuple[str, ...]:
@@ -314,13 +319,16 @@ def _stage_cells(conn: Connection) -> None:
     )
 
 
-def _match(conn: Connection, rules: LeadRules, keys: str) -> dict[str, int]:
-    """Which leads customers match (``lead_matches``), the leads' keys made by the step
-    ``keys`` (of a build's leads, or of every current lead); counts per rule."""
+def _match(
+    conn: Connection, rules: LeadRules, keys: str, import_id: int | None = None
+) -> dict[str, int]:
+    """Which leads customers (of ``import_id``, else all) match (``lead_matches``), the
+    leads' keys made by the step ``keys`` (of a build's leads, or of every current lead);
+    counts per rule."""
     _run_script(conn, "leads_customer_points")
     conn.execute(_sql(keys), {"name_within_m": rules.name_within_m})
     _run_script(conn, "leads_keys_analyze")
-    conn.execute(_sql("leads_match"), rules.match_params())
+    conn.execute(_sql("leads_match"), rules.match_params(import_id))
     counts = {rule: leads for rule, leads in conn.execute(_sql("leads_match_counts"))}
     return {rule: int(counts.get(rule, 0)) for rule in (*MATCH_RULES, "total")}
 
@@ -345,14 +353,16 @@ def _message(city: CityLeads, rules: LeadRules) -> str | None:
     return None
 
 
-def remove_customer_matches(conn: Connection) -> int:
+def remove_customer_matches(conn: Connection, *, import_id: int | None = None) -> int:
     """Delete the leads that a customer matches now (the dedupe rules of ``build_leads``,
-    on every city's leads); returns how many. Called after a customer import, within a
-    transaction that sees every customer (the owner, or GeoCRM's own work). Status rows
-    stay (a rebuild would find the lead a customer again)."""
+    on every city's leads); returns how many. Called after a customer import (``import_id``:
+    only its customers are compared), within a transaction that sees every customer (the
+    owner, or GeoCRM's own work). Status rows stay. No leads: nothing to do, at once."""
+    if not conn.execute(_sql("leads_exist")).scalar():
+        return 0
     conn.execute(_sql("leads_lock"))
     _run_script(conn, "leads_drop_match_tables")
-    _match(conn, lead_rules(), "leads_keys_all")
+    _match(conn, lead_rules(), "leads_keys_all", import_id)
     return conn.execute(_sql("leads_remove_matches")).rowcount
 
 

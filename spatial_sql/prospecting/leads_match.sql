@@ -8,7 +8,8 @@
 --            where both sides have one; hosts many businesses share (:shared_hosts) say
 --            nothing and are skipped.
 -- The customer a lead became when it was assigned (crm.lead_status.customer_id) is that
--- lead itself, not a duplicate: it never removes it.
+-- lead itself, not a duplicate: it never removes it. :import_id (else NULL): only the
+-- customers that import wrote.
 CREATE TEMP TABLE lead_matches ON COMMIT DROP AS
 WITH customer_keys AS MATERIALIZED (
     SELECT c.customer_id, c.kind, c.geom,
@@ -18,6 +19,7 @@ WITH customer_keys AS MATERIALIZED (
            crm.phone_key(c.phone) AS phone_key, crm.website_key(c.website) AS website_key,
            crm.email_key(c.email) AS email_key
     FROM crm.customers c
+    WHERE CAST(:import_id AS bigint) IS NULL OR c.last_import_id = CAST(:import_id AS bigint)
 ), lone_addresses AS (
     SELECT address_key FROM lead_keys WHERE address_key IS NOT NULL
     GROUP BY address_key HAVING count(*) = 1

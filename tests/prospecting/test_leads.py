@@ -36,9 +36,12 @@ COLUMNS = (
 
 @pytest.fixture(scope="module")
 def built(engine, demo):
-    """The demo city enriched (stores, trade areas, footfall), then its leads built."""
+    """The demo city enriched (stores, trade areas, footfall), then its leads built; no
+    lead left afterwards (as the other modules expect the database)."""
     enrich_city(engine, progress=False)
-    return build_leads(engine, "helsinki", progress=False)
+    yield build_leads(engine, "helsinki", progress=False)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM crm.leads"))
 
 
 @pytest.fixture

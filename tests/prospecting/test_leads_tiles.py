@@ -21,8 +21,12 @@ Z = 16
 
 @pytest.fixture(scope="module")
 def built(engine, demo):
+    """The demo city's leads; none left afterwards (as the other modules expect)."""
     enrich_city(engine, progress=False)
-    return build_leads(engine, "helsinki", progress=False)
+    yield build_leads(engine, "helsinki", progress=False)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM crm.lead_status WHERE updated_by = -16"))
+        conn.execute(text("DELETE FROM crm.leads"))
 
 
 @pytest.fixture(scope="module")
