@@ -14,6 +14,8 @@ const ABILITIES = {
   "territories.edit": ["admin", "manager"], // design, edit and publish territory plans
   "routes.plan": ["admin", "manager", "rep"], // plan a rep's visit route
   "customers.read": ["admin", "manager", "rep", "marketer"], // open individual accounts
+  "leads.assign": ["admin", "marketer", "manager"], // give a lead to a rep (a prospect)
+  "leads.status": ["admin", "marketer", "manager", "rep"], // set a lead's status
 };
 
 const ROLE_LABELS = {

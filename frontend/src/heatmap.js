@@ -9,6 +9,7 @@ import { initConcentration } from "./concentration.js";
 import { cubeExportLinks, initFilters, placeFilters } from "./filters.js";
 import { createLegend } from "./legend.js";
 import { customerAt } from "./popups.js";
+import { PROSPECTING_LAYERS } from "./prospecting.js";
 import { saveState, state } from "./state.js";
 import { initTradeAreaPicker } from "./tradeareas.js";
 import { loadVocabulary } from "./vocabulary.js";
@@ -36,7 +37,9 @@ export async function initHeatmap(map, catalogue, overlays) {
   const layerBox = document.getElementById("layers");
   // (the plan comparison belongs to the territory view, which draws it for the open plan)
   // (nor the difference map: the Compare part below draws it, compare.js)
-  for (const layer of overlays.layers.filter((l) => !["plan_changes", "hex_change"].includes(l.name))) {
+  // (nor the prospecting layers: the Prospecting view draws them, prospecting.js)
+  const own = ["plan_changes", "hex_change", ...PROSPECTING_LAYERS];
+  for (const layer of overlays.layers.filter((l) => !own.includes(l.name))) {
     const box = el("input", { type: "checkbox", name: layer.name });
     box.checked = state.layers.has(layer.name);
     box.addEventListener("change", async () => {
@@ -53,7 +56,7 @@ export async function initHeatmap(map, catalogue, overlays) {
     });
     layerBox.append(el("label", { class: "check" }, box, layer.title));
   }
-  for (const name of state.layers) await overlays.show(name);
+  for (const name of state.layers) if (!PROSPECTING_LAYERS.includes(name)) await overlays.show(name);
   const picker = await initTradeAreaPicker(document.getElementById("trade-area-picker"), overlays);
   layerBox.addEventListener("change", picker.update);
   const concentration = initConcentration(map, resByZoom, document.getElementById("concentration"));

@@ -52,6 +52,7 @@ const APP_LAYERS = {
     "plan-line": { label: "Territory boundary", labels: { true: "split (broken) territory", false: "boundary" } },
   },
   "plan-area": { "plan-area": { label: "Area the plan was designed in" } },
+  "prospect-area": { "prospect-area-fill": { label: "Area of the lead list" } },
 };
 
 /** A hexagon's area in plain words: "0,74 km²", "2 200 m²". */
@@ -135,6 +136,13 @@ function entriesOf(paint, meta, context) {
       entries.push({ colour: paint[i + 1], text: formatNumber(paint[i], 2) });
     }
     return entries;
+  }
+  if (op === "step") {
+    // ["step", input, c0, s1, c1, ...]: "< s1", "s1 – < s2", ..., "≥ sn"
+    const stops = paint.slice(3).filter((_, i) => i % 2 === 0);
+    const colours = [paint[2], ...paint.slice(4).filter((_, i) => i % 2 === 0)];
+    const texts = classLabels(stops, (v) => formatNumber(v, 2));
+    return colours.map((colour, i) => ({ colour, text: meta.labels?.[String(i)] ?? texts[i] }));
   }
   if (op === "case") {
     const entries = [];
@@ -314,7 +322,9 @@ export function createLegend(map, { resByZoom, hexJson, overlays, dims }) {
     lastLayersKey = key;
     layerPart.replaceChildren(
       ...sections.map((s) => {
-        const unitName = s.meta.unit ? ` (${s.meta.unit})` : "";
+        // a unit the title already names is not repeated ("… actual customers", not "(customers)")
+        const repeated = s.meta.unit && s.title.toLowerCase().includes(String(s.meta.unit).toLowerCase());
+        const unitName = s.meta.unit && !repeated ? ` (${s.meta.unit})` : "";
         const section = el(
           "section",
           { class: "legend-layer", "data-source": s.source, "data-style-layer": s.id },

@@ -10,6 +10,7 @@ import { createDrawing } from "./drawing.js";
 import { initHeatmap } from "./heatmap.js";
 import { Overlays } from "./overlays.js";
 import { initPopups } from "./popups.js";
+import { initProspecting } from "./prospecting.js";
 import { initRoutes } from "./routes.js";
 import { initMapSearch } from "./search.js";
 import { readFilters, saveState, state } from "./state.js";
@@ -57,9 +58,24 @@ async function main() {
   const zones = initZones(map, draw);
   const accounts = initAccounts(map);
   const reps = dims.rep_id;
-  initRoutes(map, reps);
+  const routes = initRoutes(map, reps);
   const territories = initTerritories(map, draw, reps);
-  const views = { heatmap, zones, accounts, territories };
+  // a lead assigned to a rep goes on the rep's route of the day (the Accounts view's planner)
+  const addToRoute = routes
+    ? async (repId, customerId) => {
+        show("accounts");
+        await routes.addStop(repId, customerId);
+        document.getElementById("route-section").scrollIntoView?.({ block: "start" });
+      }
+    : null;
+  const prospecting = initProspecting(map, draw, {
+    overlays,
+    reps,
+    dims,
+    addToRoute,
+    layersChanged: () => heatmap.updateLegend(),
+  });
+  const views = { heatmap, zones, accounts, territories, prospecting };
 
   function show(view) {
     views[state.view]?.onHide?.();
@@ -67,6 +83,7 @@ async function main() {
     saveState();
     for (const tab of document.querySelectorAll("nav [data-view]")) {
       tab.setAttribute("aria-selected", String(tab.dataset.view === view));
+      if (tab.dataset.view === view) revealTab(tab);
     }
     for (const section of document.querySelectorAll("#panel section")) {
       section.hidden = section.dataset.view !== view;
@@ -98,9 +115,23 @@ async function main() {
   });
   heatmap.updateLegend();
   initAccess(map, dims, catalogue); // glossary, keyboard paths, labels (a11y.js)
+  // the glossary button narrowed the tabs: the chosen one comes back in sight on a phone
+  revealTab(document.querySelector("nav [aria-selected=true]"));
   // for tests and power users: the MapLibre map (window.geocrmMap), the views and the state
   window.geocrmMap = map;
   window.geocrm = { ...(window.geocrm || {}), map, views, state, ready: true };
+}
+
+/** On a phone the tabs scroll sideways: the chosen one is scrolled into the tab bar's sight
+ * (the bar only: the page itself never scrolls). */
+function revealTab(tab) {
+  const nav = tab?.parentElement;
+  if (!nav) return;
+  const left = tab.offsetLeft - nav.offsetLeft;
+  if (left < nav.scrollLeft) nav.scrollLeft = left;
+  else if (left + tab.offsetWidth > nav.scrollLeft + nav.clientWidth) {
+    nav.scrollLeft = left + tab.offsetWidth - nav.clientWidth;
+  }
 }
 
 main().catch((error) => {

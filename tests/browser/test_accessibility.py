@@ -15,7 +15,7 @@ from sqlalchemy import text
 from tests.browser.pages import VIEW, Session
 
 AXE = Path(__file__).parents[2] / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
-VIEWS = ("heatmap", "zones", "accounts", "territories")
+VIEWS = ("heatmap", "zones", "accounts", "territories", "prospecting")
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 CENTRE = "#13/60.1680/24.9440"  # a hexagon of resolution 9 under the map's centre
 
@@ -136,6 +136,7 @@ def test_the_views_are_a_tablist_with_arrow_keys_and_a_visible_focus(session):
         "-1",
         "-1",
         "-1",
+        "-1",
     ]
     page.locator("body").focus()
     page.keyboard.press("Tab")
@@ -155,7 +156,7 @@ def test_the_views_are_a_tablist_with_arrow_keys_and_a_visible_focus(session):
     assert page.evaluate("document.activeElement.id") == "tab-zones"
     assert page.locator("#panel").get_attribute("aria-labelledby") == "tab-zones"
     page.keyboard.press("End")
-    page.wait_for_function("() => window.geocrm.state.view === 'territories'")
+    page.wait_for_function("() => window.geocrm.state.view === 'prospecting'")
     page.keyboard.press("ArrowRight")  # wraps around
     page.wait_for_function("() => window.geocrm.state.view === 'heatmap'")
     # the tab order: the tab, the glossary, the user, then the panel, then the map
