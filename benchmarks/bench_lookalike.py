@@ -104,7 +104,8 @@ def end_to_end(engine) -> None:
     steps = ", ".join(f"{k} {v:.2f} s" for k, v in report.seconds.items())
     print(
         f"\n3. score_leads (default settings): {total:.2f} s ({steps}); "
-        f"{report.leads_scored} of {report.leads} leads scored (the lead build)\n   {report.message}"
+        f"{report.leads_scored} of {report.leads} leads of the lead build scored\n"
+        f"   {report.message}"
     )
 
 
