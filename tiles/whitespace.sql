@@ -3,7 +3,7 @@
 -- predicts (cube.whitespace, the last whitespace build) against the actual ones of the cube,
 -- unfiltered, as the user may see them (tiles.cube_cells: the k-rule, with
 -- suppressed_cells only then): gap = expected - actual customers (positive: untapped),
--- revenue_gap likewise, penetration = actual customers / (households + workplaces).
+-- revenue_gap likewise, market_penetration = actual customers / (households + workplaces).
 CREATE OR REPLACE FUNCTION tiles.whitespace(z integer, x integer, y integer, query json)
 RETURNS bytea
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -28,11 +28,11 @@ AS $$
                w.expected_revenue::float8 AS expected_revenue,
                c.revenue::float8 AS actual_revenue,
                (w.expected_revenue - c.revenue::float8) AS revenue_gap,
-               (c.customers / nullif(w.households + w.workplaces, 0))::float8 AS penetration,
+               (c.customers / nullif(w.households + w.workplaces, 0))::float8 AS market_penetration,
                c.suppressed_cells::integer AS suppressed_cells
         FROM actual c
         JOIN asked a ON true
         JOIN cube.whitespace w ON w.res = a.res AND w.h3 = c.h3
     ) t
 $$;
-COMMENT ON FUNCTION tiles.whitespace(integer, integer, integer, json) IS 'Tile of whitespace: H3 cells at the zoom''s resolution with expected and actual customers and revenue, gap and penetration (query: res, limit), the actual figures under the user''s k-rule.';
+COMMENT ON FUNCTION tiles.whitespace(integer, integer, integer, json) IS 'Tile of whitespace: H3 cells at the zoom''s resolution with expected and actual customers and revenue, gap and market penetration (query: res, limit), the actual figures under the user''s k-rule.';

@@ -173,7 +173,7 @@ def query_leads(request: Request, engine: EngineDep, body: LeadQuery) -> dict[st
         200: {
             "content": {
                 "text/csv": {"schema": {"type": "string"}},
-                "application/geo+json": {"schema": {"type": "string"}},
+                "application/geo+json": {"schema": {"type": "object"}},  # a FeatureCollection
             }
         }
     },

@@ -53,9 +53,10 @@ def _locked_status(conn: Connection, lead_id: str) -> Any:
 
 def _refuse_if_taken(row: Any) -> None:
     if row.status == "assigned":
+        rep = row.rep_name or "a rep no longer active"
         raise Conflict(
-            f"lead {row.lead_id} is assigned already (to rep {row.assigned_rep_id}, as "
-            f"customer {row.customer_id})"
+            f"{row.lead_name or 'this lead'} is assigned already, to {rep}: it is one of "
+            "their prospects now"
         )
 
 
@@ -85,7 +86,7 @@ def assign_lead(engine: Engine, lead_id: str, rep_id: int, *, actor: Principal) 
         _refuse_if_taken(row)
         if row.status == "do_not_contact":
             raise Conflict(
-                f"lead {lead_id} is marked do not contact: it cannot be assigned "
+                f"{row.lead_name or 'this lead'} is marked do not contact: it cannot be assigned "
                 "(set its status to new first if that changed)"
             )
         customer_id = conn.execute(

@@ -22,15 +22,14 @@ reports (``calibration``).
 
 **Per resolution.** Expectations are additive: a cell at res 5..10 expects the sum of its
 res-11 cells (``cube.whitespace``). The actual customers and revenue are read from the cube
-when asked (``cube.cells``), under the k-rule of the user, so the gap and the penetration
+when asked (``cube.cells``), under the k-rule of the user, so the gap and the market penetration
 never reveal what the user may not see. Definitions (also in the glossary):
 
 * ``gap`` = expected customers - actual customers (positive: untapped demand);
 * ``revenue_gap`` = expected revenue - actual revenue;
-* ``penetration`` = actual customers / (households + workplaces): the share of the homes
-  and jobs of the cell that already buy (None where the cell has neither). The cube's older
-  measure ``penetration`` counts households only; as a cube measure this one is called
-  ``market_penetration``.
+* ``market_penetration`` = actual customers / (households + workplaces): the share of the
+  homes and jobs of the cell that already buy (None where the cell has neither); the same
+  name as the cube measure. The cube's older measure ``penetration`` counts households only.
 
 ``build_whitespace`` rebuilds it all (``geocrm cube build`` calls it after the cube).
 """
@@ -253,7 +252,7 @@ def whitespace_cells(engine: Engine, res: int) -> dict[str, Any]:
         ``res``, ``built_at``, ``model`` (the last build's card) and ``cells``: per cell
         ``h3``, ``expected_customers``, ``actual_customers``, ``gap``,
         ``expected_revenue``, ``actual_revenue``, ``revenue_gap``, ``households``,
-        ``workplaces``, ``penetration`` and, under the k-rule, ``suppressed_cells``.
+        ``workplaces``, ``market_penetration`` and, under the k-rule, ``suppressed_cells``.
         ``NotFound`` before a whitespace build, or when the last one could not fit.
     """
     res = hexgrid.check_res(res)
@@ -344,7 +343,7 @@ def _cell(row: Mapping[str, Any]) -> dict[str, Any]:
         "revenue_gap": round(expected_revenue - actual_revenue, 2),
         "households": float(row["households"]),
         "workplaces": float(row["workplaces"]),
-        "penetration": actual / people if people else None,
+        "market_penetration": actual / people if people else None,
     }
     if row["suppressed_cells"] is not None:
         out["suppressed_cells"] = int(row["suppressed_cells"])
@@ -358,7 +357,7 @@ def _cube_values(cell: Mapping[str, Any]) -> dict[str, Any]:
         "expected_customers": cell["expected_customers"],
         "revenue_whitespace": cell["revenue_gap"],
         "expected_revenue": cell["expected_revenue"],
-        "market_penetration": cell["penetration"],
+        "market_penetration": cell["market_penetration"],
     }
 
 

@@ -82,9 +82,9 @@ def test_the_model_is_calibrated_and_learns_from_the_context(built, client, engi
             )
             people = c["households"] + c["workplaces"]
             if people:
-                assert c["penetration"] == pytest.approx(c["actual_customers"] / people)
+                assert c["market_penetration"] == pytest.approx(c["actual_customers"] / people)
             else:
-                assert c["penetration"] is None
+                assert c["market_penetration"] is None
             assert "suppressed_cells" not in c  # an admin: no k-rule
 
 
@@ -138,7 +138,7 @@ def test_whitespace_measures_of_the_cube(built, client):
         ("expected_customers", "expected_customers"),
         ("revenue_whitespace", "revenue_gap"),
         ("expected_revenue", "expected_revenue"),
-        ("market_penetration", "penetration"),
+        ("market_penetration", "market_penetration"),
     ):
         response = client.get("/api/cube", params={"res": 9, "measure": measure})
         assert response.status_code == 200, response.text

@@ -22,7 +22,7 @@ class WhitespaceCell(BaseModel):
     workplaces: float = Field(
         description="estimated workplaces (office, commercial, retail, public floor area / 25 m²)"
     )
-    penetration: float | None = Field(
+    market_penetration: float | None = Field(
         description="actual_customers / (households + workplaces); null where there are neither"
     )
     suppressed_cells: int | None = Field(
