@@ -28,7 +28,7 @@ DECLARE
 BEGIN
     FOREACH t IN ARRAY ARRAY['crm.customers', 'crm.interactions', 'crm.customer_enrichment',
                              'crm.import_jobs', 'crm.import_rejects', 'crm.leads',
-                             'crm.lead_status']
+                             'crm.lead_status', 'cube.hotspot_runs', 'cube.hotspot_cells']
     LOOP
         EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', t);
@@ -142,24 +142,7 @@ END $$;
 
 -- hotspots (issue 16, migration 0032): a cached Gi* result is read and written only by the
 -- users who have the same view of the cube (cube.hotspot_scope_key(): every figure, or the
--- same reps and k-rule); its cells go with it. Re-created here like the policies above.
-DO $$
-DECLARE
-    t text;
-    p record;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['cube.hotspot_runs', 'cube.hotspot_cells']
-    LOOP
-        EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', t);
-        FOR p IN SELECT policyname FROM pg_policies
-                 WHERE format('%I.%I', schemaname, tablename) = t LOOP
-            EXECUTE format('DROP POLICY %I ON %s', p.policyname, t);
-        END LOOP;
-        EXECUTE format('CREATE POLICY owner_all ON %s TO %I USING (true) WITH CHECK (true)',
-                       t, current_user);
-    END LOOP;
-END $$;
+-- same reps and k-rule); its cells go with it.
 CREATE POLICY app_read ON cube.hotspot_runs FOR SELECT TO geocrm_app
     USING (scope_key = (SELECT cube.hotspot_scope_key()));
 CREATE POLICY app_insert ON cube.hotspot_runs FOR INSERT TO geocrm_app

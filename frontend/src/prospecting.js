@@ -578,29 +578,24 @@ export function initProspecting(map, draw, { overlays, reps, dims, addToRoute, l
   });
 
   // -------------------------------------------------------------- export
-  /** The export links: the same area (zone, or a drawn rectangle's bounds) and filters. */
+  /** A polygon with its coordinates to 6 decimals (~0.1 m): a short enough link. */
+  function rounded(geometry) {
+    const round = (ring) => ring.map(([x, y]) => [Number(x.toFixed(6)), Number(y.toFixed(6))]);
+    return { type: geometry.type, coordinates: geometry.coordinates.map(round) };
+  }
+
+  /** The export links: the same area (a saved zone, a drawn rectangle's bounds or a drawn
+   * polygon, as JSON text) and filters. */
   function updateExport() {
     const query = new URLSearchParams(filters());
     if (area.zone !== null) query.set("zone", String(area.zone));
     else if (area.geometry && area.rectangle) query.set("bbox", bounds(area.geometry).flat().map((v) => v.toFixed(6)).join(","));
-    const exportable = area.zone !== null || (area.geometry && area.rectangle);
+    else if (area.geometry) query.set("polygon", JSON.stringify(rounded(area.geometry)));
     exportBox.hidden = !area.zone && !area.geometry;
-    const csv = document.getElementById("lead-csv");
-    const geojson = document.getElementById("lead-geojson");
-    for (const [link, format] of [[csv, "csv"], [geojson, "geojson"]]) {
-      if (exportable) {
-        link.href = `/api/leads/export?${new URLSearchParams({ format, ...Object.fromEntries(query) })}`;
-        link.setAttribute("download", `leads.${format}`);
-        link.removeAttribute("aria-disabled");
-      } else {
-        link.removeAttribute("href");
-        link.setAttribute("aria-disabled", "true");
-      }
-    }
-    exportBox.title = exportable ? "" : "Save the polygon as a zone (Target zones) to export it";
-    exportBox.querySelector(".polygon-note")?.remove();
-    if (area.geometry && !area.rectangle) {
-      exportBox.append(el("span", { class: "polygon-note" }, " (a drawn polygon: save it as a target zone to export it)"));
+    for (const format of ["csv", "geojson"]) {
+      const link = document.getElementById(`lead-${format}`);
+      link.href = `/api/leads/export?${new URLSearchParams({ format, ...Object.fromEntries(query) })}`;
+      link.setAttribute("download", `leads.${format}`);
     }
   }
 

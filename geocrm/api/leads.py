@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -15,6 +16,7 @@ from geocrm.api.deps import EngineDep
 from geocrm.api.errors import ERROR_RESPONSES
 from geocrm.api.models.leads import LeadAssignment, LeadFeature, LeadPage
 from geocrm.api.params import DECIMAL, BodyId32
+from geocrm.errors import InvalidInput
 from geocrm.prospecting import lead_actions, lead_query
 from geocrm.prospecting.lead_query import MAX_LIMIT, LeadFilter
 
@@ -54,6 +56,14 @@ def lead_filters(
     zone: Annotated[
         str | None, Query(max_length=200, description="a saved target zone: its id or name")
     ] = None,
+    polygon: Annotated[
+        str | None,
+        Query(
+            max_length=20_000,
+            description="a lasso: a GeoJSON Polygon as JSON text, in WGS84 (lon, lat); "
+            "a long one goes in the body of POST /api/leads/query",
+        ),
+    ] = None,
     category: Annotated[str | None, Query(max_length=10_000, description=_LIST)] = None,
     building_class: Annotated[str | None, Query(max_length=10_000, description=_LIST)] = None,
     status: Annotated[
@@ -71,11 +81,26 @@ def lead_filters(
         engine,
         bbox=bbox,
         zone=zone,
+        polygon=_json_polygon(polygon),
         category=category,
         building_class=building_class,
         status=status,
         min_score=min_score,
     )
+
+
+def _json_polygon(polygon: str | None) -> dict[str, Any] | None:
+    """The ``polygon`` query parameter: JSON text of a GeoJSON geometry (checked by the
+    lead filter); ``InvalidInput`` when it is not a JSON object."""
+    if polygon is None:
+        return None
+    try:
+        parsed = json.loads(polygon)
+    except ValueError as exc:
+        raise InvalidInput(f"polygon must be a GeoJSON Polygon as JSON text: {exc}") from None
+    if not isinstance(parsed, dict):
+        raise InvalidInput("polygon must be a GeoJSON Polygon object as JSON text")
+    return parsed
 
 
 FiltersDep = Annotated[LeadFilter, Depends(lead_filters)]

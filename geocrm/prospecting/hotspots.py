@@ -241,20 +241,33 @@ def hotspots(
     with _transaction(engine_or_conn) as conn:
         built_summary(conn)
         params = validate_filters(conn, filters)
-        question = {
-            "measure": ",".join(names),
-            "res": res,
-            "filters": vocabulary.filter_document(params),
-            "permutations": permutations,
-            "seed": seed,
-            "versions": _versions(conn),
-        }
+        question = _question(conn, names, res, params, permutations, seed)
         if use_cache:
             kept = _find_or_lock(conn, question)
             if kept is not None:
                 shown = _shown_filters(params)
                 return _kept_result(conn, kept, names, res, shown, permutations, seed)
         return _compute(conn, question, names, params, keep=use_cache)
+
+
+def _question(
+    conn: Connection,
+    names: Sequence[str],
+    res: int,
+    params: Mapping[str, Any],
+    permutations: int,
+    seed: int,
+) -> dict[str, Any]:
+    """What a kept result answers: the measure(s), res, filters, test settings and the data
+    versions it was computed from."""
+    return {
+        "measure": ",".join(names),
+        "res": res,
+        "filters": vocabulary.filter_document(params),
+        "permutations": permutations,
+        "seed": seed,
+        "versions": _versions(conn),
+    }
 
 
 def ensure_hotspots(
@@ -271,14 +284,7 @@ def ensure_hotspots(
     with _transaction(engine) as conn:
         built_summary(conn)
         params = validate_filters(conn, filters)
-        question = {
-            "measure": ",".join(names),
-            "res": res,
-            "filters": vocabulary.filter_document(params),
-            "permutations": PERMUTATIONS,
-            "seed": SEED,
-            "versions": _versions(conn),
-        }
+        question = _question(conn, names, res, params, PERMUTATIONS, SEED)
         if _find_or_lock(conn, question) is not None:
             return False
         _compute(conn, question, names, params, keep=True)

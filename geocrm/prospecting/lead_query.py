@@ -33,20 +33,11 @@ from geocrm import csvsafe
 from geocrm.db import sql_file
 from geocrm.errors import InvalidInput
 from geocrm.geometry import BBox
+from geocrm.vocabulary import BUILDING_CLASSES
 from geocrm.zones import parse_geometry, zone_area
 
 #: A lead's statuses; a lead without a status row is ``new``.
 STATUSES = ("new", "contacted", "disqualified", "do_not_contact", "assigned")
-#: Building classes a lead may have (those of ``ref.buildings``).
-BUILDING_CLASSES = (
-    "residential",
-    "commercial",
-    "retail",
-    "office",
-    "public",
-    "industrial",
-    "other",
-)
 #: Leads on a page unless asked otherwise, and the most one page holds.
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000

@@ -21,17 +21,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
+from geocrm import vocabulary
+
 #: Building classes as ref.buildings has them, and ``none`` where no building was matched.
-BUILDING_CLASSES = (
-    "residential",
-    "commercial",
-    "retail",
-    "office",
-    "public",
-    "industrial",
-    "other",
-    "none",
-)
+BUILDING_CLASSES = (*vocabulary.BUILDING_CLASSES, "none")
 #: Seed of the split and of the bootstrap: the same customers give the same model card.
 SEED = 16
 BOOTSTRAPS = 1000

@@ -319,6 +319,27 @@ def test_the_export_links_carry_the_area_and_the_filters(session, leads, engine)
     assert session.errors == []
 
 
+def test_a_drawn_polygon_is_exported_with_its_leads(session, leads):
+    page = session.open(f"/?view=prospecting{VIEW}")
+    page.locator("#lead-draw").get_by_role("button", name="Polygon").click()
+    box = page.locator("#map").bounding_box()
+    corners = [(0.3, 0.3), (0.6, 0.35), (0.55, 0.6), (0.3, 0.55)]
+    points = [(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy) for fx, fy in corners]
+    for x, y in [*points, points[0]]:  # back on the first point closes the polygon
+        page.mouse.move(x, y, steps=4)
+        page.mouse.click(x, y)
+    matched = _matched(page)
+    assert matched > 0
+    href = page.locator("#lead-csv").get_attribute("href")
+    polygon = json.loads(parse_qs(urlsplit(href).query)["polygon"][0])
+    drawn = page.evaluate("window.geocrm.prospecting.area.geometry")
+    assert polygon["type"] == "Polygon" and len(polygon["coordinates"][0]) == 5
+    assert polygon["coordinates"][0][1] == pytest.approx(drawn["coordinates"][0][1], abs=1e-6)
+    rows = list(csv.DictReader(io.StringIO(_api(page, href)["body"])))
+    assert len(rows) == matched  # the file holds the leads the list counts
+    assert session.errors == []
+
+
 def test_a_model_no_better_than_random_shows_no_score_and_says_why(session, leads, engine):
     report = score_leads(engine, progress=False, settings=ALL_CUSTOMERS, shuffle_labels=True)
     assert not report.beats_random

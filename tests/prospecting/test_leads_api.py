@@ -242,6 +242,11 @@ def test_a_bbox_and_a_lasso_give_the_leads_inside_paged_never_capped(client, eng
     assert [f["id"] for f in res["features"]] == [
         i for i in inside if i in set(sql_ids(engine, "l.category = 'amenity'"))
     ]
+    # the lasso as JSON text in a link: the list and the export of a drawn polygon
+    as_text = {"polygon": json.dumps(LASSO), "limit": 1000}
+    assert [f["id"] for f in client.get("/api/leads", params=as_text).json()["features"]] == inside
+    exported = client.get("/api/leads/export", params={**as_text, "format": "csv"})
+    assert [r["lead_id"] for r in csv.DictReader(io.StringIO(exported.text))] == inside
 
 
 def test_a_saved_zone_gives_the_same_leads_as_its_lasso(client, engine, leads):
@@ -492,6 +497,8 @@ def test_the_export_is_every_matching_lead_with_no_live_formula(client, engine, 
         ("GET", "/api/leads", {"limit": 0}, "limit"),
         ("GET", "/api/leads", {"limit": 1001}, "limit"),
         ("GET", "/api/leads/export", {"format": "xlsx"}, "format"),
+        ("GET", "/api/leads/export", {"polygon": "[[24.9, 60.1]"}, "JSON text"),
+        ("GET", "/api/leads", {"polygon": "[24.9, 60.1]"}, "Polygon object"),
         (
             "POST",
             "/api/leads/query",
