@@ -45,4 +45,4 @@ USER geocrm
 ENV GEOCRM_HOST=0.0.0.0 GEOCRM_PORT=8000
 EXPOSE 8000
 # Schema, demo city, demo CRM and enrichment (each skipped when already done), then serve.
-CMD ["sh", "-c", "geocrm db migrate && geocrm load-osm && geocrm demo-data && geocrm enrich && geocrm leads build && geocrm cube build && geocrm serve"]
+CMD ["sh", "-c", "geocrm db migrate && geocrm load-osm && geocrm demo-data && geocrm enrich && geocrm cube build && geocrm leads build && geocrm serve"]

@@ -18,8 +18,8 @@ demo: install
 	$(GEOCRM) demo-data --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED)
 	$(GEOCRM) users demo
 	$(GEOCRM) enrich
-	$(GEOCRM) leads build
 	$(GEOCRM) cube build
+	$(GEOCRM) leads build  # after the cube: the lookalike reads its cells' context
 	$(GEOCRM) serve
 
 ## test: install the same, then run the whole test suite against a real PostGIS
