@@ -234,6 +234,13 @@ def test_the_trade_area_picker_draws_only_the_chosen_store_and_kind(session, eng
     before = drawn()
     assert len({s for s, _, _ in before}) > 1  # every store's areas at first
     picker.get_by_label(name).check()
+    # one change at a time, each with its tiles in (two source URLs set at once can race)
+    page.wait_for_function(
+        f"() => window.geocrmMap.getSource('trade_areas').url.includes('store_id={store_id}')"
+    )
+    assert {s for s, _, _ in drawn({(s, k, m) for s, k, m in before if s == store_id})} == {
+        store_id
+    }
     picker.locator("select[name=trade-area-kind]").select_option("drive")
     page.wait_for_function(
         "() => window.geocrmMap.getSource('trade_areas').url.includes('mode=drive')"
